@@ -1,0 +1,17 @@
+"""ReLU Lab: the router. Page config, then the navigation over the page files; nothing heavy here."""
+
+import streamlit as st
+
+st.set_page_config(page_title="ReLU Lab", page_icon="🧪", layout="wide")
+
+# Sidebar sections, in order. A new page is one more st.Page line in its section.
+PAGES = {
+    "Start": [
+        st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+    ],
+    "Labs": [
+        st.Page("pages/explorer.py", title="Activation Explorer", icon=":material/show_chart:", url_path="explorer"),
+    ],
+}
+
+st.navigation(PAGES).run()

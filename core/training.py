@@ -1,0 +1,408 @@
+"""TrainConfig, and the instrumented training generators ``train`` and ``train_many``.
+
+``train_many`` is the fast path the dashboard uses. Runs that share an architecture and the
+optimiser's settings are stacked into one set of 3-D weight tensors (a leading model axis,
+which numpy's ``@`` broadcasts over), so one BLAS call serves every model of a stack, and the
+Python work per mini-batch is paid once per stack rather than once per model. Activations,
+inits, bias inits and seeds may differ inside a stack: each hidden layer applies each
+activation to its own slice of the model axis. ``train`` is ``train_many`` of one config, and
+the backprop itself is the same code ``MLP`` uses (``core.mlp``), held against finite
+differences in the tests.
+
+Every epoch (epoch 0 is the network at init) yields one plain record per live run, measured
+on the whole training set at that epoch's weights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from core.activations import ACTIVATIONS
+from core.mlp import (
+    HIDDEN_CHOICES,
+    MAXOUT,
+    MLP,
+    SegmentedLayer,
+    backward_layers,
+    forward_layers,
+    one_hot,
+    output_loss,
+)
+from core.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_learning_rate
+
+# Caps on everything a user controls: a shared deployment must not be eaten by one experiment.
+MAX_DEPTH = 32
+MAX_WIDTH = 512
+MAX_HIDDEN_UNITS = 4096  # depth x width
+MAX_EPOCHS = 5000
+MAX_BATCH_SIZE = 100_000
+MAX_LEARNING_RATE = 1e4
+MAX_RUNS = 120  # configs in one train_many call (activations x seeds)
+
+INIT_CHOICES = ("he", "xavier", "auto")
+DTYPES = ("float64", "float32")
+# "auto" init: He for the ReLU family (their forward variance halves without the factor 2), Xavier otherwise.
+RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu", "gelu", "silu", "softplus", MAXOUT})
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run. Validated on construction: a bad value raises a ValueError saying why."""
+
+    activation: str | tuple[str, ...] = "relu"  # one name, or one per hidden layer; "maxout" too
+    hidden_layers: tuple[int, ...] = (16, 16)
+    epochs: int = 100
+    batch_size: int = 32
+    learning_rate: float = 0.05
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+    l2: float = 0.0
+    init: str = "he"  # "he", "xavier" or "auto"
+    bias_init: float = 0.0
+    seed: int = 0
+    nesterov: bool = False
+    schedule: str = "constant"  # "constant", "step" (x gamma every step_size epochs) or "cosine"
+    step_size: int = 50
+    gamma: float = 0.5
+    dtype: str = "float64"
+    maxout_pieces: int = 2
+    alpha: float | None = None  # Leaky ReLU's / ELU's alpha; None keeps the registry default
+
+    def __post_init__(self):
+        hidden = self.hidden_layers
+        _check(isinstance(hidden, Sequence) and not isinstance(hidden, str) and len(hidden) > 0,
+               "hidden_layers must be a non-empty sequence of layer widths, e.g. (16, 16).")
+        _check(all(_is_int(w) for w in hidden), "hidden_layers must hold whole numbers.")
+        object.__setattr__(self, "hidden_layers", tuple(int(w) for w in hidden))
+        _check(len(hidden) <= MAX_DEPTH, f"At most {MAX_DEPTH} hidden layers, got {len(hidden)}.")
+        _check(all(1 <= w <= MAX_WIDTH for w in hidden), f"Each hidden layer needs 1 to {MAX_WIDTH} units.")
+        _check(sum(hidden) <= MAX_HIDDEN_UNITS,
+               f"At most {MAX_HIDDEN_UNITS} hidden units in all (depth x width), got {sum(hidden)}.")
+        if not isinstance(self.activation, str):
+            _check(isinstance(self.activation, Sequence), "activation must be a name or a list of names.")
+            object.__setattr__(self, "activation", tuple(self.activation))
+            _check(len(self.activation) == len(hidden),
+                   f"Got {len(self.activation)} activations for {len(hidden)} hidden layers; give one per layer.")
+        for name in self.hidden_activations:
+            _check(name in HIDDEN_CHOICES,
+                   f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
+        _check(_is_int(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS,
+               f"epochs must be a whole number from 1 to {MAX_EPOCHS}.")
+        _check(_is_int(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH_SIZE,
+               f"batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}.")
+        _check(_is_number(self.learning_rate) and 0 < self.learning_rate <= MAX_LEARNING_RATE,
+               f"learning_rate must be a number in (0, {MAX_LEARNING_RATE:g}].")
+        _check(self.optimizer in OPTIMIZERS,
+               f"Unknown optimizer {self.optimizer!r}. Valid choices: {', '.join(OPTIMIZERS)}.")
+        _check(_is_number(self.momentum) and 0 <= self.momentum < 1, "momentum must be a number in [0, 1).")
+        _check(self.optimizer == "sgd" or self.momentum == 0, "momentum applies to the 'sgd' optimizer only.")
+        _check(isinstance(self.nesterov, bool | np.bool_), "nesterov must be True or False.")
+        _check(not self.nesterov or self.momentum > 0, "Nesterov needs a momentum above 0.")
+        _check(_is_number(self.l2) and 0 <= self.l2 <= 10, "l2 must be a number in [0, 10].")
+        _check(self.init in INIT_CHOICES,
+               f"Unknown init {self.init!r}. Valid choices: {', '.join(INIT_CHOICES)}.")
+        _check(_is_number(self.bias_init) and math.isfinite(self.bias_init) and abs(self.bias_init) <= 100,
+               "bias_init must be a number in [-100, 100].")
+        _check(_is_int(self.seed) and 0 <= self.seed < 2**32, "seed must be a whole number from 0 to 2**32 - 1.")
+        _check(self.schedule in SCHEDULES,
+               f"Unknown schedule {self.schedule!r}. Valid choices: {', '.join(SCHEDULES)}.")
+        _check(_is_int(self.step_size) and self.step_size >= 1, "step_size must be a whole number >= 1.")
+        _check(_is_number(self.gamma) and 0 < self.gamma <= 1, "gamma must be a number in (0, 1].")
+        _check(self.dtype in DTYPES, f"dtype must be one of {', '.join(DTYPES)}.")
+        _check(_is_int(self.maxout_pieces) and 2 <= self.maxout_pieces <= 8, "maxout_pieces must be from 2 to 8.")
+        if self.alpha is not None:
+            _check(_is_number(self.alpha) and 0 <= self.alpha <= 10, "alpha must be a number in [0, 10].")
+            _check(any(n in ("leaky_relu", "elu") for n in self.hidden_activations),
+                   "alpha applies to Leaky ReLU and ELU only.")
+
+    @property
+    def hidden_activations(self) -> tuple[str, ...]:
+        """One activation name per hidden layer."""
+        if isinstance(self.activation, str):
+            return (self.activation,) * len(self.hidden_layers)
+        return self.activation
+
+    @property
+    def resolved_init(self) -> str:
+        if self.init != "auto":
+            return self.init
+        return "he" if all(n in RELU_FAMILY for n in self.hidden_activations) else "xavier"
+
+    @property
+    def label(self) -> str:
+        """A display name for the activation(s), e.g. "ReLU" or "Tanh → ReLU"."""
+        names = dict.fromkeys(self.hidden_activations)
+        return " → ".join("Maxout" if n == MAXOUT else ACTIVATIONS[n].label for n in names)
+
+    def activation_params(self) -> dict:
+        return {} if self.alpha is None else {"alpha": self.alpha}
+
+    def replace(self, **changes) -> TrainConfig:
+        return replace(self, **changes)
+
+    def stack_key(self) -> tuple:
+        """Runs with equal keys train in one stack: same shapes, same optimiser, same batches per epoch."""
+        pattern = tuple(n == MAXOUT for n in self.hidden_activations)
+        return (self.hidden_layers, pattern, self.maxout_pieces if any(pattern) else 0, self.epochs,
+                self.batch_size, self.optimizer, self.learning_rate, self.momentum, self.nesterov, self.l2,
+                self.schedule, self.step_size, self.gamma, self.dtype)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What one run measured at one epoch, on the whole training (and test) set. Plain data."""
+
+    run: int  # index of the config in the train_many call
+    label: str  # display name of the activation(s)
+    activation: str  # activation name(s), comma-separated per layer when mixed
+    seed: int
+    epoch: int
+    train_loss: float  # data loss (cross-entropy or 0.5 MSE) without the L2 term
+    test_loss: float
+    train_accuracy: float | None  # None for regression
+    test_accuracy: float | None
+    grad_norms: tuple[float, ...]  # per weight matrix: ||dL/dW||_F of the training objective
+    sparsity: tuple[float, ...]  # per hidden layer: fraction of exact zeros in its outputs
+    dead_fraction: tuple[float, ...]  # per hidden layer: fraction of units that are 0 for every sample
+    mean_activation: tuple[float, ...]  # per hidden layer: mean output (the zero-centring point)
+    learning_rate: float
+    epoch_seconds: float  # wall time of this epoch's training, attributed to this run
+    diverged: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+class _Stack:
+    """Runs with one architecture and optimiser, trained in lockstep along a leading model axis."""
+
+    def __init__(self, ds, runs: list[tuple[int, TrainConfig]]):
+        # Same activation next to each other, so each layer applies each activation to one slice.
+        runs = sorted(runs, key=lambda r: (r[1].hidden_activations, r[1].alpha or 0.0, r[0]))
+        self.run_ids = [run for run, _ in runs]
+        self.configs = [cfg for _, cfg in runs]
+        cfg = self.config = self.configs[0]
+        self.task = ds.task
+        self.dtype = np.dtype(cfg.dtype)
+        self.X_train = np.ascontiguousarray(ds.X_train, dtype=self.dtype)
+        self.X_test = np.ascontiguousarray(ds.X_test, dtype=self.dtype)
+        self.T_train, self.T_test = self._targets(ds.y_train, ds), self._targets(ds.y_test, ds)
+        self.y_train, self.y_test = np.asarray(ds.y_train), np.asarray(ds.y_test)
+        n_out = ds.n_classes if ds.task == "classification" else self.T_train.shape[1]
+        sizes = [self.X_train.shape[1], *cfg.hidden_layers, n_out]
+        # Each run is initialised by MLP itself, then stacked: init lives in one place.
+        nets = [
+            MLP(sizes, activation=list(c.hidden_activations), task=ds.task, init=c.resolved_init,
+                bias_init=c.bias_init, seed=c.seed, dtype=self.dtype, maxout_pieces=c.maxout_pieces,
+                **c.activation_params())
+            for c in self.configs
+        ]
+        self.weights = [np.stack([net.weights[i] for net in nets]) for i in range(len(sizes) - 1)]
+        self.biases = [np.stack([net.biases[i] for net in nets])[:, None, :] for i in range(len(sizes) - 1)]
+        self.layers = [self._stacked_layer([net.layers[i] for net in nets]) for i in range(len(sizes) - 2)]
+        self.optimizer = make_optimizer(cfg.optimizer, self.parameters, cfg.momentum, cfg.nesterov)
+        self.shufflers = [np.random.default_rng([c.seed, 1]) for c in self.configs]
+        self.alive = np.ones(len(runs), dtype=bool)
+        self.epoch = 0
+
+    def _targets(self, y, ds) -> np.ndarray:
+        """One-hot rows for classification, a 2-D column block for regression, in the run's dtype."""
+        if ds.task == "classification":
+            return one_hot(y, ds.n_classes, self.dtype)
+        y = np.asarray(y, dtype=self.dtype)
+        return y.reshape(len(y), -1)
+
+    @staticmethod
+    def _stacked_layer(per_model):
+        signature = [layer.signature for layer in per_model]
+        if len(set(signature)) == 1:
+            return per_model[0]
+        segments, start = [], 0
+        for m in range(1, len(per_model) + 1):
+            if m == len(per_model) or signature[m] != signature[start]:
+                segments.append((slice(start, m), per_model[start]))
+                start = m
+        return SegmentedLayer(segments)
+
+    @property
+    def parameters(self) -> list[np.ndarray]:
+        return [*self.weights, *self.biases]
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.config.epochs or not self.alive.any()
+
+    def model(self, position: int) -> MLP:
+        """A live view of one run as an MLP (its arrays are slices of the stack's)."""
+        cfg = self.configs[position]
+        return MLP.from_parameters(
+            [W[position] for W in self.weights], [b[position, 0] for b in self.biases],
+            list(cfg.hidden_activations), self.task, cfg.maxout_pieces, **cfg.activation_params())
+
+    @np.errstate(all="ignore")  # a diverging run overflows by design; it is detected and flagged below
+    def train_epoch(self) -> np.ndarray:
+        """One pass over the training set in mini-batches; returns each run's attributed seconds."""
+        cfg = self.config
+        self.epoch += 1
+        lr = scheduled_learning_rate(cfg.learning_rate, self.epoch, cfg.epochs, cfg.schedule, cfg.step_size,
+                                     cfg.gamma)
+        segmented = [layer for layer in self.layers if isinstance(layer, SegmentedLayer)]
+        for layer in segmented:
+            layer.seconds[:] = 0
+        n = len(self.X_train)
+        batch = min(cfg.batch_size, n)
+        params = self.parameters
+        started = time.perf_counter()
+        # One gather per epoch; each mini-batch is then a contiguous slice.
+        order = np.stack([rng.permutation(n) for rng in self.shufflers])
+        X, T = self.X_train[order], self.T_train[order]
+        for start in range(0, n, batch):
+            rows = slice(start, start + batch)
+            zs, hs, caches, out = forward_layers(X[:, rows], self.weights, self.biases, self.layers)
+            _, grad_out = output_loss(out, T[:, rows], self.task)
+            grad_w, grad_b = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
+            if cfg.l2:
+                for g, W in zip(grad_w, self.weights, strict=True):
+                    g += cfg.l2 * W
+            self.optimizer.step(params, [*grad_w, *grad_b], lr)
+        return self._attribute(time.perf_counter() - started, segmented)
+
+    def _attribute(self, total: float, segmented: list[SegmentedLayer]) -> np.ndarray:
+        """Split the epoch's wall time: shared work evenly, each activation's own time to its runs."""
+        own = np.zeros(len(self.configs))
+        for layer in segmented:
+            for seconds, (rows, _) in zip(layer.seconds, layer.segments, strict=True):
+                own[rows] += seconds / (rows.stop - rows.start)
+        shared = max(total - sum(layer.seconds.sum() for layer in segmented), 0.0)
+        return own + shared / len(self.configs)
+
+    @np.errstate(all="ignore")
+    def measure(self, seconds: np.ndarray | None) -> list[EpochRecord]:
+        """Records for the live runs at the current weights; flags and freezes runs that diverged."""
+        cfg = self.config
+        zs, hs, caches, out = forward_layers(self.X_train, self.weights, self.biases, self.layers)
+        train_loss, grad_out = output_loss(out, self.T_train, self.task)
+        grad_w, _ = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
+        if cfg.l2:
+            for g, W in zip(grad_w, self.weights, strict=True):
+                g += cfg.l2 * W
+        grad_norms = np.stack([np.sqrt((g * g).sum(axis=(-2, -1))) for g in grad_w], axis=1)
+        hidden = hs[1:]
+        zeros = [h == 0 for h in hidden]
+        sparsity = np.stack([z.mean(axis=(-2, -1)) for z in zeros], axis=1)
+        dead = np.stack([z.all(axis=-2).mean(axis=-1) for z in zeros], axis=1)
+        mean_act = np.stack([h.mean(axis=(-2, -1)) for h in hidden], axis=1)
+        test_out = forward_layers(self.X_test, self.weights, self.biases, self.layers)[3]
+        test_loss = output_loss(test_out, self.T_test, self.task)[0]
+        if self.task == "classification":
+            train_acc = (out.argmax(axis=-1) == self.y_train).mean(axis=-1)
+            test_acc = (test_out.argmax(axis=-1) == self.y_test).mean(axis=-1)
+        finite = np.isfinite(train_loss) & np.isfinite(test_loss)
+        for p in self.parameters:
+            finite &= np.isfinite(p).all(axis=(-2, -1))
+        lr = scheduled_learning_rate(cfg.learning_rate, max(self.epoch, 1), cfg.epochs, cfg.schedule,
+                                     cfg.step_size, cfg.gamma)
+        records = []
+        for m in np.flatnonzero(self.alive):
+            c = self.configs[m]
+            records.append(EpochRecord(
+                run=self.run_ids[m], label=c.label, activation=",".join(dict.fromkeys(c.hidden_activations)),
+                seed=c.seed, epoch=self.epoch,
+                train_loss=float(train_loss[m]), test_loss=float(test_loss[m]),
+                train_accuracy=float(train_acc[m]) if self.task == "classification" else None,
+                test_accuracy=float(test_acc[m]) if self.task == "classification" else None,
+                grad_norms=tuple(map(float, grad_norms[m])), sparsity=tuple(map(float, sparsity[m])),
+                dead_fraction=tuple(map(float, dead[m])), mean_activation=tuple(map(float, mean_act[m])),
+                learning_rate=lr, epoch_seconds=0.0 if seconds is None else float(seconds[m]),
+                diverged=not finite[m],
+            ))
+            if not finite[m]:
+                self._freeze(m)
+        return records
+
+    def _freeze(self, m: int) -> None:
+        """Stop a diverged run: zero its parameters and optimiser state so it costs no more NaNs."""
+        self.alive[m] = False
+        for p in self.parameters:
+            p[m] = 0
+        self.optimizer.reset(m)
+
+
+class MultiTrainer:
+    """Trains several configs on one dataset in lockstep; iterate it for one list of records per epoch.
+
+    Records come in config order; a run that diverged yields its flagged record and then no more.
+    ``model(run)`` gives a live MLP view of any run, for decision boundaries and exports.
+    """
+
+    def __init__(self, ds, configs: Sequence[TrainConfig]):
+        configs = list(configs)
+        _check(len(configs) > 0, "Give at least one TrainConfig.")
+        _check(len(configs) <= MAX_RUNS, f"At most {MAX_RUNS} runs at once, got {len(configs)}.")
+        _check(all(isinstance(c, TrainConfig) for c in configs), "Every config must be a TrainConfig.")
+        self.dataset = ds
+        self.configs = configs
+        groups: dict[tuple, list[tuple[int, TrainConfig]]] = {}
+        for run, cfg in enumerate(configs):
+            groups.setdefault(cfg.stack_key(), []).append((run, cfg))
+        self.stacks = [_Stack(ds, runs) for runs in groups.values()]
+        self._where = {run: (s, pos) for s in self.stacks for pos, run in enumerate(s.run_ids)}
+        self._started = False
+
+    @property
+    def epoch(self) -> int:
+        return max(s.epoch for s in self.stacks)
+
+    @property
+    def done(self) -> bool:
+        return self._started and all(s.done for s in self.stacks)
+
+    def model(self, run: int) -> MLP:
+        stack, position = self._where[run]
+        return stack.model(position)
+
+    def __iter__(self) -> Iterator[list[EpochRecord]]:
+        return self
+
+    def __next__(self) -> list[EpochRecord]:
+        if not self._started:
+            self._started = True
+            records = [r for s in self.stacks for r in s.measure(None)]
+        else:
+            records = []
+            for stack in self.stacks:
+                if not stack.done:
+                    records += stack.measure(stack.train_epoch())
+            if not records:
+                raise StopIteration
+        return sorted(records, key=lambda r: r.run)
+
+
+def train_many(ds, configs: Sequence[TrainConfig]) -> MultiTrainer:
+    """Train every config on ``ds``: one list of records per epoch, in config order (epoch 0 first).
+
+    Equal to running ``train`` on each config, up to floating-point rounding.
+    """
+    return MultiTrainer(ds, configs)
+
+
+def train(ds, cfg: TrainConfig) -> Iterator[EpochRecord]:
+    """Train one config on ``ds``: the record at init (epoch 0), then one record per epoch."""
+    for records in MultiTrainer(ds, [cfg]):
+        yield records[0]

@@ -1,0 +1,69 @@
+"""Home: what the lab shows, in a few true sentences, and a card into each lab."""
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from core.probe import FUNCTION, curves
+from pages.ui.activation_charts import curve_chart
+
+
+@dataclass(frozen=True)
+class Card:
+    page: str
+    title: str
+    icon: str
+    blurb: str
+
+
+# One entry per page registered in app.py, in the order a workshop would visit them.
+CARDS = [
+    Card(
+        "pages/explorer.py",
+        "Activation Explorer",
+        ":material/show_chart:",
+        "Plot any activation and its derivative, see where it saturates, "
+        "and watch what it does to a batch of random inputs.",
+    ),
+]
+CARDS_PER_ROW = 3
+
+
+@st.cache_data(show_spinner=False)
+def hero_curves():
+    return curves(["relu", "sigmoid", "tanh"], x_min=-5.0, x_max=5.0, n=401)
+
+
+st.title("ReLU Lab")
+st.markdown("#### Why ReLU displaced sigmoid and tanh, and where it fails. Every claim here is measured live.")
+
+chart_column, story_column = st.columns([3, 2], gap="large")
+with chart_column:
+    st.altair_chart(
+        curve_chart(hero_curves(), FUNCTION, title="ReLU, sigmoid and tanh", height=360),
+        width="stretch",
+    )
+with story_column:
+    st.markdown(
+        """
+- **ReLU** is f(x) = max(0, x): piecewise linear, not linear. f′(x) = 1 for x > 0 and 0 for x < 0;
+  at 0 it is not differentiable, and we use f′(0) = 0 by convention.
+- **Sigmoid** maps onto the open interval (0, 1), **tanh** onto (−1, 1). Both saturate: f′ is tiny
+  far from 0 and σ′ ≤ 0.25, so gradients shrink layer by layer through depth
+  (vanishing gradients).
+- **ReLU** outputs exact zeros (sparse activity) and costs one comparison forward and backward.
+  It is not zero-centred, and its units can die; Leaky ReLU and ELU keep a gradient for x < 0.
+- With **no activation**, a network of any depth is one linear model.
+  **Maxout** takes the max of k linear pieces: ReLU is max(x, 0).
+- ReLU can go in any hidden layer; a classifier's output layer is softmax or sigmoid.
+"""
+    )
+
+st.subheader("Labs")
+for row_start in range(0, len(CARDS), CARDS_PER_ROW):
+    columns = st.columns(CARDS_PER_ROW)
+    for column, card in zip(columns, CARDS[row_start : row_start + CARDS_PER_ROW], strict=False):
+        with column, st.container(border=True):
+            st.markdown(f"**{card.title}**")
+            st.caption(card.blurb)
+            st.page_link(card.page, label=f"Open {card.title}", icon=card.icon)

@@ -1,0 +1,1 @@
+"""Shared UI helpers for the pages: one palette and pure chart builders."""
