@@ -10,6 +10,7 @@ PAGES = {
         st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
     ],
     "Labs": [
+        st.Page("pages/arena.py", title="Training Arena", icon=":material/model_training:", url_path="arena"),
         st.Page("pages/explorer.py", title="Activation Explorer", icon=":material/show_chart:", url_path="explorer"),
     ],
 }

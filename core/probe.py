@@ -165,16 +165,17 @@ def saturation_bands(
         {"activation": name, "start": start, "end": end}
         for name in names
         if is_saturating(name)
-        for start, end in saturation_intervals(
-            name, threshold, x_min, x_max, **dict((params or {}).get(name, {}))
-        )
+        for start, end in saturation_intervals(name, threshold, x_min, x_max, **dict((params or {}).get(name, {})))
     ]
     return pd.DataFrame(rows, columns=["activation", "start", "end"])
 
 
 def derivative_peak(
-    name: str, x_min: float = SATURATION_WINDOW[0], x_max: float = SATURATION_WINDOW[1],
-    n: int = 40_001, **params: float,
+    name: str,
+    x_min: float = SATURATION_WINDOW[0],
+    x_max: float = SATURATION_WINDOW[1],
+    n: int = 40_001,
+    **params: float,
 ) -> float:
     """max |f′(x)| over the window (sigmoid: 0.25 at x = 0; tanh: 1)."""
     activation = get_activation(name, **params)
@@ -246,7 +247,5 @@ def batch_response(
     histogram_columns = ["activation", "bin_start", "bin_end", "count", "fraction"]
     return BatchResponse(
         summary=pd.DataFrame(summaries, columns=summary_columns),
-        histogram=(
-            pd.concat(histograms, ignore_index=True) if histograms else pd.DataFrame(columns=histogram_columns)
-        ),
+        histogram=(pd.concat(histograms, ignore_index=True) if histograms else pd.DataFrame(columns=histogram_columns)),
     )

@@ -88,6 +88,8 @@ class TrainConfig:
 
     def __post_init__(self):
         hidden = self.hidden_layers
+        if isinstance(hidden, np.ndarray):
+            hidden = hidden.tolist()
         _check(isinstance(hidden, Sequence) and not isinstance(hidden, str) and len(hidden) > 0,
                "hidden_layers must be a non-empty sequence of layer widths, e.g. (16, 16).")
         _check(all(_is_int(w) for w in hidden), "hidden_layers must hold whole numbers.")
@@ -302,12 +304,12 @@ class _Stack:
         if cfg.l2:
             for g, W in zip(grad_w, self.weights, strict=True):
                 g += cfg.l2 * W
-        grad_norms = np.stack([np.sqrt((g * g).sum(axis=(-2, -1))) for g in grad_w], axis=1)
+        grad_norms = np.stack([_frobenius_norms(g) for g in grad_w], axis=1)
         hidden = hs[1:]
         zeros = [h == 0 for h in hidden]
         sparsity = np.stack([z.mean(axis=(-2, -1)) for z in zeros], axis=1)
         dead = np.stack([z.all(axis=-2).mean(axis=-1) for z in zeros], axis=1)
-        mean_act = np.stack([h.mean(axis=(-2, -1)) for h in hidden], axis=1)
+        mean_act = np.stack([h.mean(axis=(-2, -1), dtype=np.float64) for h in hidden], axis=1)
         test_out = forward_layers(self.X_test, self.weights, self.biases, self.layers)[3]
         test_loss = output_loss(test_out, self.T_test, self.task)[0]
         if self.task == "classification":
@@ -316,6 +318,7 @@ class _Stack:
         finite = np.isfinite(train_loss) & np.isfinite(test_loss)
         for p in self.parameters:
             finite &= np.isfinite(p).all(axis=(-2, -1))
+        finite &= np.isfinite(grad_norms).all(axis=1) & np.isfinite(mean_act).all(axis=1)
         lr = scheduled_learning_rate(cfg.learning_rate, max(self.epoch, 1), cfg.epochs, cfg.schedule,
                                      cfg.step_size, cfg.gamma)
         records = []
@@ -342,6 +345,14 @@ class _Stack:
         for p in self.parameters:
             p[m] = 0
         self.optimizer.reset(m)
+
+
+def _frobenius_norms(g: np.ndarray) -> np.ndarray:
+    """||g||_F per model, in float64, scaled by the largest entry so that squaring cannot overflow."""
+    scale = np.abs(g).max(axis=(-2, -1)).astype(np.float64)
+    safe = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    scaled = g / safe[:, None, None]
+    return safe * np.sqrt((scaled * scaled).sum(axis=(-2, -1), dtype=np.float64))
 
 
 class MultiTrainer:

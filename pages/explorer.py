@@ -97,6 +97,7 @@ names = pick_column.multiselect(
     key="activations",
     bind="query-params",
     placeholder="Choose one or more activations",
+    wrap=True,
 )
 x_min = min_column.number_input("x from", value=-10.0, step=1.0, key="x_min", bind="query-params")
 x_max = max_column.number_input("x to", value=10.0, step=1.0, key="x_max", bind="query-params")
@@ -107,8 +108,13 @@ if "leaky_relu" in names or "elu" in names:
     if "leaky_relu" in names:
         params["leaky_relu"] = {
             "alpha": leaky_column.slider(
-                "Leaky ReLU α (slope for x < 0)", 0.0, 0.5, 0.01, step=0.01,
-                key="leaky_alpha", bind="query-params",
+                "Leaky ReLU α (slope for x < 0)",
+                0.0,
+                0.5,
+                0.01,
+                step=0.01,
+                key="leaky_alpha",
+                bind="query-params",
             )
         }
     if "elu" in names:
@@ -191,23 +197,14 @@ properties = pd.DataFrame(
             "Monotonic": yes_no(activation.monotonic),
             "f′(0)": f"{activation.derivative_at_zero:g}",
             "f′(0) note": activation.convention or "differentiable at 0",
-            "Forward cost": costs.loc[name, "forward_rel"],
-            "Backward cost": costs.loc[name, "backward_rel"],
+            "Forward cost (× ReLU)": f"{costs.loc[name, 'forward_rel']:.1f}×",
+            "Backward cost (× ReLU)": f"{costs.loc[name, 'backward_rel']:.1f}×",
         }
         for name, activation in activations.items()
     ]
 )
-st.dataframe(
-    properties,
-    hide_index=True,
-    width="stretch",
-    column_config={
-        "Forward cost": st.column_config.NumberColumn(format="%.1f×", help="Forward time ÷ ReLU's forward time"),
-        "Backward cost": st.column_config.NumberColumn(
-            format="%.1f×", help="Time of f′ × upstream gradient ÷ ReLU's"
-        ),
-    },
-)
+# A static table wraps long cells, so every column stays on screen on a projector.
+st.table(properties.set_index("Activation"))
 cost_note, remeasure = st.columns([5, 1], vertical_alignment="center")
 cost_note.caption(
     "Cost: median time of numpy over 1,000,000 float32 values on this server, relative to ReLU (1.0×). "
@@ -220,9 +217,7 @@ if remeasure.button("Re-measure", icon=":material/timer:", key="remeasure"):
 # --- a batch --------------------------------------------------------------------------------------------------
 
 st.subheader("What happens to a batch")
-sigma = st.slider(
-    "σ of the pre-activations x ~ N(0, σ²)", 0.1, 10.0, 1.0, step=0.1, key="sigma", bind="query-params"
-)
+sigma = st.slider("σ of the pre-activations x ~ N(0, σ²)", 0.1, 10.0, 1.0, step=0.1, key="sigma", bind="query-params")
 st.caption(
     f"Every activation gets the same {BATCH_SIZE:,} inputs. Bars show each output's share of the batch; "
     "exact zeros fall in the bar at 0."
@@ -233,10 +228,12 @@ for row_start in range(0, len(names), COLUMNS_PER_ROW):
     for column, name in zip(st.columns(COLUMNS_PER_ROW), names[row_start : row_start + COLUMNS_PER_ROW], strict=False):
         with column, st.container(border=True):
             histogram = batch.histogram[batch.histogram["activation"] == name]
-            st.altair_chart(batch_histogram_chart(histogram, height=180), width="stretch")
+            st.altair_chart(batch_histogram_chart(histogram, height=250), width="stretch")
             zeros_column, gradient_column = st.columns(2)
             zeros_column.metric(
-                "Exact zeros (sparsity)", f"{summary.loc[name, 'sparsity']:.1%}", help="Share of outputs f(x) == 0"
+                "Exact zeros",
+                f"{summary.loc[name, 'sparsity']:.1%}",
+                help="Sparsity: share of outputs with f(x) exactly 0",
             )
             gradient_column.metric(
                 f"|f′| < {SATURATION_THRESHOLD:g}",
@@ -252,9 +249,7 @@ st.dataframe(
     column_config={
         "activation": "Activation",
         "sparsity": st.column_config.NumberColumn("Exact zeros", format="percent"),
-        "near_zero_gradient": st.column_config.NumberColumn(
-            f"|f′| < {SATURATION_THRESHOLD:g}", format="percent"
-        ),
+        "near_zero_gradient": st.column_config.NumberColumn(f"|f′| < {SATURATION_THRESHOLD:g}", format="percent"),
         "zero_gradient": st.column_config.NumberColumn("f′ exactly 0", format="percent"),
         "mean": st.column_config.NumberColumn("Mean output", format="%.3f"),
         "std": st.column_config.NumberColumn("Std of output", format="%.3f"),

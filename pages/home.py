@@ -35,12 +35,13 @@ def hero_curves():
 
 
 st.title("ReLU Lab")
-st.markdown("#### Why ReLU displaced sigmoid and tanh, and where it fails. Every claim here is measured live.")
+st.markdown("#### Why ReLU displaced sigmoid and tanh, and where it fails.")
+st.caption("Each point below is an experiment you can run in the labs in seconds, measured live.")
 
 chart_column, story_column = st.columns([3, 2], gap="large")
 with chart_column:
     st.altair_chart(
-        curve_chart(hero_curves(), FUNCTION, title="ReLU, sigmoid and tanh", height=360),
+        curve_chart(hero_curves(), FUNCTION, title="ReLU, sigmoid and tanh", height=380),
         width="stretch",
     )
 with story_column:

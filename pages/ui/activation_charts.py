@@ -32,36 +32,70 @@ def _names(*frames: pd.DataFrame | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+LEGEND_COLUMNS = 5
+
+
 def _color(names: Iterable[str], legend: bool = True) -> alt.Color:
+    names = list(names)
     return alt.Color(
         "label:N",
         scale=color_scale(names),
         title="Activation",
-        legend=alt.Legend(orient="top", symbolStrokeWidth=4, labelFontSize=13, titleFontSize=13)
+        # Rows of at most five entries: a single top row would clip all nine activations.
+        legend=alt.Legend(
+            orient="top",
+            columns=min(len(names), LEGEND_COLUMNS) or 1,
+            symbolStrokeWidth=4,
+            labelFontSize=13,
+            titleFontSize=13,
+        )
         if legend
         else None,
     )
 
 
-def saturation_band_layer(bands: pd.DataFrame, names: Iterable[str], opacity: float = 0.14) -> alt.Chart:
+def saturation_band_layer(
+    bands: pd.DataFrame,
+    names: Iterable[str],
+    x_domain: tuple[float, float] | None = None,
+    opacity: float = 0.1,
+) -> alt.LayerChart:
     """Shaded x-stretches (columns activation, start, end) where an activation's |f′(x)| is tiny.
 
-    Tinted with the activation's colour; spans the full height of the chart it is layered on.
+    Each band is tinted with its activation's colour and spans the full height of the chart it is
+    layered on. Its edges inside ``x_domain`` get a dashed line in the same colour, so overlapping
+    bands (sigmoid's and tanh's) still read apart.
     """
-    return (
-        alt.Chart(with_labels(bands))
+    names = list(names)
+    labelled = with_labels(bands)
+    tooltip = [
+        alt.Tooltip("label:N", title="Saturates"),
+        alt.Tooltip("start:Q", title="from x", format=".2f"),
+        alt.Tooltip("end:Q", title="to x", format=".2f"),
+    ]
+    shading = (
+        alt.Chart(labelled)
         .mark_rect(opacity=opacity)
+        .encode(x=alt.X("start:Q"), x2="end:Q", color=_color(names, legend=False), tooltip=tooltip)
+    )
+    low, high = x_domain if x_domain is not None else (float("-inf"), float("inf"))
+    edges = pd.concat(
+        [
+            labelled.loc[labelled["start"] > low, ["label", "start"]].rename(columns={"start": "edge"}),
+            labelled.loc[labelled["end"] < high, ["label", "end"]].rename(columns={"end": "edge"}),
+        ],
+        ignore_index=True,
+    )
+    edge_lines = (
+        alt.Chart(edges)
+        .mark_rule(strokeDash=[5, 4], strokeWidth=1.5, opacity=0.9)
         .encode(
-            x=alt.X("start:Q"),
-            x2="end:Q",
+            x=alt.X("edge:Q"),
             color=_color(names, legend=False),
-            tooltip=[
-                alt.Tooltip("label:N", title="Saturates"),
-                alt.Tooltip("start:Q", title="from x", format=".2f"),
-                alt.Tooltip("end:Q", title="to x", format=".2f"),
-            ],
+            tooltip=[alt.Tooltip("label:N", title="Saturation edge"), alt.Tooltip("edge:Q", title="x", format=".2f")],
         )
     )
+    return alt.layer(shading, edge_lines)
 
 
 def _reference_rules() -> list[alt.Chart]:
@@ -78,7 +112,7 @@ def curve_chart(
     function: str = FUNCTION,
     bands: pd.DataFrame | None = None,
     x_domain: tuple[float, float] | None = None,
-    height: int = 340,
+    height: int = 420,
     title: str | None = None,
 ) -> alt.LayerChart:
     """One panel of ``core.probe.curves``: f(x) or f′(x) against x, one line per activation.
@@ -100,7 +134,8 @@ def curve_chart(
         .mark_line(strokeWidth=3, clip=True)
         .encode(
             x=alt.X("x:Q", title=X_TITLE, scale=x_scale),
-            y=alt.Y("value:Q", title=function),
+            # A few pixels of headroom, so a curve along the top of the range (ReLU's f′ = 1) stays visible.
+            y=alt.Y("value:Q", title=function, scale=alt.Scale(padding=8)),
             color=_color(names),
             detail="piece:N",
             tooltip=[
@@ -112,11 +147,33 @@ def curve_chart(
     )
     layers = []
     if bands is not None and not bands.empty:
-        layers.append(saturation_band_layer(bands, names))
+        layers.append(saturation_band_layer(bands, names, x_domain))
     if x_domain[0] <= 0 <= x_domain[1]:
         layers.extend(_reference_rules())
     layers.append(lines)
-    return alt.layer(*layers).properties(title=title, height=height)
+    if function == DERIVATIVE:
+        layers.append(_convention_points(panel, names))
+    # Independent legends: only the lines draw one, so its symbols are solid strokes, not pale bands.
+    return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=height)
+
+
+def _convention_points(derivative: pd.DataFrame, names: list[str]) -> alt.Chart:
+    """A dot at f′(0) for curves that jump at 0 (ReLU, Leaky ReLU): the value our convention picks."""
+    jumps = derivative.groupby("activation")["piece"].transform("max") > 0
+    at_zero = derivative[jumps & (derivative["x"] == 0)]
+    return (
+        alt.Chart(with_labels(at_zero))
+        .mark_point(filled=True, size=80, opacity=1)
+        .encode(
+            x="x:Q",
+            y="value:Q",
+            color=_color(names, legend=False),
+            tooltip=[
+                alt.Tooltip("label:N", title="Activation"),
+                alt.Tooltip("value:Q", title="f′(0), by convention", format="g"),
+            ],
+        )
+    )
 
 
 def batch_histogram_chart(histogram: pd.DataFrame, height: int = 200, title: str | None = None) -> alt.Chart:

@@ -1,0 +1,113 @@
+"""Training records as tidy data, and the summaries the pages show.
+
+The long format is one row per (epoch, run, layer, metric): columns ``epoch, run, activation,
+seed, layer, metric, value, diverged``. ``layer`` is 0 for whole-network metrics (losses,
+accuracies, learning rate, wall time) and 1.. for per-layer ones; gradient norms are numbered by
+weight matrix (1 = the input layer's, the last = the output layer's), the others by hidden layer.
+Values that stopped being finite (a diverged run) are kept as NaN and flagged, never plotted silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+SCALAR_METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "learning_rate", "epoch_seconds")
+LAYER_METRICS = ("grad_norms", "sparsity", "dead_fraction", "mean_activation")
+COLUMNS = ("epoch", "run", "activation", "seed", "layer", "metric", "value", "diverged")
+
+
+def records_to_frame(records: Iterable) -> pd.DataFrame:
+    """Tidy long DataFrame from EpochRecords (any iterable, e.g. a flattened train_many history)."""
+    cols: dict[str, list] = {c: [] for c in COLUMNS}
+
+    def add(rec, layer, metric, value):
+        cols["epoch"].append(rec.epoch)
+        cols["run"].append(rec.run)
+        cols["activation"].append(rec.label)
+        cols["seed"].append(rec.seed)
+        cols["layer"].append(layer)
+        cols["metric"].append(metric)
+        cols["value"].append(np.nan if value is None else value)
+        cols["diverged"].append(rec.diverged)
+
+    for rec in records:
+        for metric in SCALAR_METRICS:
+            value = getattr(rec, metric)
+            if value is not None:
+                add(rec, 0, metric, value)
+        for metric in LAYER_METRICS:
+            for layer, value in enumerate(getattr(rec, metric), start=1):
+                add(rec, layer, metric.removesuffix("s") if metric == "grad_norms" else metric, value)
+    frame = pd.DataFrame(cols, columns=list(COLUMNS))
+    frame["value"] = frame["value"].astype(float)
+    frame.loc[~np.isfinite(frame["value"]), "value"] = np.nan
+    return frame
+
+
+def thin(frame: pd.DataFrame, max_epochs: int = 200) -> pd.DataFrame:
+    """Keep at most ``max_epochs`` evenly spaced epochs (always the first and the last) for display."""
+    epochs = np.sort(frame["epoch"].unique())
+    if len(epochs) <= max_epochs:
+        return frame
+    keep = epochs[np.unique(np.linspace(0, len(epochs) - 1, max_epochs).round().astype(int))]
+    return frame[frame["epoch"].isin(keep)]
+
+
+def bands(frame: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFrame:
+    """Mean, min and max over seeds for each (activation, metric, layer, epoch): lines with spread bands."""
+    sub = frame[frame["metric"].isin(list(metrics))]
+    grouped = sub.groupby(["activation", "metric", "layer", "epoch"], sort=False)["value"]
+    out = grouped.agg(mean="mean", low="min", high="max", seeds="count").reset_index()
+    return out
+
+
+def divergences(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per diverged run: run, activation, seed and the epoch it diverged at."""
+    flagged = frame[frame["diverged"]]
+    return flagged.groupby("run", as_index=False).agg(activation=("activation", "first"), seed=("seed", "first"),
+                                                      epoch=("epoch", "min"))
+
+
+def epochs_to_fraction(curve: pd.Series, fraction: float = 0.9) -> float:
+    """First epoch at which a per-epoch accuracy curve reaches ``fraction`` of its final value."""
+    curve = curve.dropna()
+    if curve.empty:
+        return np.nan
+    reached = curve[curve >= fraction * curve.iloc[-1]]
+    return float(reached.index[0])
+
+
+def summary(frame: pd.DataFrame) -> pd.DataFrame:
+    """Per activation over seeds: final test accuracy (or loss), speed of learning, sparsity, dead units, time."""
+    rows = []
+    for activation, runs in frame.groupby("activation", sort=False):
+        finals, to_90, sparsity, dead, seconds, losses, diverged = [], [], [], [], [], [], 0
+        for _, run in runs.groupby("run"):
+            last_epoch = run["epoch"].max()
+            last = run[run["epoch"] == last_epoch]
+            diverged += bool(run["diverged"].any())
+            metric = last.set_index(["metric", "layer"])["value"]
+            losses.append(metric.get(("test_loss", 0), np.nan))
+            if ("test_accuracy", 0) in metric.index:
+                finals.append(metric[("test_accuracy", 0)])
+                acc = run[run["metric"] == "test_accuracy"].set_index("epoch")["value"].sort_index()
+                to_90.append(epochs_to_fraction(acc))
+            sparsity.append(last.loc[last["metric"] == "sparsity", "value"].mean())
+            dead.append(last.loc[last["metric"] == "dead_fraction", "value"].mean())
+            trained = run[(run["metric"] == "epoch_seconds") & (run["epoch"] > 0)]["value"]
+            seconds.append(trained.mean() if len(trained) else np.nan)
+        row = {"activation": activation, "seeds": runs["run"].nunique()}
+        if finals:
+            row["test accuracy"] = float(np.nanmean(finals))
+            row["± sd"] = float(np.nanstd(finals, ddof=1)) if len(finals) > 1 else np.nan
+            row["epochs to 90% of final"] = float(np.nanmean(to_90))
+        row["test loss"] = float(np.nanmean(losses)) if np.isfinite(losses).any() else np.nan
+        row["sparsity"] = float(np.nanmean(sparsity)) if np.isfinite(sparsity).any() else np.nan
+        row["dead units"] = float(np.nanmean(dead)) if np.isfinite(dead).any() else np.nan
+        row["ms / epoch"] = 1000 * float(np.nanmean(seconds)) if np.isfinite(seconds).any() else np.nan
+        row["diverged runs"] = diverged
+        rows.append(row)
+    return pd.DataFrame(rows)
