@@ -441,6 +441,17 @@ def _build(
 # --------------------------------------------------------------------------------------------
 
 
+def check_dataset_args(name: str, n_samples: int = 500, noise: float = 0.2, test_size: float = 0.25,
+                       seed: int = 0) -> None:
+    """Raise the ValueError ``load_dataset`` would raise for these arguments, without loading anything."""
+    _check_name(name)
+    _check_test_size(test_size)
+    _check_seed(seed)
+    if name in _GENERATED:
+        _check_n_samples(n_samples)
+        _check_noise(noise)
+
+
 def load_dataset(
     name: str, n_samples: int = 500, noise: float = 0.2, test_size: float = 0.25, seed: int = 0
 ) -> Dataset:

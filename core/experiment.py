@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from core.data import load_dataset
+from core.data import check_dataset_args, load_dataset
 from core.training import TrainConfig
 
 MAX_SEEDS = 10
@@ -39,13 +39,15 @@ class Experiment:
     maxout_pieces: int = 2
 
     def __post_init__(self):
-        object.__setattr__(self, "activations", tuple(self.activations))
+        activations = (self.activations,) if isinstance(self.activations, str) else self.activations
+        object.__setattr__(self, "activations", tuple(activations))
         object.__setattr__(self, "hidden_layers", tuple(self.hidden_layers))
+        check_dataset_args(self.dataset, self.n_samples, self.noise, self.test_size, self.first_seed)
         if not self.activations:
             raise ValueError("Choose at least one activation to train.")
         if len(set(self.activations)) != len(self.activations):
             raise ValueError("Each activation may be chosen once.")
-        if not isinstance(self.seeds, int) or not 1 <= self.seeds <= MAX_SEEDS:
+        if isinstance(self.seeds, bool) or not isinstance(self.seeds, int) or not 1 <= self.seeds <= MAX_SEEDS:
             raise ValueError(f"seeds must be a whole number from 1 to {MAX_SEEDS}.")
         if self.optimizer not in OPTIMIZER_CHOICES:
             raise ValueError(f"Unknown optimizer {self.optimizer!r}. Valid choices: {', '.join(OPTIMIZER_CHOICES)}.")

@@ -41,14 +41,17 @@ def records_to_frame(records: Iterable) -> pd.DataFrame:
         for metric in LAYER_METRICS:
             for layer, value in enumerate(getattr(rec, metric), start=1):
                 add(rec, layer, metric.removesuffix("s") if metric == "grad_norms" else metric, value)
-    frame = pd.DataFrame(cols, columns=list(COLUMNS))
-    frame["value"] = frame["value"].astype(float)
+    frame = pd.DataFrame(cols, columns=list(COLUMNS)).astype(
+        {"epoch": int, "run": int, "activation": object, "seed": int, "layer": int, "metric": object,
+         "value": float, "diverged": bool})
     frame.loc[~np.isfinite(frame["value"]), "value"] = np.nan
     return frame
 
 
 def thin(frame: pd.DataFrame, max_epochs: int = 200) -> pd.DataFrame:
     """Keep at most ``max_epochs`` evenly spaced epochs (always the first and the last) for display."""
+    if max_epochs < 2:
+        raise ValueError("thin keeps the first and the last epoch: max_epochs must be at least 2.")
     epochs = np.sort(frame["epoch"].unique())
     if len(epochs) <= max_epochs:
         return frame
@@ -80,6 +83,20 @@ def epochs_to_fraction(curve: pd.Series, fraction: float = 0.9) -> float:
     return float(reached.index[0])
 
 
+def _mean(values) -> float:
+    """Mean of the finite values; NaN (and no warning) when there are none, e.g. every seed diverged."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.mean()) if finite.size else np.nan
+
+
+def _sd(values) -> float:
+    """Sample standard deviation of the finite values; NaN with fewer than two."""
+    finite = np.asarray(values, dtype=float)
+    finite = finite[np.isfinite(finite)]
+    return float(finite.std(ddof=1)) if finite.size > 1 else np.nan
+
+
 def summary(frame: pd.DataFrame) -> pd.DataFrame:
     """Per activation over seeds: final test accuracy (or loss), speed of learning, sparsity, dead units, time."""
     rows = []
@@ -101,13 +118,13 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             seconds.append(trained.mean() if len(trained) else np.nan)
         row = {"activation": activation, "seeds": runs["run"].nunique()}
         if finals:
-            row["test accuracy"] = float(np.nanmean(finals))
-            row["± sd"] = float(np.nanstd(finals, ddof=1)) if len(finals) > 1 else np.nan
-            row["epochs to 90% of final"] = float(np.nanmean(to_90))
-        row["test loss"] = float(np.nanmean(losses)) if np.isfinite(losses).any() else np.nan
-        row["sparsity"] = float(np.nanmean(sparsity)) if np.isfinite(sparsity).any() else np.nan
-        row["dead units"] = float(np.nanmean(dead)) if np.isfinite(dead).any() else np.nan
-        row["ms / epoch"] = 1000 * float(np.nanmean(seconds)) if np.isfinite(seconds).any() else np.nan
+            row["test accuracy"] = _mean(finals)
+            row["± sd"] = _sd(finals)
+            row["epochs to 90% of final"] = _mean(to_90)
+        row["test loss"] = _mean(losses)
+        row["sparsity"] = _mean(sparsity)
+        row["dead units"] = _mean(dead)
+        row["ms / epoch"] = 1000 * _mean(seconds)
         row["diverged runs"] = diverged
         rows.append(row)
     return pd.DataFrame(rows)

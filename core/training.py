@@ -312,6 +312,7 @@ class _Stack:
         mean_act = np.stack([h.mean(axis=(-2, -1), dtype=np.float64) for h in hidden], axis=1)
         test_out = forward_layers(self.X_test, self.weights, self.biases, self.layers)[3]
         test_loss = output_loss(test_out, self.T_test, self.task)[0]
+        train_acc = test_acc = None
         if self.task == "classification":
             train_acc = (out.argmax(axis=-1) == self.y_train).mean(axis=-1)
             test_acc = (test_out.argmax(axis=-1) == self.y_test).mean(axis=-1)
@@ -328,8 +329,8 @@ class _Stack:
                 run=self.run_ids[m], label=c.label, activation=",".join(dict.fromkeys(c.hidden_activations)),
                 seed=c.seed, epoch=self.epoch,
                 train_loss=float(train_loss[m]), test_loss=float(test_loss[m]),
-                train_accuracy=float(train_acc[m]) if self.task == "classification" else None,
-                test_accuracy=float(test_acc[m]) if self.task == "classification" else None,
+                train_accuracy=self._accuracy(train_acc, m, finite[m]),
+                test_accuracy=self._accuracy(test_acc, m, finite[m]),
                 grad_norms=tuple(map(float, grad_norms[m])), sparsity=tuple(map(float, sparsity[m])),
                 dead_fraction=tuple(map(float, dead[m])), mean_activation=tuple(map(float, mean_act[m])),
                 learning_rate=lr, epoch_seconds=0.0 if seconds is None else float(seconds[m]),
@@ -338,6 +339,12 @@ class _Stack:
             if not finite[m]:
                 self._freeze(m)
         return records
+
+    def _accuracy(self, accuracies, m: int, finite: bool) -> float | None:
+        """None for regression; NaN once a run diverged (argmax of NaN outputs would fake a class)."""
+        if self.task != "classification":
+            return None
+        return float(accuracies[m]) if finite else float("nan")
 
     def _freeze(self, m: int) -> None:
         """Stop a diverged run: zero its parameters and optimiser state so it costs no more NaNs."""

@@ -10,11 +10,12 @@ from core.history import bands, divergences, summary, thin
 from pages.ui import training_charts as charts
 from pages.ui.controls import dataset_controls, network_controls, training_controls
 from pages.ui.palette import label
+from pages.ui.render import draw
 from pages.ui.session import live_run, reset_run
 
 RUN_KEY = "arena.run"
 PLAYING_KEY = "arena.playing"
-TICK_SECONDS = 0.3  # engine time per redraw while playing: ~3 redraws a second
+TICK_SECONDS = 0.2  # engine time per redraw while playing: ~3 redraws a second
 BOUNDARY_EVERY = 1.0  # seconds between decision-surface redraws while playing
 BOUNDARY_RESOLUTION = 60
 
@@ -61,7 +62,8 @@ def reset():
 
 
 play_col, step_col, reset_col, _ = st.columns([1, 1, 1, 5])
-play_col.button("Pause" if playing else ("Play" if run.epoch == 0 else "Resume"), on_click=toggle_play,
+play_label = "Finished" if run.done else "Pause" if playing else "Play" if run.epoch == 0 else "Resume"
+play_col.button(play_label, on_click=toggle_play,
                 type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
                 disabled=run.done, width="stretch", key="arena.play")
 step_col.button("Step", on_click=step, icon=":material/skip_next:", disabled=run.done, width="stretch",
@@ -81,7 +83,8 @@ def boundary_charts() -> list:
     for name in names:
         first_run = experiment.activations.index(name) * experiment.seeds
         surface = decision_surface(run.model(first_run), dataset.X_train, BOUNDARY_RESOLUTION, dataset.class_names)
-        out.append(charts.boundary_chart(surface, points, dataset.class_names, name, label(name)))
+        out.append(charts.boundary_chart(surface, points, dataset.class_names, name, label(name),
+                                         legend=not out))
     return out
 
 
@@ -90,36 +93,40 @@ def live_view():
         run.advance(TICK_SECONDS)
     st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     history = thin(run.history(), 120 if st.session_state.get(PLAYING_KEY) else 300)
-    diverged = divergences(history)
+    diverged = divergences(run.history())
     for _, row in diverged.iterrows():
         st.warning(f"{row['activation']} (seed {row['seed']}) diverged at epoch {row['epoch']}: its loss or weights "
                    "stopped being finite. The learning rate is most likely too high for it; the other runs go on.",
                    icon=":material/warning:")
     band = bands(history, ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norm", "sparsity",
                            "dead_fraction"])
-    losses = {"train_loss": "train", "test_loss": "test"}
+    several_seeds = experiment.seeds > 1
+    points = run.epoch == 0
+    shape = (tuple(names), run.epochs, several_seeds, points)
+
+    def lines(container, chart_id, data, title, y_title, log=False, domain=None, dash="split"):
+        draw(container, (chart_id, *shape), data, lambda d: charts.line_chart(
+            d, names, title, y_title, log, domain, run.epochs, dash, several_seeds, points))
+
     left, right = st.columns(2)
-    loss_title = "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)"
-    left.altair_chart(charts.split_lines(band, names, losses, loss_title, "loss", log=True, diverged=diverged, epochs=run.epochs),
-                      width="stretch")
+    lines(left, "loss", charts.split_data(band, {"train_loss": "train", "test_loss": "test"}, True, diverged),
+          "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)", "loss", log=True)
     if is_classifier:
-        right.altair_chart(charts.split_lines(band, names, {"train_accuracy": "train", "test_accuracy": "test"},
-                                              "Accuracy", "accuracy", diverged=diverged, domain=[0, 1], epochs=run.epochs),
-                           width="stretch")
+        lines(right, "accuracy", charts.split_data(band, {"train_accuracy": "train", "test_accuracy": "test"},
+                                                    False, diverged), "Accuracy", "accuracy")
     else:
         right.info("Accuracy applies to classification; this dataset is a regression task.")
     left, right = st.columns(2)
-    left.altair_chart(charts.layer_profile(band, names, "grad_norm", "Gradient norm by layer, now",
-                                           "‖∂L/∂W‖ (log)", x_title="weight matrix (1 = input side)"),
-                      width="stretch")
-    right.altair_chart(charts.layer_lines(band, names, "grad_norm", "Gradient norm per layer over training",
-                                          "‖∂L/∂W‖ (log)", log=True, diverged=diverged, epochs=run.epochs),
-                       width="stretch")
+    draw(left, ("grad_profile", *shape), charts.profile_data(band, "grad_norm"), lambda d: charts.profile_chart(
+        d, names, "Gradient norm by layer, now", "‖∂L/∂W‖ (log)", x_title="weight matrix (1 = input side)",
+        show_bands=several_seeds))
+    lines(right, "grad_time", charts.layer_data(band, "grad_norm", True, diverged),
+          "Gradient norm per layer over training", "‖∂L/∂W‖ (log)", log=True, dash="layer")
     left, right = st.columns(2)
-    left.altair_chart(charts.layer_lines(band, names, "sparsity", "Sparsity: share of exact zeros",
-                                         "fraction of zeros", domain=[0, 1], epochs=run.epochs), width="stretch")
-    right.altair_chart(charts.layer_lines(band, names, "dead_fraction", "Dead units: 0 for every training sample",
-                                          "fraction of units", domain=[0, 1], epochs=run.epochs), width="stretch")
+    lines(left, "sparsity", charts.layer_data(band, "sparsity", False, diverged), "Sparsity: share of exact zeros",
+          "fraction of zeros", domain=[0, 1], dash="layer")
+    lines(right, "dead", charts.layer_data(band, "dead_fraction", False, diverged),
+          "Dead units: 0 for every training sample", "fraction of units", domain=[0, 1], dash="layer")
     if dataset.is_2d and is_classifier:
         now = time.monotonic()
         cached = st.session_state.get("arena.boundaries")
@@ -145,7 +152,7 @@ st.fragment(live_view, run_every=0.05 if playing else None)()
 
 if not playing and run.epoch > 0:
     st.subheader("Summary" if run.done else f"Summary at epoch {run.epoch}")
-    table = summary(run.history())
+    table = summary(run.history()).dropna(axis=1, how="all")
     percent = {c: "{:.1%}" for c in ("test accuracy", "± sd", "sparsity", "dead units") if c in table}
     st.dataframe(table.style.format({**percent, "epochs to 90% of final": "{:.0f}", "test loss": "{:.4f}",
                                      "ms / epoch": "{:.2f}"}, na_rep="–"),

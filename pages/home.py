@@ -19,6 +19,13 @@ class Card:
 # One entry per page registered in app.py, in the order a workshop would visit them.
 CARDS = [
     Card(
+        "pages/arena.py",
+        "Training Arena",
+        ":material/model_training:",
+        "Press Play and watch ReLU, sigmoid and tanh learn the same data side by side: loss, accuracy, "
+        "gradients per layer, sparsity, dead units and decision boundaries, live.",
+    ),
+    Card(
         "pages/explorer.py",
         "Activation Explorer",
         ":material/show_chart:",
@@ -41,7 +48,7 @@ st.caption("Each point below is an experiment you can run in the labs in seconds
 chart_column, story_column = st.columns([3, 2], gap="large")
 with chart_column:
     st.altair_chart(
-        curve_chart(hero_curves(), FUNCTION, title="ReLU, sigmoid and tanh", height=380),
+        curve_chart(hero_curves(), FUNCTION, title="ReLU, sigmoid and tanh", height=440),
         width="stretch",
     )
 with story_column:

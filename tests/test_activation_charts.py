@@ -138,7 +138,7 @@ def test_curve_chart_rejects_unknown_function():
 def test_curve_chart_with_every_activation_wraps_its_legend():
     chart_spec = spec(curve_chart(curves(list(ACTIVATIONS), n=101), FUNCTION))
     (lines,) = [view for view in layers(chart_spec) if mark_type(view) == "line"]
-    assert lines["encoding"]["color"]["legend"]["columns"] == 5
+    assert lines["encoding"]["color"]["legend"]["columns"] == 3
     assert len(lines["encoding"]["color"]["scale"]["domain"]) == len(ACTIVATIONS)
 
 

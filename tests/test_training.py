@@ -726,3 +726,12 @@ def test_a_mixed_maxout_stack_trains(moons):
     assert records[0].train_loss == pytest.approx(_mlp_for(moons, cfg).loss(moons.X_train, moons.y_train))
     assert records[-1].train_loss < records[0].train_loss
     assert records[0].label == "Maxout → ReLU"
+
+
+def test_a_diverged_record_reports_no_accuracy():
+    """argmax over NaN outputs picks class 0; a diverged run must not pass that off as an accuracy."""
+    ds = load_dataset("moons", n_samples=100, seed=0)
+    cfg = TrainConfig(activation="linear", hidden_layers=(64,) * 4, learning_rate=1e4, bias_init=50.0, epochs=5)
+    last = list(train(ds, cfg))[-1]
+    assert last.diverged
+    assert math.isnan(last.train_accuracy) and math.isnan(last.test_accuracy)

@@ -16,6 +16,8 @@ from core.probe import DERIVATIVE, FUNCTION
 from pages.ui.palette import NEUTRAL, color_scale, label
 
 X_TITLE = "x (pre-activation)"
+LEGEND_COLUMNS = 3
+LEGEND_ROW_HEIGHT = 21  # pixels one extra legend row takes
 
 
 def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
@@ -32,16 +34,13 @@ def _names(*frames: pd.DataFrame | None) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-LEGEND_COLUMNS = 5
-
-
 def _color(names: Iterable[str], legend: bool = True) -> alt.Color:
     names = list(names)
     return alt.Color(
         "label:N",
         scale=color_scale(names),
         title="Activation",
-        # Rows of at most five entries: a single top row would clip all nine activations.
+        # Rows of at most three entries: one long top row would run past a half-width panel.
         legend=alt.Legend(
             orient="top",
             columns=min(len(names), LEGEND_COLUMNS) or 1,
@@ -154,7 +153,13 @@ def curve_chart(
     if function == DERIVATIVE:
         layers.append(_convention_points(panel, names))
     # Independent legends: only the lines draw one, so its symbols are solid strokes, not pale bands.
-    return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=height)
+    # Each extra legend row takes room from the plot inside the fixed height, so give it back.
+    legend_rows = max(1, -(-len(names) // LEGEND_COLUMNS))
+    return (
+        alt.layer(*layers)
+        .resolve_legend(color="independent")
+        .properties(title=title, height=height + LEGEND_ROW_HEIGHT * (legend_rows - 1))
+    )
 
 
 def _convention_points(derivative: pd.DataFrame, names: list[str]) -> alt.Chart:

@@ -18,7 +18,7 @@ LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3, 1.0,
 BATCH_SIZES = (1, 4, 8, 16, 32, 64, 128, 256, 512)
 EPOCHS = (10, 20, 50, 100, 150, 200, 300, 500, 1000, 2000)
 L2_CHOICES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
-INIT_LABELS = {"auto": "Auto (He for the ReLU family, Xavier otherwise)", "he": "He", "xavier": "Xavier (Glorot)"}
+INIT_LABELS = {"auto": "Auto (He or Xavier)", "he": "He", "xavier": "Xavier (Glorot)"}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adam": "Adam"}
 assert set(OPTIMIZER_LABELS) == set(OPTIMIZER_CHOICES)
 
@@ -57,7 +57,9 @@ def network_controls(prefix: str, defaults: Experiment, max_depth: int = 8) -> d
         values["maxout_pieces"] = st.slider("Maxout pieces k", 2, 5, defaults.maxout_pieces,
                                             key=f"{prefix}.maxout_pieces")
     values["init"] = st.selectbox("Weight init", list(INIT_LABELS), index=list(INIT_LABELS).index(defaults.init),
-                                  format_func=INIT_LABELS.get, key=f"{prefix}.init")
+                                  format_func=INIT_LABELS.get, key=f"{prefix}.init",
+                                  help="Auto picks He for the ReLU family and maxout, Xavier for sigmoid, tanh "
+                                       "and linear.")
     values["bias_init"] = st.slider("Hidden bias init", -5.0, 5.0, float(defaults.bias_init), step=0.5,
                                     key=f"{prefix}.bias_init",
                                     help="A large negative bias switches ReLU units off for every input.")

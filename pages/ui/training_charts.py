@@ -24,87 +24,134 @@ def _color(names) -> alt.Color:
     return alt.Color("activation:N", scale=color_scale(names), legend=LEGEND)
 
 
-def _y(title: str, log: bool, domain=None) -> alt.Y:
-    scale = alt.Scale(type="log") if log else alt.Scale(domain=domain) if domain else alt.Scale(zero=False)
-    return alt.Y("mean:Q", title=title, scale=scale)
-
-
-def _bands_layer(base: alt.Chart, frame: pd.DataFrame, names, log: bool) -> list[alt.Chart]:
-    if frame.empty or frame["seeds"].max() <= 1:
-        return []
-    y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
-    return [base.mark_area(opacity=0.18).encode(
-        y=alt.Y("low:Q", scale=y_scale), y2="high:Q", color=_color(names), detail="series:N")]
-
-
-def _diverged_rules(diverged: pd.DataFrame | None, names) -> list[alt.Chart]:
-    if diverged is None or diverged.empty:
-        return []
-    return [alt.Chart(diverged).mark_rule(strokeDash=[2, 2], strokeWidth=2).encode(
-        x="epoch:Q", color=_color(names),
-        tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("seed:Q"), alt.Tooltip("epoch:Q", title="diverged at")])]
-
-
 def _epoch_axis(epochs: int | None) -> alt.X:
     """Epochs on x, fixed to the whole run when its length is known, so curves grow left to right."""
     scale = alt.Scale(domain=[0, epochs], nice=False) if epochs else alt.Scale()
     return alt.X("epoch:Q", title="epoch", scale=scale, axis=alt.Axis(format="d", tickMinStep=1))
 
 
-def _marks(base: alt.Chart, data: pd.DataFrame, width: float) -> alt.Chart:
-    """Lines, with points while there are too few epochs to draw a line."""
-    few = data["epoch"].nunique() < 2 if not data.empty else True
-    return base.mark_line(strokeWidth=width, point=few)
+# --- data for line charts: one tidy frame per chart ----------------------------------------------
+# Each line chart reads a single frame: its curves (kind "curve") and, for runs that diverged, one
+# row per divergence (kind "diverged") drawn as a dashed rule. One frame per chart lets the page
+# keep a chart's spec and send only new data on each redraw.
+
+
+def _with_divergence(curves: pd.DataFrame, diverged: pd.DataFrame | None) -> pd.DataFrame:
+    curves = curves.assign(kind="curve")
+    if diverged is None or diverged.empty:
+        return curves
+    rules = diverged[["activation", "epoch", "seed"]].assign(kind="diverged")
+    return pd.concat([curves, rules], ignore_index=True)
+
+
+def split_data(frame: pd.DataFrame, metrics: dict[str, str], log: bool = False,
+               diverged: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Curves of e.g. train and test loss from ``bands``: group = the split, series = activation + split."""
+    data = frame[frame["metric"].isin(list(metrics))]
+    data = data.assign(group=data["metric"].map(metrics))
+    data = data.assign(series=data["activation"] + " " + data["group"])
+    if log:
+        data = data[data["mean"] > 0]
+    return _with_divergence(data, diverged)
+
+
+def layer_data(frame: pd.DataFrame, metric: str, log: bool = False,
+               diverged: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Curves of a per-layer metric from ``bands``: group = "layer k", series = activation + layer."""
+    data = frame[frame["metric"] == metric]
+    data = data.assign(group="layer " + data["layer"].astype(str))
+    data = data.assign(series=data["activation"] + " " + data["group"])
+    if log:
+        data = data[data["mean"] > 0]
+    return _with_divergence(data, diverged)
+
+
+def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = False, domain=None,
+               epochs: int | None = None, dash: str = "split", show_bands: bool | None = None,
+               points: bool | None = None) -> alt.LayerChart:
+    """Curves over epochs: colour = activation, dash = ``group`` (split or layer), a min-max band over
+    seeds when there are several, and a dashed rule where a run diverged."""
+    curves = data[data["kind"] == "curve"] if "kind" in data else data
+    if show_bands is None:
+        show_bands = not curves.empty and curves["seeds"].max() > 1
+    if points is None:
+        points = curves["epoch"].nunique() < 2
+    scale = alt.Scale(type="log") if log else alt.Scale(domain=domain) if domain else alt.Scale(zero=False)
+    dash_scale = SPLIT_DASH if dash == "split" else alt.Scale()
+    base = alt.Chart(data).encode(x=_epoch_axis(epochs))
+    curve = base.transform_filter(alt.datum.kind == "curve")
+    layers = []
+    if show_bands:
+        layers.append(curve.mark_area(opacity=0.18).encode(
+            y=alt.Y("low:Q", scale=scale), y2="high:Q", color=_color(names), detail="series:N"))
+    layers.append(curve.mark_line(strokeWidth=2.5, point=points).encode(
+        y=alt.Y("mean:Q", title=y_title, scale=scale), color=_color(names),
+        strokeDash=alt.StrokeDash("group:N", scale=dash_scale, legend=alt.Legend(
+            orient="top" if dash == "split" else "bottom", title=None)),
+        detail="series:N",
+        tooltip=["activation:N", alt.Tooltip("group:N", title=dash), "epoch:Q",
+                 alt.Tooltip("mean:Q", format=".4g", title=y_title)]))
+    layers.append(base.transform_filter(alt.datum.kind == "diverged").mark_rule(
+        strokeDash=[2, 2], strokeWidth=2).encode(
+        color=_color(names),
+        tooltip=["activation:N", "seed:Q", alt.Tooltip("epoch:Q", title="diverged at epoch")]))
+    return alt.layer(*layers).properties(title=title, height=HEIGHT)
 
 
 def split_lines(frame: pd.DataFrame, names, metrics: dict[str, str], title: str, y_title: str, log: bool = False,
                 diverged: pd.DataFrame | None = None, domain=None, epochs: int | None = None) -> alt.LayerChart:
     """Train and test curves of one quantity (e.g. loss): colour = activation, dash = split."""
-    data = frame[frame["metric"].isin(list(metrics))].assign(split=lambda d: d["metric"].map(metrics))
-    data = data.assign(series=data["activation"] + " " + data["split"])
-    if log:
-        data = data[data["mean"] > 0]
-    base = alt.Chart(data).encode(x=_epoch_axis(epochs))
-    line = _marks(base, data, 2.5).encode(
-        y=_y(y_title, log, domain), color=_color(names),
-        strokeDash=alt.StrokeDash("split:N", scale=SPLIT_DASH, legend=alt.Legend(orient="top", title=None)),
-        detail="series:N",
-        tooltip=["activation:N", "split:N", "epoch:Q", alt.Tooltip("mean:Q", format=".4g", title=y_title)])
-    layers = [*_bands_layer(base, data, names, log), line, *_diverged_rules(diverged, names)]
-    return alt.layer(*layers).properties(title=title, height=HEIGHT)
+    return line_chart(split_data(frame, metrics, log, diverged), names, title, y_title, log, domain, epochs)
 
 
 def layer_lines(frame: pd.DataFrame, names, metric: str, title: str, y_title: str, log: bool = False,
                 diverged: pd.DataFrame | None = None, domain=None, epochs: int | None = None) -> alt.LayerChart:
     """A per-layer quantity over epochs: colour = activation, dash = layer."""
-    data = frame[frame["metric"] == metric].assign(layer_name=lambda d: "layer " + d["layer"].astype(str))
-    data = data.assign(series=data["activation"] + " " + data["layer_name"])
-    if log:
-        data = data[data["mean"] > 0]
-    base = alt.Chart(data).encode(x=_epoch_axis(epochs))
-    line = _marks(base, data, 2).encode(
-        y=_y(y_title, log, domain), color=_color(names),
-        strokeDash=alt.StrokeDash("layer_name:N", title=None, legend=alt.Legend(orient="bottom", title=None)),
-        detail="series:N",
-        tooltip=["activation:N", alt.Tooltip("layer:Q"), "epoch:Q", alt.Tooltip("mean:Q", format=".4g", title=y_title)])
-    layers = [*_bands_layer(base, data, names, log), line, *_diverged_rules(diverged, names)]
+    return line_chart(layer_data(frame, metric, log, diverged), names, title, y_title, log, domain, epochs,
+                      dash="layer")
+
+
+def profile_data(frame: pd.DataFrame, metric: str, log: bool = True) -> pd.DataFrame:
+    """A per-layer metric at the latest epoch of ``bands``, one row per (activation, layer)."""
+    data = frame[frame["metric"] == metric]
+    if not data.empty:
+        data = data[data["epoch"] == data["epoch"].max()]
+    return data[data["mean"] > 0] if log else data
+
+
+def profile_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = True,
+                  x_title: str = "layer (1 = input side)", show_bands: bool | None = None) -> alt.LayerChart:
+    """A per-layer quantity against depth: where gradients vanish, the line falls towards the input."""
+    if show_bands is None:
+        show_bands = not data.empty and data["seeds"].max() > 1
+    scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    base = alt.Chart(data).encode(x=alt.X("layer:O", title=x_title, axis=alt.Axis(labelAngle=0)))
+    layers = []
+    if show_bands:
+        layers.append(base.mark_area(opacity=0.18).encode(
+            y=alt.Y("low:Q", scale=scale), y2="high:Q", color=_color(names), detail="activation:N"))
+    layers.append(base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=60)).encode(
+        y=alt.Y("mean:Q", title=y_title, scale=scale), color=_color(names), detail="activation:N",
+        tooltip=["activation:N", "layer:O", alt.Tooltip("mean:Q", format=".3g", title=y_title)]))
     return alt.layer(*layers).properties(title=title, height=HEIGHT)
 
 
 def layer_profile(frame: pd.DataFrame, names, metric: str, title: str, y_title: str, log: bool = True,
                   x_title: str = "layer (1 = input side)") -> alt.LayerChart:
-    """A per-layer quantity at the latest epoch against depth: where gradients vanish, the line falls."""
-    data = frame[frame["metric"] == metric]
-    if not data.empty:
-        data = data[data["epoch"] == data["epoch"].max()]
-    if log:
-        data = data[data["mean"] > 0]
-    base = alt.Chart(data).encode(x=alt.X("layer:O", title=x_title, axis=alt.Axis(labelAngle=0)))
-    line = base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=60)).encode(
-        y=_y(y_title, log), color=_color(names), detail="activation:N",
-        tooltip=["activation:N", "layer:O", alt.Tooltip("mean:Q", format=".3g", title=y_title)])
-    layers = [*_bands_layer(base, data.assign(series=data["activation"]), names, log), line]
-    return alt.layer(*layers).properties(title=title, height=HEIGHT)
+    """``profile_chart`` of ``profile_data``: the metric by layer at the latest epoch."""
+    return profile_chart(profile_data(frame, metric, log), names, title, y_title, log, x_title)
+
+
+def spec_without_data(chart: alt.TopLevelMixin) -> dict:
+    """A chart's Vega-Lite spec with its data taken out, to be reused with fresh frames of the same shape.
+
+    Building and validating an Altair chart costs tens of milliseconds; a live page pays it once
+    per chart and then only sends data.
+    """
+    spec = chart.to_dict()
+    spec.pop("datasets", None)
+    spec.pop("data", None)
+    return spec
 
 
 def _class_scale(class_names) -> alt.Scale:
@@ -112,12 +159,15 @@ def _class_scale(class_names) -> alt.Scale:
 
 
 def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, activation: str, title: str,
-                   size: int = 260) -> alt.LayerChart:
+                   size: int = 260, legend: bool = True) -> alt.LayerChart:
     """The model's decision surface with the data on top. Two classes: P(class 1) shaded from one class
     colour to the other; more: the predicted class, faded where the model is unsure."""
     x_scale = alt.Scale(domain=[float(surface["x"].min()), float(surface["x2"].max())], nice=False)
     y_scale = alt.Scale(domain=[float(surface["y"].min()), float(surface["y2"].max())], nice=False)
-    cells = alt.Chart(surface).mark_rect(stroke=None)
+    # Cells overlap by a hair so that anti-aliasing leaves no seams between them.
+    pad_x = 0.01 * float(surface["x2"].iloc[0] - surface["x"].iloc[0]) if len(surface) else 0.0
+    surface = surface.assign(x2=surface["x2"] + pad_x, y2=surface["y2"] + pad_x)
+    cells = alt.Chart(surface).mark_rect(strokeWidth=0)
     if len(class_names) == 2:
         cells = cells.encode(color=alt.Color("p1:Q", scale=alt.Scale(domain=[0, 0.5, 1], range=[
             CLASS_COLORS[0], "#FFFFFF", CLASS_COLORS[1]]), legend=None))
@@ -129,9 +179,10 @@ def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, act
                          y=alt.Y("y:Q", scale=y_scale, title=None, axis=None), y2="y2:Q")
     dots = alt.Chart(points).mark_point(filled=True, size=28, strokeWidth=0.8, stroke="white", opacity=0.95).encode(
         x="x:Q", y="y:Q",
-        color=alt.Color("class:N", scale=_class_scale(class_names), legend=alt.Legend(orient="bottom", title="class")),
+        color=alt.Color("class:N", scale=_class_scale(class_names),
+                        legend=alt.Legend(orient="bottom", title=None, columns=2) if legend else None),
         shape=alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle-up"]),
-                        legend=alt.Legend(orient="bottom", title=None)),
+                        legend=alt.Legend(orient="bottom", title=None) if legend else None),
         tooltip=["class:N", "split:N"])
     return alt.layer(cells, dots).properties(
         width=size, height=size,

@@ -1,0 +1,27 @@
+"""Drawing charts on live pages: build each chart's spec once, then send only fresh data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from pages.ui.training_charts import spec_without_data
+
+SPECS_KEY = "render.specs"
+
+
+def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.DataFrame], alt.TopLevelMixin]):
+    """Draw ``make_chart(data)`` in ``container``; the spec is cached per session under ``key``.
+
+    ``key`` must name everything the spec depends on besides the data (chart, activations, epochs,
+    band and point flags), so that a cached spec is always the one ``make_chart`` would build.
+    """
+    specs: dict = st.session_state.setdefault(SPECS_KEY, {})
+    if key not in specs:
+        if len(specs) > 256:  # a long session with many experiments: forget the old specs
+            specs.clear()
+        specs[key] = spec_without_data(make_chart(data.head(0)))
+    container.vega_lite_chart(data, specs[key], width="stretch")

@@ -1,0 +1,144 @@
+"""LiveRun: an experiment trained step by step gives the same history and models as train_many."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.experiment import Experiment
+from core.history import records_to_frame
+from core.live import LiveRun
+from core.training import train_many
+
+EXPERIMENT = Experiment(epochs=5, n_samples=100, activations=("relu", "tanh"), seeds=2, hidden_layers=(8, 8))
+RUNS = 4  # 2 activations x 2 seeds
+ROWS_PER_RECORD = 4 + 1 + 1 + 3 + 3 * 2  # scalars, lr, seconds, grad norms, 3 stats x 2 hidden layers
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    return EXPERIMENT.load_data()
+
+
+@pytest.fixture(scope="module")
+def direct(dataset):
+    """The same experiment trained directly: the records of every epoch and the trainer at the end."""
+    trainer = train_many(dataset, EXPERIMENT.configs())
+    records = [rec for recs in trainer for rec in recs]
+    return records, trainer
+
+
+def without_seconds(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame.assign(value=frame["value"].where(frame["metric"] != "epoch_seconds", 0.0))
+
+
+def test_starts_at_epoch_zero_with_one_record_per_run(dataset):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    assert live.dataset is dataset
+    assert live.epoch == 0
+    assert not live.done
+    assert live.epochs == 5
+    assert live.configs == EXPERIMENT.configs()
+    history = live.history()
+    assert set(history["epoch"]) == {0}
+    assert sorted(history["run"].unique()) == list(range(RUNS))
+    assert len(history) == RUNS * ROWS_PER_RECORD
+    assert history.groupby("run").size().tolist() == [ROWS_PER_RECORD] * RUNS
+
+
+def test_loads_its_own_data_when_none_is_given(dataset):
+    live = LiveRun(EXPERIMENT)
+    np.testing.assert_array_equal(live.dataset.X_train, dataset.X_train)
+    np.testing.assert_array_equal(live.dataset.y_test, dataset.y_test)
+
+
+def test_step_advances_exactly_one_epoch(dataset):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    before = len(live.history())
+    assert live.step() == 1
+    assert live.epoch == 1
+    history = live.history()
+    assert sorted(history["epoch"].unique()) == [0, 1]
+    assert len(history) == before + RUNS * ROWS_PER_RECORD
+
+
+def test_advance_by_epochs_and_by_time(dataset):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    assert live.advance(max_epochs=3) == 3
+    assert live.epoch == 3
+    assert sorted(live.history()["epoch"].unique()) == [0, 1, 2, 3]
+    gained = live.advance(seconds=0)  # a zero budget still trains one epoch
+    assert gained >= 1
+    assert live.epoch == 3 + gained
+
+
+def test_runs_to_done_then_stops(dataset):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    # A generous time budget stops at the last epoch rather than running on.
+    assert live.advance(seconds=60) == 5
+    assert live.done
+    assert live.epoch == 5
+    rows = len(live.history())
+    assert rows == RUNS * ROWS_PER_RECORD * 6
+    assert live.advance(seconds=1) == 0
+    assert live.advance(max_epochs=3) == 0
+    assert live.step() == 0
+    assert len(live.history()) == rows
+
+
+def test_history_equals_records_to_frame_of_train_many(dataset, direct):
+    records, _ = direct
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    live.step()
+    live.advance(max_epochs=2)
+    partial = live.history()
+    expected_partial = records_to_frame([r for r in records if r.epoch <= 3])
+    pd.testing.assert_frame_equal(without_seconds(partial), without_seconds(expected_partial), check_exact=True)
+    while not live.done:
+        live.advance(seconds=0)
+    history = live.history()
+    expected = records_to_frame(records)
+    pd.testing.assert_frame_equal(without_seconds(history), without_seconds(expected), check_exact=True)
+    # The wall-time rows are there for every record, with a time for every trained epoch.
+    seconds = history[history["metric"] == "epoch_seconds"]
+    assert len(seconds) == RUNS * 6
+    assert (seconds.loc[seconds["epoch"] == 0, "value"] == 0).all()
+    assert (seconds.loc[seconds["epoch"] > 0, "value"] > 0).all()
+
+
+def test_compute_seconds_accumulate(dataset):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    first = live.compute_seconds
+    assert first > 0
+    live.step()
+    assert live.compute_seconds > first
+
+
+def test_models_predict_like_the_directly_trained_ones(dataset, direct):
+    _, trainer = direct
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    live.advance(seconds=60)
+    for run in range(RUNS):
+        ours, theirs = live.model(run), trainer.model(run)
+        np.testing.assert_array_equal(ours.forward(dataset.X_test), theirs.forward(dataset.X_test))
+        np.testing.assert_array_equal(ours.predict(dataset.X_train), theirs.predict(dataset.X_train))
+        assert ours.activations == [EXPERIMENT.configs()[run].hidden_activations[0]] * 2
+
+
+def test_model_is_a_live_view_that_trains_on(dataset):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    model = live.model(0)
+    before = model.forward(dataset.X_test).copy()
+    live.step()
+    assert not np.array_equal(model.forward(dataset.X_test), before)
+
+
+def test_runs_lists_each_config(dataset):
+    runs = LiveRun(EXPERIMENT, dataset=dataset).runs()
+    assert runs.to_dict("records") == [
+        {"run": 0, "activation": "relu", "label": "ReLU", "seed": 0},
+        {"run": 1, "activation": "relu", "label": "ReLU", "seed": 1},
+        {"run": 2, "activation": "tanh", "label": "Tanh", "seed": 0},
+        {"run": 3, "activation": "tanh", "label": "Tanh", "seed": 1},
+    ]

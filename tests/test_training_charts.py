@@ -1,0 +1,319 @@
+"""Training chart builders: the Vega-Lite specs carry titles, axes, the activations' colours, bands and rules."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from core.boundary import confusion_frame, decision_surface, points_frame
+from core.data import load_dataset
+from core.experiment import Experiment
+from core.history import bands, divergences
+from core.live import LiveRun
+from core.mlp import MLP
+from pages.ui.palette import activation_color, label
+from pages.ui.training_charts import (
+    boundary_chart,
+    confusion_chart,
+    layer_lines,
+    layer_profile,
+    split_lines,
+)
+
+NAMES = ["relu", "sigmoid"]
+EPOCHS = 4
+METRICS = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norm", "sparsity", "mean_activation"]
+LOSS = {"train_loss": "train", "test_loss": "test"}
+
+
+def spec(chart) -> dict:
+    with alt.data_transformers.disable_max_rows():
+        return chart.to_dict()
+
+
+def views(chart_spec: dict) -> list[dict]:
+    if "layer" in chart_spec:
+        return [view for child in chart_spec["layer"] for view in views(child)]
+    return [chart_spec]
+
+
+def mark_type(view: dict) -> str:
+    mark = view["mark"]
+    return mark["type"] if isinstance(mark, dict) else mark
+
+
+def marks(chart_spec: dict) -> list[str]:
+    return [mark_type(view) for view in views(chart_spec)]
+
+
+def only(chart_spec: dict, mark: str) -> dict:
+    found = [view for view in views(chart_spec) if mark_type(view) == mark]
+    assert len(found) == 1, marks(chart_spec)
+    return found[0]
+
+
+def rows(chart_spec: dict, view: dict) -> list[dict]:
+    """The data rows a view draws (its own data, or the layer chart's)."""
+    data = view.get("data", chart_spec.get("data"))
+    return chart_spec["datasets"][data["name"]]
+
+
+def history(seeds: int) -> pd.DataFrame:
+    live = LiveRun(Experiment(epochs=EPOCHS, n_samples=100, activations=tuple(NAMES), seeds=seeds,
+                              hidden_layers=(6, 6)))
+    live.advance(seconds=60)
+    assert live.done
+    return live.history()
+
+
+@pytest.fixture(scope="module")
+def two_seeds():
+    return bands(history(2), METRICS)
+
+
+@pytest.fixture(scope="module")
+def one_seed():
+    return bands(history(1), METRICS)
+
+
+def assert_activation_colours(chart_spec: dict):
+    coloured = [view for view in views(chart_spec) if view["encoding"].get("color", {}).get("field") == "activation"]
+    assert coloured
+    for view in coloured:
+        scale = view["encoding"]["color"]["scale"]
+        assert scale["domain"] == ["ReLU", "Sigmoid"] == [label(n) for n in NAMES]
+        assert scale["range"] == ["#D55E00", "#0072B2"] == [activation_color(n) for n in NAMES]
+
+
+BUILDERS = {
+    "split_lines": lambda frame, **kw: split_lines(frame, NAMES, LOSS, "Loss", "cross-entropy", **kw),
+    "layer_lines": lambda frame, **kw: layer_lines(frame, NAMES, "grad_norm", "Gradient norms", "‖∇W‖", **kw),
+}
+
+
+# --- split_lines and layer_lines --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_line_charts_carry_title_axes_and_colours(two_seeds, builder):
+    chart = BUILDERS[builder](two_seeds)
+    assert isinstance(chart, alt.LayerChart)
+    d = spec(chart)
+    assert d["title"] == {"split_lines": "Loss", "layer_lines": "Gradient norms"}[builder]
+    line = only(d, "line")
+    assert line["encoding"]["x"]["field"] == "epoch"
+    assert line["encoding"]["x"]["title"] == "epoch"
+    assert line["encoding"]["y"]["field"] == "mean"
+    assert line["encoding"]["y"]["title"] == {"split_lines": "cross-entropy", "layer_lines": "‖∇W‖"}[builder]
+    assert line["encoding"]["y"]["scale"].get("type") is None  # linear unless log=True
+    assert "domain" not in line["encoding"]["x"].get("scale", {})
+    assert_activation_colours(d)
+
+
+def curve_rows(d: dict, view: dict) -> pd.DataFrame:
+    data = pd.DataFrame(rows(d, view))
+    return data[data["kind"] == "curve"]
+
+
+def test_split_lines_draws_the_requested_metrics_dashed_by_split(two_seeds):
+    d = spec(split_lines(two_seeds, NAMES, LOSS, "Loss", "cross-entropy"))
+    line = only(d, "line")
+    assert line["encoding"]["strokeDash"]["field"] == "group"
+    assert line["encoding"]["strokeDash"]["scale"]["domain"] == ["train", "test"]
+    data = curve_rows(d, line)
+    expected = two_seeds[two_seeds["metric"].isin(LOSS)]
+    assert len(data) == len(expected) == 2 * 2 * (EPOCHS + 1)
+    assert (data["group"] == data["metric"].map(LOSS)).all()
+    assert set(data["series"]) == {f"{a} {s}" for a in ("ReLU", "Sigmoid") for s in ("train", "test")}
+    merged = data.merge(expected, on=["activation", "metric", "layer", "epoch"], suffixes=("", "_expected"))
+    assert len(merged) == len(data)
+    assert (merged["mean"] == merged["mean_expected"]).all()
+
+
+def test_layer_lines_dash_by_layer(two_seeds):
+    d = spec(layer_lines(two_seeds, NAMES, "grad_norm", "Gradient norms", "‖∇W‖"))
+    line = only(d, "line")
+    assert line["encoding"]["strokeDash"]["field"] == "group"
+    data = curve_rows(d, line)
+    assert set(data["metric"]) == {"grad_norm"}
+    assert set(data["group"]) == {"layer 1", "layer 2", "layer 3"}  # 3 weight matrices for (6, 6)
+    assert len(data) == 2 * 3 * (EPOCHS + 1)
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_log_scale(two_seeds, builder):
+    d = spec(BUILDERS[builder](two_seeds, log=True))
+    assert only(d, "line")["encoding"]["y"]["scale"]["type"] == "log"
+    assert only(d, "area")["encoding"]["y"]["scale"]["type"] == "log"
+    assert all(row["mean"] > 0 for row in rows(d, only(d, "line")))
+
+
+def test_log_scale_drops_non_positive_values(two_seeds):
+    # Sparsity of a sigmoid layer is exactly 0: nothing to draw on a log axis.
+    d = spec(layer_lines(two_seeds, NAMES, "sparsity", "Sparsity", "fraction", log=True))
+    data = pd.DataFrame(rows(d, only(d, "line")))
+    expected = two_seeds[(two_seeds["metric"] == "sparsity") & (two_seeds["mean"] > 0)]
+    assert len(data) == len(expected) < len(two_seeds[two_seeds["metric"] == "sparsity"])
+    assert set(data["activation"]) == {"ReLU"}
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_band_layer_only_with_several_seeds(one_seed, two_seeds, builder):
+    assert "area" not in marks(spec(BUILDERS[builder](one_seed)))
+    d = spec(BUILDERS[builder](two_seeds))
+    area = only(d, "area")
+    assert area["encoding"]["y"]["field"] == "low"
+    assert area["encoding"]["y2"]["field"] == "high"
+    assert area["encoding"]["color"]["field"] == "activation"
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_rule_layer_marks_diverged_runs(two_seeds, builder):
+    """The rule layer is always in the spec (so a page can reuse it) and draws only the divergence rows."""
+    for none in (divergences(history(1)), None):
+        d = spec(BUILDERS[builder](two_seeds, diverged=none))
+        assert (pd.DataFrame(rows(d, only(d, "rule")))["kind"] == "curve").all()
+    diverged = pd.DataFrame({"run": [3], "activation": ["Sigmoid"], "seed": [1], "epoch": [2]})
+    d = spec(BUILDERS[builder](two_seeds, diverged=diverged))
+    rule = only(d, "rule")
+    assert {"filter": "(datum.kind === 'diverged')"} in rule["transform"]
+    flagged = pd.DataFrame(rows(d, rule)).query("kind == 'diverged'")
+    assert flagged[["activation", "seed", "epoch"]].to_dict("records") == [
+        {"activation": "Sigmoid", "seed": 1, "epoch": 2}]
+    assert_activation_colours(d)
+
+
+@pytest.mark.parametrize("builder", BUILDERS)
+def test_epoch_axis_spans_the_whole_run(two_seeds, builder):
+    d = spec(BUILDERS[builder](two_seeds, epochs=200))
+    for view in views(d):
+        assert view["encoding"]["x"]["scale"]["domain"] == [0, 200]
+
+
+def test_points_while_only_epoch_zero(two_seeds):
+    first = two_seeds[two_seeds["epoch"] == 0]
+    assert only(spec(split_lines(first, NAMES, LOSS, "Loss", "loss")), "line")["mark"]["point"] is True
+    assert only(spec(split_lines(two_seeds, NAMES, LOSS, "Loss", "loss")), "line")["mark"]["point"] is False
+
+
+def test_fixed_y_domain(two_seeds):
+    accuracy = {"train_accuracy": "train", "test_accuracy": "test"}
+    d = spec(split_lines(two_seeds, NAMES, accuracy, "Accuracy", "accuracy", domain=[0, 1]))
+    assert only(d, "line")["encoding"]["y"]["scale"]["domain"] == [0, 1]
+
+
+# --- layer_profile ---------------------------------------------------------------------------------------
+
+
+def test_layer_profile_shows_the_last_epoch_against_depth(two_seeds, one_seed):
+    chart = layer_profile(two_seeds, NAMES, "grad_norm", "Gradient by depth", "‖∇W‖")
+    assert isinstance(chart, alt.LayerChart)
+    d = spec(chart)
+    assert d["title"] == "Gradient by depth"
+    line = only(d, "line")
+    assert line["encoding"]["x"]["field"] == "layer"
+    assert line["encoding"]["x"]["title"] == "layer (1 = input side)"
+    assert line["encoding"]["y"]["title"] == "‖∇W‖"
+    assert line["encoding"]["y"]["scale"]["type"] == "log"  # log by default
+    assert_activation_colours(d)
+    data = pd.DataFrame(rows(d, line))
+    assert set(data["epoch"]) == {EPOCHS}
+    assert len(data) == 2 * 3
+    assert only(d, "area")["encoding"]["y"]["scale"]["type"] == "log"
+    assert "area" not in marks(spec(layer_profile(one_seed, NAMES, "grad_norm", "G", "g")))
+    linear = spec(layer_profile(two_seeds, NAMES, "mean_activation", "Mean", "mean", log=False, x_title="hidden layer"))
+    assert only(linear, "line")["encoding"]["y"]["scale"].get("type") is None
+    assert only(linear, "line")["encoding"]["x"]["title"] == "hidden layer"
+
+
+# --- boundary_chart --------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def moons_parts():
+    live = LiveRun(Experiment(epochs=3, n_samples=100, activations=("relu", "tanh"), hidden_layers=(6, 6)))
+    live.advance(seconds=60)
+    ds = live.dataset
+    surface = decision_surface(live.model(0), ds.X_train, resolution=20)
+    return ds, surface, points_frame(ds), live.model(0)
+
+
+@pytest.fixture(scope="module")
+def blobs_parts():
+    ds = load_dataset("blobs", n_samples=90, noise=0.3, seed=0)
+    model = MLP([2, 5, 3], activation="tanh", init="xavier", seed=0)
+    surface = decision_surface(model, ds.X_train, resolution=15, class_names=ds.class_names)
+    return ds, surface, points_frame(ds), model
+
+
+def test_two_class_boundary_shades_p1_between_the_class_colours(moons_parts):
+    ds, surface, points, _ = moons_parts
+    chart = boundary_chart(surface, points, ds.class_names, "relu", "ReLU", size=240)
+    assert isinstance(chart, alt.LayerChart)
+    d = spec(chart)
+    assert d["width"] == d["height"] == 240
+    assert d["title"]["text"] == "ReLU"
+    assert d["title"]["color"] == activation_color("relu") == "#D55E00"
+    cells, dots = only(d, "rect"), only(d, "point")
+    color = cells["encoding"]["color"]
+    assert (color["field"], color["type"]) == ("p1", "quantitative")
+    assert color["scale"]["domain"] == [0, 0.5, 1]
+    dot_colours = dots["encoding"]["color"]["scale"]
+    assert dot_colours["domain"] == list(ds.class_names)
+    assert len(set(dot_colours["range"])) == 2
+    # P(class 1) = 0 is class 0's colour, 1 is class 1's, 0.5 is white: the surface agrees with the dots.
+    assert color["scale"]["range"] == [dot_colours["range"][0], "#FFFFFF", dot_colours["range"][1]]
+    assert "opacity" not in cells["encoding"]
+    assert cells["encoding"]["x"]["scale"]["domain"] == [surface["x"].min(), surface["x2"].max()]
+    assert cells["encoding"]["y"]["scale"]["domain"] == [surface["y"].min(), surface["y2"].max()]
+    assert len(rows(d, cells)) == 400
+    assert len(rows(d, dots)) == len(ds.X_train) + len(ds.X_test)
+    assert dots["encoding"]["shape"]["field"] == "split"
+
+
+def test_multi_class_boundary_colours_by_class_faded_by_confidence(blobs_parts):
+    ds, surface, points, _ = blobs_parts
+    d = spec(boundary_chart(surface, points, ds.class_names, "tanh", "Tanh"))
+    cells, dots = only(d, "rect"), only(d, "point")
+    color = cells["encoding"]["color"]
+    assert (color["field"], color["type"]) == ("class", "nominal")
+    assert color["scale"]["domain"] == list(ds.class_names)
+    assert len(color["scale"]["range"]) == 3 == len(set(color["scale"]["range"]))
+    assert dots["encoding"]["color"]["scale"] == color["scale"]
+    opacity = cells["encoding"]["opacity"]
+    assert opacity["field"] == "confidence"
+    assert opacity["scale"]["domain"] == [0, 1]
+    assert d["title"]["color"] == activation_color("tanh")
+    assert d["width"] == d["height"] == 260
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "leaky_relu", "maxout"])
+def test_boundary_title_takes_the_activation_colour(moons_parts, name):
+    ds, surface, points, _ = moons_parts
+    d = spec(boundary_chart(surface, points, ds.class_names, name, "title"))
+    assert d["title"]["color"] == activation_color(name)
+
+
+# --- confusion_chart ------------------------------------------------------------------------------------
+
+
+def test_confusion_chart_encodes_predicted_true_and_counts(moons_parts):
+    ds, _, _, model = moons_parts
+    confusion = confusion_frame(model, ds.X_test, ds.y_test, ds.class_names)
+    chart = confusion_chart(confusion, "Test set")
+    assert isinstance(chart, alt.LayerChart)
+    d = spec(chart)
+    assert d["title"] == "Test set"
+    cells, text = only(d, "rect"), only(d, "text")
+    for view in (cells, text):
+        assert view["encoding"]["x"]["field"] == "predicted"
+        assert view["encoding"]["x"]["title"] == "predicted class"
+        assert view["encoding"]["y"]["field"] == "true"
+        assert view["encoding"]["y"]["title"] == "true class"
+    assert cells["encoding"]["color"]["field"] == "share"
+    assert text["encoding"]["text"]["field"] == "count"
+    drawn = rows(d, text)
+    assert [(r["true"], r["predicted"], r["count"]) for r in drawn] == list(
+        zip(confusion["true"], confusion["predicted"], confusion["count"], strict=True))
+    assert sum(r["count"] for r in drawn) == len(ds.y_test)
