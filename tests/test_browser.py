@@ -105,3 +105,15 @@ def test_arena_plays_the_default_experiment_to_the_end(server, page):
               "updates_per_second": (len(seen) - 1) / browser_seconds}
     (ROOT / "artifacts" / "arena-performance.json").write_text(json.dumps(report, indent=2))
     print("\nArena default experiment:", json.dumps(report))
+
+
+def test_a_shared_link_opens_the_same_experiment(server, page):
+    page.goto(f"{server}/arena?arena.dataset=XOR&arena.activations=ReLU&arena.activations=Leaky+ReLU"
+              "&arena.seeds=3&arena.learning_rate=0.03&arena.epochs=banana")
+    wait_idle(page)
+    assert page.locator("[data-testid=stException]").count() == 0
+    sidebar = page.locator("[data-testid=stSidebar]")
+    assert sidebar.get_by_text("Leaky ReLU").count() >= 1
+    assert page.get_by_text("Epoch 0 / 200").count() == 1  # the crafted epochs value fell back to the default
+    assert "arena.epochs" not in page.url
+    screenshot(page, "arena-shared-link")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -87,3 +88,24 @@ def test_several_seeds_and_maxout_run(arena):
     button(arena, "arena.step").click().run()
     assert not arena.exception
     assert counter(arena) == "Epoch 1 / 200"
+
+
+def test_a_shared_link_reproduces_the_settings():
+    from streamlit.testing.v1 import AppTest
+
+    from core.data import DATASETS
+    from tests.apptest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(str(Path(APP).parent / "pages" / "arena.py"))
+    # Selection widgets put their display labels in the URL, as the browser's address bar shows them.
+    at.query_params.update({"arena.dataset": DATASETS["circles"].label, "arena.activations": ["ReLU", "ELU"],
+                            "arena.seeds": "3", "arena.learning_rate": "0.03", "arena.depth": "3"})
+    at.run()
+    assert not at.exception
+    assert widget(at, "arena.dataset").value == "circles"
+    assert widget(at, "arena.activations").value == ["relu", "elu"]
+    assert widget(at, "arena.seeds").value == 3
+    assert widget(at, "arena.learning_rate").value == 0.03
+    assert widget(at, "arena.depth").value == 3

@@ -30,6 +30,11 @@ ACTIVATION_COLORS: dict[str, str] = {
 # Shading and reference lines that belong to no activation.
 NEUTRAL = "#9E9E9E"
 
+# Classes on decision surfaces and confusion matrices: purple and green first, apart from every activation's
+# colour, so a class is never mistaken for an activation.
+CLASS_COLORS = ["#7B3294", "#1B7837", "#B35806", "#2D004B", "#5AAE61", "#8C510A", "#C2A5CF", "#01665E", "#DFC27D",
+                "#4D4D4D"]
+
 _LABELS = {**{name: activation.label for name, activation in ACTIVATIONS.items()}, MAXOUT: "Maxout"}
 
 

@@ -10,18 +10,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from pages.ui.palette import activation_color, color_scale
+from pages.ui.palette import CLASS_COLORS, activation_color, color_scale
 
 LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, labelFontSize=13, titleFontSize=13, title=None)
 SPLIT_DASH = alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 3]])
 HEIGHT = 290
-# Class colours for decision surfaces: purple and green stay apart from every activation's colour.
-CLASS_COLORS = ["#7B3294", "#1B7837", "#B35806", "#2D004B", "#5AAE61", "#8C510A", "#C2A5CF", "#01665E", "#DFC27D",
-                "#4D4D4D"]
 
 
-def _color(names) -> alt.Color:
-    return alt.Color("activation:N", scale=color_scale(names), legend=LEGEND)
+def _color(names, legend: bool = True) -> alt.Color:
+    """Colour by activation label through the palette; bands pass legend=False so the legend shows lines."""
+    return alt.Color("activation:N", scale=color_scale(names), legend=LEGEND if legend else None)
 
 
 def _epoch_axis(epochs: int | None) -> alt.X:
@@ -83,7 +81,7 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
     layers = []
     if show_bands:
         layers.append(curve.mark_area(opacity=0.18).encode(
-            y=alt.Y("low:Q", scale=scale), y2="high:Q", color=_color(names), detail="series:N"))
+            y=alt.Y("low:Q", scale=scale), y2="high:Q", color=_color(names, legend=False), detail="series:N"))
     layers.append(curve.mark_line(strokeWidth=2.5, point=points).encode(
         y=alt.Y("mean:Q", title=y_title, scale=scale), color=_color(names),
         strokeDash=alt.StrokeDash("group:N", scale=dash_scale, legend=alt.Legend(
@@ -93,9 +91,9 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
                  alt.Tooltip("mean:Q", format=".4g", title=y_title)]))
     layers.append(base.transform_filter(alt.datum.kind == "diverged").mark_rule(
         strokeDash=[2, 2], strokeWidth=2).encode(
-        color=_color(names),
+        color=_color(names, legend=False),
         tooltip=["activation:N", "seed:Q", alt.Tooltip("epoch:Q", title="diverged at epoch")]))
-    return alt.layer(*layers).properties(title=title, height=HEIGHT)
+    return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=HEIGHT)
 
 
 def split_lines(frame: pd.DataFrame, names, metrics: dict[str, str], title: str, y_title: str, log: bool = False,
@@ -129,11 +127,11 @@ def profile_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool
     layers = []
     if show_bands:
         layers.append(base.mark_area(opacity=0.18).encode(
-            y=alt.Y("low:Q", scale=scale), y2="high:Q", color=_color(names), detail="activation:N"))
+            y=alt.Y("low:Q", scale=scale), y2="high:Q", color=_color(names, legend=False), detail="activation:N"))
     layers.append(base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=60)).encode(
         y=alt.Y("mean:Q", title=y_title, scale=scale), color=_color(names), detail="activation:N",
         tooltip=["activation:N", "layer:O", alt.Tooltip("mean:Q", format=".3g", title=y_title)]))
-    return alt.layer(*layers).properties(title=title, height=HEIGHT)
+    return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=HEIGHT)
 
 
 def layer_profile(frame: pd.DataFrame, names, metric: str, title: str, y_title: str, log: bool = True,
@@ -164,8 +162,8 @@ def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, act
     colour to the other; more: the predicted class, faded where the model is unsure."""
     x_scale = alt.Scale(domain=[float(surface["x"].min()), float(surface["x2"].max())], nice=False)
     y_scale = alt.Scale(domain=[float(surface["y"].min()), float(surface["y2"].max())], nice=False)
-    # Cells overlap by a hair so that anti-aliasing leaves no seams between them.
-    pad_x = 0.01 * float(surface["x2"].iloc[0] - surface["x"].iloc[0]) if len(surface) else 0.0
+    # Cells overlap by a quarter cell so that anti-aliasing leaves no seams between them.
+    pad_x = 0.25 * float(surface["x2"].iloc[0] - surface["x"].iloc[0]) if len(surface) else 0.0
     surface = surface.assign(x2=surface["x2"] + pad_x, y2=surface["y2"] + pad_x)
     cells = alt.Chart(surface).mark_rect(strokeWidth=0)
     if len(class_names) == 2:
@@ -184,8 +182,9 @@ def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, act
         shape=alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle-up"]),
                         legend=alt.Legend(orient="bottom", title=None) if legend else None),
         tooltip=["class:N", "split:N"])
+    # "pad" keeps the plot square: Streamlit's default autosize would squeeze it to make room for the legend.
     return alt.layer(cells, dots).properties(
-        width=size, height=size,
+        width=size, height=size, autosize=alt.AutoSizeParams(type="pad"),
         title=alt.TitleParams(title, color=activation_color(activation), fontSize=16, anchor="middle"))
 
 
