@@ -11,6 +11,7 @@ PAGES = {
     ],
     "Labs": [
         st.Page("pages/arena.py", title="Training Arena", icon=":material/model_training:", url_path="arena"),
+        st.Page("pages/neurons.py", title="Neurons", icon=":material/scatter_plot:", url_path="neurons"),
         st.Page("pages/explorer.py", title="Activation Explorer", icon=":material/show_chart:", url_path="explorer"),
     ],
 }
