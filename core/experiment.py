@@ -40,9 +40,21 @@ class Experiment:
 
     def __post_init__(self):
         activations = (self.activations,) if isinstance(self.activations, str) else self.activations
+        for name, value in (("activations", activations), ("hidden_layers", self.hidden_layers)):
+            if isinstance(value, str | bytes) or not isinstance(value, list | tuple):
+                raise ValueError(f"{name} must be a list.")
+        if not all(isinstance(a, str) for a in activations):
+            raise ValueError("activations must be a list of activation names.")
         object.__setattr__(self, "activations", tuple(activations))
         object.__setattr__(self, "hidden_layers", tuple(self.hidden_layers))
         check_dataset_args(self.dataset, self.n_samples, self.noise, self.test_size, self.first_seed)
+        for name in ("leaky_alpha", "elu_alpha"):
+            value = getattr(self, name)
+            # Checked even when unused: the experiment is exported and shared as a whole.
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 10:
+                raise ValueError(f"{name} must be a number in [0, 10].")
+        if isinstance(self.maxout_pieces, bool) or self.maxout_pieces not in range(2, 9):
+            raise ValueError("maxout_pieces must be a whole number from 2 to 8.")
         if not self.activations:
             raise ValueError("Choose at least one activation to train.")
         if len(set(self.activations)) != len(self.activations):
@@ -84,9 +96,14 @@ class Experiment:
     @classmethod
     def from_dict(cls, data: dict) -> Experiment:
         """Build from plain data (JSON, a link); unknown keys raise, missing keys take defaults."""
+        if not isinstance(data, dict):
+            raise ValueError("An experiment must be a mapping of settings.")
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
-            raise ValueError(f"Unknown experiment setting(s): {', '.join(sorted(unknown))}.")
-        return cls(**data)
+            raise ValueError(f"Unknown experiment setting(s): {', '.join(sorted(map(str, unknown)))}.")
+        try:
+            return cls(**data)
+        except TypeError as error:  # a value of the wrong kind deep inside a config
+            raise ValueError(f"Invalid experiment setting: {error}") from error
 
