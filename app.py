@@ -2,12 +2,15 @@
 
 import streamlit as st
 
+from pages.ui.presenter import apply_presenter_mode
+
 st.set_page_config(page_title="ReLU Lab", page_icon="🧪", layout="wide")
 
 # Sidebar sections, in order. A new page is one more st.Page line in its section.
 PAGES = {
     "Start": [
         st.Page("pages/home.py", title="Home", icon=":material/home:", url_path="home", default=True),
+        st.Page("pages/lessons.py", title="Lessons", icon=":material/school:", url_path="lessons"),
     ],
     "Labs": [
         st.Page("pages/arena.py", title="Training Arena", icon=":material/model_training:", url_path="arena"),
@@ -16,4 +19,6 @@ PAGES = {
     ],
 }
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+apply_presenter_mode()
+page.run()

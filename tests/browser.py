@@ -77,7 +77,8 @@ def screenshot(page, name: str) -> Path:
     path = SCREENS / f"{name}.png"
     size = page.viewport_size
     height = page.evaluate(
-        "Math.max(...[...document.querySelectorAll('[data-testid=stMain], [data-testid=stSidebarContent]')]"
+        "Math.max(...[...document.querySelectorAll("
+        "'[data-testid=stMain], [data-testid=stSidebar][aria-expanded=true] [data-testid=stSidebarContent]')]"
         ".map(e => e.scrollHeight), 0)")
     page.set_viewport_size({"width": size["width"], "height": max(size["height"], int(height) + 40)})
     page.wait_for_timeout(1000)

@@ -117,3 +117,13 @@ def test_a_shared_link_opens_the_same_experiment(server, page):
     assert page.get_by_text("Epoch 0 / 200").count() == 1  # the crafted epochs value fell back to the default
     assert "arena.epochs" not in page.url
     screenshot(page, "arena-shared-link")
+
+
+def test_presenter_mode_collapses_the_sidebar_and_keeps_the_main_charts(server, page):
+    page.goto(f"{server}/arena?mode=present")
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator("[data-testid=stSidebar][aria-expanded=true]").count() == 0
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 2 + 3
+    screenshot(page, "arena-presenter")

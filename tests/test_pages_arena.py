@@ -109,3 +109,27 @@ def test_a_shared_link_reproduces_the_settings():
     assert widget(at, "arena.seeds").value == 3
     assert widget(at, "arena.learning_rate").value == 0.03
     assert widget(at, "arena.depth").value == 3
+
+
+def test_presenter_mode_keeps_the_main_charts_only():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.apptest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(str(Path(APP).parent / "pages" / "arena.py"))
+    at.query_params["mode"] = "present"
+    at.run()
+    assert not at.exception
+    assert len(charts(at)) == 2 + 3  # loss and accuracy, and the three decision surfaces
+    button(at, "arena.step").click().run()
+    assert not any(s.value.startswith("Summary") for s in at.subheader)
+
+
+def test_share_and_export_offers_the_link_and_four_downloads(arena):
+    button(arena, "arena.step").click().run()
+    labels = [b.proto.label for b in arena.get("download_button")]
+    assert labels[:2] == ["History (CSV)", "Config (JSON)"]
+    assert any(lab.startswith("Weights: ReLU") for lab in labels) and "Report (Markdown)" in labels
+    assert any("?" in c.value or c.value == "" for c in arena.code)  # the link (AppTest has no browser URL)

@@ -66,7 +66,7 @@ def layer_data(frame: pd.DataFrame, metric: str, log: bool = False,
 
 def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = False, domain=None,
                epochs: int | None = None, dash: str = "split", show_bands: bool | None = None,
-               points: bool | None = None) -> alt.LayerChart:
+               points: bool | None = None, stroke_width: float = 2.5, height: int = HEIGHT) -> alt.LayerChart:
     """Curves over epochs: colour = activation, dash = ``group`` (split or layer), a min-max band over
     seeds when there are several, and a dashed rule where a run diverged."""
     curves = data[data["kind"] == "curve"] if "kind" in data else data
@@ -82,7 +82,7 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
     if show_bands:
         layers.append(curve.mark_area(opacity=0.18).encode(
             y=alt.Y("low:Q", scale=scale), y2="high:Q", color=_color(names, legend=False), detail="series:N"))
-    layers.append(curve.mark_line(strokeWidth=2.5, point=points).encode(
+    layers.append(curve.mark_line(strokeWidth=stroke_width, point=points).encode(
         y=alt.Y("mean:Q", title=y_title, scale=scale), color=_color(names),
         strokeDash=alt.StrokeDash("group:N", scale=dash_scale, legend=alt.Legend(
             orient="top" if dash == "split" else "bottom", title=None)),
@@ -93,7 +93,7 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
         strokeDash=[2, 2], strokeWidth=2).encode(
         color=_color(names, legend=False),
         tooltip=["activation:N", "seed:Q", alt.Tooltip("epoch:Q", title="diverged at epoch")]))
-    return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=HEIGHT)
+    return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=height)
 
 
 def split_lines(frame: pd.DataFrame, names, metrics: dict[str, str], title: str, y_title: str, log: bool = False,

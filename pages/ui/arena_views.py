@@ -1,0 +1,184 @@
+"""The Arena's views: live charts, decision surfaces, summary, and share & export.
+
+Each function draws one part of the page from a ``LiveRun``; the maths stays in core/.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pandas as pd
+import streamlit as st
+
+from core.boundary import confusion_frame, decision_surface, points_frame
+from core.export import config_json, history_csv, report_markdown, weights_npz
+from core.history import bands, divergences, summary
+from core.live import LiveRun
+from pages.ui import training_charts as charts
+from pages.ui.palette import label
+from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
+from pages.ui.render import draw
+
+BOUNDARY_EVERY = 1.0  # seconds between decision-surface redraws while playing
+BOUNDARY_RESOLUTION = 60
+LIVE_METRICS = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norm", "sparsity", "dead_fraction"]
+
+
+@dataclass(frozen=True)
+class Style:
+    """What a chart's spec depends on besides its data (so cached specs are keyed on it)."""
+
+    names: tuple[str, ...]
+    epochs: int
+    several_seeds: bool
+    points: bool
+    present: bool
+
+    def lines(self, container, chart_id: str, data: pd.DataFrame, title: str, y_title: str, log: bool = False,
+              domain=None, dash: str = "split") -> None:
+        draw(container, (chart_id, self), data, lambda d: charts.line_chart(
+            d, list(self.names), title, y_title, log, domain, self.epochs, dash, self.several_seeds, self.points,
+            LINE_WIDTH[self.present], CHART_HEIGHT[self.present]))
+
+
+def first_run(run: LiveRun, name: str) -> int:
+    """The run index of an activation's first seed (runs are activation-major)."""
+    return run.experiment.activations.index(name) * run.experiment.seeds
+
+
+def divergence_notices(diverged: pd.DataFrame) -> None:
+    for _, row in diverged.iterrows():
+        st.warning(f"{row['activation']} (seed {row['seed']}) diverged at epoch {row['epoch']}: its loss or weights "
+                   "stopped being finite. The learning rate is most likely too high for it; the other runs go on.",
+                   icon=":material/warning:")
+
+
+def live_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> None:
+    """Loss and accuracy; outside presenter mode also gradients per layer, sparsity and dead units."""
+    experiment = run.experiment
+    is_classifier = run.dataset.task == "classification"
+    style = Style(experiment.activations, run.epochs, experiment.seeds > 1, run.epoch == 0, present)
+    band = bands(history, LIVE_METRICS)
+    left, right = st.columns(2)
+    style.lines(left, "loss", charts.split_data(band, {"train_loss": "train", "test_loss": "test"}, True, diverged),
+                "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)", "loss", log=True)
+    if is_classifier:
+        style.lines(right, "accuracy", charts.split_data(
+            band, {"train_accuracy": "train", "test_accuracy": "test"}, False, diverged), "Accuracy", "accuracy")
+    else:
+        right.info("Accuracy applies to classification; this dataset is a regression task.")
+    if present:
+        return
+    left, right = st.columns(2)
+    draw(left, ("grad_profile", style), charts.profile_data(band, "grad_norm"), lambda d: charts.profile_chart(
+        d, list(style.names), "Gradient norm by layer, now", "‖∂L/∂W‖ (log)",
+        x_title="weight matrix (1 = input side)", show_bands=style.several_seeds))
+    style.lines(right, "grad_time", charts.layer_data(band, "grad_norm", True, diverged),
+                "Gradient norm per layer over training", "‖∂L/∂W‖ (log)", log=True, dash="layer")
+    left, right = st.columns(2)
+    style.lines(left, "sparsity", charts.layer_data(band, "sparsity", False, diverged),
+                "Sparsity: share of exact zeros", "fraction of zeros", domain=[0, 1], dash="layer")
+    style.lines(right, "dead", charts.layer_data(band, "dead_fraction", False, diverged),
+                "Dead units: 0 for every training sample", "fraction of units", domain=[0, 1], dash="layer")
+
+
+def _boundary_charts(run: LiveRun, size: int) -> list:
+    """One decision surface per activation (its first seed), from the live weights."""
+    dataset = run.dataset
+    points = points_frame(dataset)
+    out = []
+    for name in run.experiment.activations:
+        surface = decision_surface(run.model(first_run(run, name)), dataset.X_train, BOUNDARY_RESOLUTION,
+                                   dataset.class_names)
+        out.append(charts.boundary_chart(surface, points, dataset.class_names, name, label(name), size=size,
+                                         legend=not out))
+    return out
+
+
+def decision_boundaries(run: LiveRun, key: str, playing: bool, present: bool = False) -> None:
+    """Decision surfaces for 2-D classification, redrawn at most about once a second while training."""
+    if not (run.dataset.is_2d and run.dataset.task == "classification"):
+        return
+    cached = st.session_state.get(key)
+    stale = cached is None or cached[0] is not run or cached[1] != run.epoch or cached[4] != present
+    due = not playing or run.done or time.monotonic() - (cached[3] if cached else 0.0) >= BOUNDARY_EVERY
+    if stale and due:
+        cached = (run, run.epoch, _boundary_charts(run, 360 if present else 260), time.monotonic(), present)
+        st.session_state[key] = cached
+    st.subheader("Decision boundaries", help="First seed of each activation; circles train, triangles test.")
+    if cached is None or cached[0] is not run:
+        return
+    columns = st.columns(min(len(cached[2]), 4))
+    for i, chart in enumerate(cached[2]):
+        columns[i % len(columns)].altair_chart(chart, width="content")
+    if cached[1] != run.epoch:
+        st.caption(f"Surfaces drawn at epoch {cached[1]}; they refresh about once a second while training.")
+
+
+SUMMARY_NOTE = ("Test accuracy is the mean over seeds (± one standard deviation). \"Epochs to 90% of final\" is the "
+                "first epoch whose test accuracy reaches 90% of the final value. Sparsity and dead units are "
+                "averaged over hidden layers. Time per epoch splits the shared matrix work evenly and adds each "
+                "activation's own cost.")
+
+
+def summary_table(run: LiveRun) -> pd.DataFrame:
+    table = summary(run.history()).dropna(axis=1, how="all")
+    percent = {c: "{:.1%}" for c in ("test accuracy", "± sd", "sparsity", "dead units") if c in table}
+    st.dataframe(table.style.format({**percent, "epochs to 90% of final": "{:.0f}", "test loss": "{:.4f}",
+                                     "ms / epoch": "{:.2f}"}, na_rep="–"), hide_index=True, width="stretch")
+    st.caption(SUMMARY_NOTE)
+    return table
+
+
+def confusion(run: LiveRun, key: str) -> None:
+    if run.dataset.task != "classification":
+        return
+    names = list(run.experiment.activations)
+    chosen = st.selectbox("Confusion matrix for", names, format_func=label, key=key)
+    frame = confusion_frame(run.model(first_run(run, chosen)), run.dataset.X_test, run.dataset.y_test,
+                            run.dataset.class_names)
+    st.altair_chart(charts.confusion_chart(frame, f"{label(chosen)}, seed {run.experiment.first_seed}, test set"))
+
+
+def share_link() -> str:
+    """This page's URL with every setting in its query string (the widgets are bound to it)."""
+    base = st.context.url or ""
+    query = [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
+    return f"{base}?{urlencode(query)}" if query else base
+
+
+def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
+    """Copy link, and downloads: history CSV, config JSON, weights, a Markdown report."""
+    experiment = run.experiment
+    with st.expander("Share and export", icon=":material/ios_share:"):
+        st.markdown("**Link to this experiment** — opening it reproduces the same settings, seeds and first picture.")
+        st.code(share_link(), language=None, wrap_lines=True)
+        names = list(experiment.activations)
+        chosen = st.selectbox("Weights of", names, format_func=label, key=f"{key}.weights")
+        cfg = run.configs[first_run(run, chosen)]
+        columns = st.columns(4)
+        columns[0].download_button("History (CSV)", lambda: history_csv(run.history()), "relu-lab-history.csv",
+                                   "text/csv", icon=":material/table:", width="stretch", on_click="ignore")
+        columns[1].download_button("Config (JSON)", config_json(experiment), "relu-lab-experiment.json",
+                                   "application/json", icon=":material/settings:", width="stretch",
+                                   on_click="ignore")
+        columns[2].download_button(f"Weights: {label(chosen)} (.npz)",
+                                   lambda: weights_npz(run.model(first_run(run, chosen)), cfg),
+                                   f"relu-lab-{chosen}-seed{cfg.seed}.npz", "application/octet-stream",
+                                   icon=":material/download:", width="stretch", on_click="ignore")
+        columns[3].download_button("Report (Markdown)", lambda: report_markdown(experiment, table),
+                                   "relu-lab-report.md", "text/markdown", icon=":material/description:",
+                                   width="stretch", on_click="ignore")
+        st.caption("Weights load back with numpy's allow_pickle=False. Every chart also has its own menu "
+                   "(⋯) to save it as PNG or SVG.")
+
+
+def live_view(run: LiveRun, history: pd.DataFrame, present: bool, playing: bool, boundary_key: str) -> None:
+    """Everything that changes while training: counter, notices, charts and decision surfaces."""
+    st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
+    diverged = divergences(run.history())
+    divergence_notices(diverged)
+    live_charts(run, history, diverged, present)
+    decision_boundaries(run, boundary_key, playing, present)
