@@ -19,6 +19,13 @@ class Card:
 # One entry per page registered in app.py, in the order a workshop would visit them.
 CARDS = [
     Card(
+        "pages/lessons.py",
+        "Lessons",
+        ":material/school:",
+        "Seven claims for a workshop, in order, each with the number the lab measured and one click "
+        "into the experiment that shows it.",
+    ),
+    Card(
         "pages/arena.py",
         "Training Arena",
         ":material/model_training:",
@@ -26,11 +33,32 @@ CARDS = [
         "gradients per layer, sparsity, dead units and decision boundaries, live.",
     ),
     Card(
+        "pages/gradient_flow.py",
+        "Gradient Flow",
+        ":material/trending_down:",
+        "Per-layer gradient norms at init and during training: sigmoid's vanish with depth, ReLU with He "
+        "init keeps them alive, and a too-large init makes them explode.",
+    ),
+    Card(
+        "pages/neurons.py",
+        "Neurons",
+        ":material/scatter_plot:",
+        "Sparsity and dead units: what each layer outputs, which units died, and one-click scenarios where "
+        "ReLU loses units and Leaky ReLU does not.",
+    ),
+    Card(
         "pages/explorer.py",
         "Activation Explorer",
         ":material/show_chart:",
         "Plot any activation and its derivative, see where it saturates, "
         "and watch what it does to a batch of random inputs.",
+    ),
+    Card(
+        "pages/speed.py",
+        "Speed",
+        ":material/speed:",
+        "How much cheaper ReLU is, measured on this server: each activation alone, and inside a whole "
+        "network where the matrix products weigh in.",
     ),
 ]
 CARDS_PER_ROW = 3

@@ -17,7 +17,9 @@ from tests.browser import ROOT, chromium_path, screenshot, streamlit_server, wai
 
 pytestmark = pytest.mark.browser
 
-PAGES = {"home": "", "arena": "arena", "explorer": "explorer"}
+# page name -> (URL path, how many charts it shows at least on arrival)
+PAGES = {"home": ("", 1), "lessons": ("lessons", 0), "arena": ("arena", 9), "gradient_flow": ("gradient_flow", 2),
+         "neurons": ("neurons", 2), "explorer": ("explorer", 3), "speed": ("speed", 2)}
 
 
 @pytest.fixture(scope="module")
@@ -64,11 +66,12 @@ def test_first_request_is_a_deep_link_and_still_gets_the_app_shell(server, page)
 
 @pytest.mark.parametrize("name", list(PAGES))
 def test_page_renders_without_exception(server, page, name):
-    page.goto(f"{server}/{PAGES[name]}")
+    path, min_charts = PAGES[name]
+    page.goto(f"{server}/{path}")
     wait_idle(page)
     page.wait_for_timeout(1500)  # let Vega finish drawing before the screenshot
     assert page.locator("[data-testid=stException]").count() == 0
-    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 1
+    assert page.locator("[data-testid=stVegaLiteChart]").count() >= min_charts
     screenshot(page, name)
 
 

@@ -45,3 +45,13 @@ def test_no_dangerous_calls_on_user_input():
     for path in [ROOT / "app.py", *(ROOT / "core").rglob("*.py"), *(ROOT / "pages").rglob("*.py")]:
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             assert not pattern.search(line), f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+
+
+def test_every_page_url_path_matches_its_file_name():
+    """Before st.navigation first runs, Streamlit routes a deep link by file name; a url_path that differs
+    from the file's stem would answer "Page not found" to the first visitor of a fresh server."""
+    app = (ROOT / "app.py").read_text()
+    pages = re.findall(r'st\.Page\(\s*"pages/(\w+)\.py".*?url_path="(\w+)"', app, flags=re.S)
+    assert len(pages) == len(list((ROOT / "pages").glob("*.py"))) - 1  # every page file but __init__.py
+    for stem, url_path in pages:
+        assert stem == url_path

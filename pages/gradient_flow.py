@@ -1,0 +1,215 @@
+"""Gradient Flow: how strongly each layer is told to change, at init, through depth, during training,
+and when the init is too large."""
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core.experiment import Experiment
+from core.gradients import (
+    decades_per_layer,
+    depth_sweep,
+    exploding,
+    log10_growth,
+    log10_ratio_by_epoch,
+    log10_ratios,
+    profile_frame,
+    training_heatmap,
+    training_work,
+)
+from core.mlp import HIDDEN_CHOICES
+from pages.ui import deep_charts as charts
+from pages.ui.controls import BIND, INIT_LABELS, LEARNING_RATES, WIDTHS, dataset_controls
+from pages.ui.palette import label
+from pages.ui.session import cached_dataset
+
+DEFAULT_ACTIVATIONS = ["relu", "sigmoid", "tanh"]
+MAX_DEPTH = 30
+# Caps that keep the heaviest settings (30 layers of 128 units, every activation, 5 seeds) within seconds.
+MAX_SWEEP_POINTS = 8  # depths measured in the sweep, evenly spread from 1 to the chosen depth
+MAX_SWEEP_SEEDS = 3
+MAX_ROWS = 500  # training rows the gradients at init are measured on (the first ones)
+SWEEP_ROWS = 250
+TRAIN_EPOCHS = 30
+TRAIN_BUDGET = 2e10  # multiply-adds one press of Train may cost (the defaults need about 2e9)
+SCALE_CHOICES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
+HEATMAP_KEY = "flow.heatmap"
+
+
+# --- cached computations (pure; keyed on their arguments) -----------------------------------------
+
+
+@st.cache_data(show_spinner="Measuring gradients at init…", max_entries=32)
+def cached_profile(data: tuple, activations: tuple, depth: int, width: int, init: str, seeds: int) -> pd.DataFrame:
+    return profile_frame(cached_dataset(*data), activations, depth, width, init, seeds, n_samples=MAX_ROWS)
+
+
+@st.cache_data(show_spinner="Measuring gradients at every depth…", max_entries=32)
+def cached_sweep(data: tuple, activations: tuple, depths: tuple, width: int, init: str, seeds: int) -> pd.DataFrame:
+    return depth_sweep(cached_dataset(*data), activations, depths, width, init, seeds, n_samples=SWEEP_ROWS)
+
+
+@st.cache_data(show_spinner="Measuring gradients at every init scale…", max_entries=32)
+def cached_exploding(data: tuple, activation: str, depth: int, width: int, init: str, scales: tuple) -> pd.DataFrame:
+    return exploding(cached_dataset(*data), activation, depth, width, scales, init=init, n_samples=MAX_ROWS)
+
+
+def power_of_ten(log10: float) -> str:
+    """10^x as LaTeX for st.markdown, to one decimal."""
+    if not np.isfinite(log10):
+        return "not measurable"
+    return f"$10^{{{round(log10, 1) + 0.0:.1f}}}$"  # + 0.0 turns -0.0 into 0.0
+
+
+def sweep_depths(depth: int) -> tuple[int, ...]:
+    return tuple(int(d) for d in np.unique(np.linspace(1, depth, min(depth, MAX_SWEEP_POINTS)).round()))
+
+
+# --- page -----------------------------------------------------------------------------------------
+
+st.title("Gradient Flow")
+st.caption("How strongly backprop tells each layer to change: the norm of the loss gradient for every weight matrix, "
+           "measured on the training set. Matrix 1 is the first (input side), the highest number the last "
+           "(output side).")
+
+with st.sidebar:
+    with st.expander("Data", expanded=True):
+        data_values = dataset_controls("flow", Experiment())
+    with st.expander("Network", expanded=True):
+        depth = st.slider("Hidden layers (depth)", 1, MAX_DEPTH, 10, key="flow.depth", bind=BIND)
+        width = st.select_slider("Units per layer", WIDTHS, value=32, key="flow.width", bind=BIND)
+        init = st.selectbox("Weight init", list(INIT_LABELS), format_func=INIT_LABELS.get, key="flow.init", bind=BIND)
+        activations = st.multiselect("Activations to compare", HIDDEN_CHOICES, default=DEFAULT_ACTIVATIONS,
+                                     format_func=label, key="flow.activations", bind=BIND)
+        seeds = st.slider("Seeds", 1, 5, 3, key="flow.seeds", bind=BIND,
+                          help="Initial draws 0, 1, …: a line per activation is their geometric mean, the band their "
+                               "min–max.")
+
+if not activations:
+    st.info("Choose at least one activation in the sidebar to measure its gradients.")
+    st.stop()
+
+data = (data_values["dataset"], data_values["n_samples"], data_values["noise"], data_values["test_size"], 0)
+names = tuple(activations)
+try:
+    dataset = cached_dataset(*data)
+    profile = cached_profile(data, names, depth, width, init, seeds)
+except ValueError as error:
+    st.error(f"These settings cannot run: {error}")
+    st.stop()
+rows_note = f" (its first {MAX_ROWS} rows)" if len(dataset.X_train) > MAX_ROWS else ""
+
+# (1) At init
+st.subheader("At init", help=f"Loss over the training set{rows_note}, before any training step.")
+st.altair_chart(charts.profile_chart(profile, names, depth), width="stretch")
+ratios = log10_ratios(profile)
+reading = "; ".join(f"**{label(n)}** {power_of_ten(ratios.get(label(n), np.nan))}" for n in names)
+st.markdown(f"First matrix's gradient as a share of the last one's (geometric mean over {seeds} "
+            f"seed{'s' if seeds > 1 else ''}): {reading}.")
+
+# (2) Through depth
+st.subheader("Through depth")
+depths = sweep_depths(depth)
+sweep_seeds = min(seeds, MAX_SWEEP_SEEDS)
+sweep = cached_sweep(data, names, depths, width, init, sweep_seeds)
+st.altair_chart(charts.depth_sweep_chart(sweep, names), width="stretch")
+st.caption(f"Depths {', '.join(map(str, depths))}; {sweep_seeds} seed{'s' if sweep_seeds > 1 else ''}; the first "
+           f"{min(SWEEP_ROWS, len(dataset.X_train))} training rows.")
+if len(depths) > 1:
+    slopes = decades_per_layer(sweep)
+    st.markdown("Each added layer multiplies the first/last ratio by about (least-squares fit over depths "
+                f"{depths[0]}–{depths[-1]}): " + "; ".join(
+                    f"**{label(n)}** {power_of_ten(slopes.get(label(n), np.nan))}" for n in names) + ".")
+else:
+    st.caption("Choose more than one hidden layer to see how the ratio changes with depth.")
+
+# (3) During training
+st.subheader("During training")
+lr_col, button_col, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
+learning_rate = lr_col.select_slider("Learning rate", LEARNING_RATES, value=0.1, key="flow.learning_rate", bind=BIND,
+                                     format_func=lambda v: f"{v:g}")
+settings = (data, names, depth, width, init, learning_rate, TRAIN_EPOCHS)
+work = training_work(dataset, len(names), depth, width, TRAIN_EPOCHS)
+too_heavy = work > TRAIN_BUDGET
+if too_heavy:
+    st.warning(f"Training {len(names)} networks of {depth} × {width} units for {TRAIN_EPOCHS} epochs would take "
+               f"about {work / TRAIN_BUDGET:.0f}× the time this page allows on a shared server. Choose fewer "
+               "activations, layers or units, or fewer samples.", icon=":material/hourglass:")
+if button_col.button("Train", type="primary", icon=":material/play_arrow:", key="flow.train", disabled=too_heavy,
+                     help=f"{TRAIN_EPOCHS} epochs of SGD, batch 32, seed 0, every activation on the same batches"):
+    with st.spinner(f"Training {len(names)} network{'s' if len(names) > 1 else ''} for {TRAIN_EPOCHS} epochs…"):
+        try:
+            st.session_state[HEATMAP_KEY] = (settings, training_heatmap(
+                dataset, names, depth, width, init, TRAIN_EPOCHS, learning_rate, seed=0))
+        except ValueError as error:
+            st.error(f"These settings cannot train: {error}")
+trained = st.session_state.get(HEATMAP_KEY)
+if trained is None:
+    st.info(f"Press **Train** to train each network for {TRAIN_EPOCHS} epochs and watch every layer's gradient norm.")
+elif trained[0] != settings:
+    st.info("The settings changed since the last training. Press **Train** to train with these.")
+else:
+    heatmap = trained[1]
+    st.altair_chart(charts.heatmap_chart(heatmap, names, TRAIN_EPOCHS), width="content")
+    by_epoch = log10_ratio_by_epoch(heatmap)
+    lines = []
+    for n in names:
+        last_epoch = int(heatmap.loc[heatmap["activation"] == label(n), "epoch"].max())
+        log_ratio = by_epoch[by_epoch["activation"] == label(n)].set_index("epoch")["log10_ratio"]
+        if log_ratio.empty:
+            lines.append(f"- **{label(n)}**: no finite gradient to compare")
+            continue
+        line = f"- **{label(n)}**: first ÷ last {power_of_ten(log_ratio.iloc[0])} at init"
+        if log_ratio.index[-1] > 0:
+            line += f", {power_of_ten(log_ratio.iloc[-1])} at epoch {log_ratio.index[-1]}"
+        if last_epoch < TRAIN_EPOCHS:
+            line += f" — **diverged** at epoch {last_epoch}: its loss or weights stopped being finite"
+        lines.append(line)
+    st.markdown("\n".join(lines))
+
+# (4) Exploding
+st.subheader("Exploding")
+act_col, scale_col = st.columns([1, 2])
+explode_name = act_col.selectbox("Activation", HIDDEN_CHOICES, index=HIDDEN_CHOICES.index("relu"),
+                                 format_func=label, key="flow.explode_activation", bind=BIND)
+low, high = scale_col.select_slider("Init std multiplied by", SCALE_CHOICES, value=(1.0, 4.0),
+                                    format_func=lambda s: f"×{s:g}", key="flow.scales", bind=BIND,
+                                    help="Every weight matrix's initial draws are multiplied by each factor in range.")
+scales = tuple(s for s in SCALE_CHOICES if low <= s <= high)
+blowup = cached_exploding(data, explode_name, depth, width, init, scales)
+st.altair_chart(charts.exploding_chart(blowup, explode_name), width="stretch")
+if len(scales) > 1:
+    growth = log10_growth(blowup)
+    base = f"×{scales[0]:g}"
+    st.markdown("Relative to " + base + ": " + "; ".join(
+        f"**×{s:g}** multiplies the first matrix's gradient by {power_of_ten(growth.loc[s].iloc[0])} and the "
+        f"last one's by {power_of_ten(growth.loc[s].iloc[-1])}" for s in scales[1:]) + ".")
+else:
+    st.caption("Widen the range to compare init scales.")
+
+# (5) Why
+st.subheader("Why")
+st.markdown(
+    r"""
+Backprop multiplies. The gradient reaching hidden layer $l$ is the next layer's, sent back through the
+weights and scaled by the activation's derivative at every unit:
+$\delta_l = (W_{l+1}\,\delta_{l+1}) \odot f'(z_l)$, and $\partial L/\partial W_l = h_{l-1}\,\delta_l^\top$
+(summed over samples). The first matrix's gradient therefore carries a product of $L$ such factors.
+
+- **Sigmoid:** $\sigma'(x) = \sigma(x)\,(1-\sigma(x)) \le 0.25$, with equality only at $x = 0$. When the weights
+  pass the signal on with a gain of about 1 (what Xavier init aims for), each layer shrinks the backward signal
+  by a factor of 4 or more, so it falls like $0.25^L$: $0.25^{10} \approx 10^{-6}$ after 10 layers.
+- **Tanh:** $\tanh'(x) = 1 - \tanh^2(x) \le 1$, with equality only at $x = 0$. Near zero, with Xavier init, it passes
+  gradients almost unchanged; it shrinks them only where units saturate.
+- **ReLU:** its derivative is exactly 1 wherever a unit is active (0 elsewhere), so the active path has no
+  shrinking factor. **He init**, $\operatorname{Var} w = 2/\text{fan\_in}$, keeps the variance of the
+  pre-activations constant from layer to layer: ReLU zeroes the negative half of a symmetric input, so
+  $\mathbb{E}[\operatorname{relu}(z)^2] = \operatorname{Var}(z)/2$, and
+  $\operatorname{Var} z_{l+1} = \text{fan\_in} \cdot \tfrac{2}{\text{fan\_in}} \cdot \tfrac{\operatorname{Var} z_l}{2}
+  = \operatorname{Var} z_l$. With equal layer widths the same factor 2 keeps the backward signal's variance
+  steady too.
+- **Exploding:** the same products grow when each factor exceeds 1. A ReLU network with zero biases is positively
+  homogeneous, so multiplying every weight by $c$ multiplies every matrix's gradient by about $c^{L}$
+  ($L$ hidden layers), the first matrix's as much as the last one's.
+"""
+)

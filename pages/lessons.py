@@ -1,0 +1,376 @@
+"""Lessons: a guided workshop, one claim per tab, each with the number the lab measured and a one-click preset."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
+
+from core import lessons
+from core.data import DATASETS
+from core.experiment import Experiment
+from pages.ui.controls import INIT_LABELS, OPTIMIZER_LABELS
+from pages.ui.palette import label
+
+TAB_KEY = "lesson"  # bound to the URL: a link can open the workshop at any lesson
+
+
+# --- presets: a target page and the URL query that sets its widgets -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Preset:
+    page: str  # a file registered in app.py
+    title: str  # the page's name, for the button
+    query: dict = field(default_factory=dict)
+    fallback: Preset | None = None  # opened instead when ``page`` is not registered in this deployment
+
+
+def experiment_query(prefix: str, experiment: Experiment) -> dict:
+    """The URL query that makes ``pages.ui.controls``' widgets (keys ``<prefix>.<setting>``) show ``experiment``.
+
+    Selection widgets take their display labels from the URL; sliders take their values.
+    """
+    values = {
+        "dataset": DATASETS[experiment.dataset].label,
+        "n_samples": str(experiment.n_samples),
+        "noise": f"{experiment.noise:g}",
+        "depth": str(len(experiment.hidden_layers)),
+        "width": str(experiment.hidden_layers[0]),
+        "activations": [label(name) for name in experiment.activations],
+        "init": INIT_LABELS[experiment.init],
+        "bias_init": f"{experiment.bias_init:g}",
+        "optimizer": OPTIMIZER_LABELS[experiment.optimizer],
+        "learning_rate": f"{experiment.learning_rate:g}",
+        "batch_size": str(experiment.batch_size),
+        "epochs": str(experiment.epochs),
+        "seeds": str(experiment.seeds),
+        "first_seed": str(experiment.first_seed),
+    }
+    return {f"{prefix}.{key}": value for key, value in values.items()}
+
+
+def arena(experiment: Experiment) -> Preset:
+    return Preset("pages/arena.py", "Training Arena", experiment_query("arena", experiment))
+
+
+EXPLORER_RELU = Preset("pages/explorer.py", "Activation Explorer", {"activations": ["ReLU"]})
+NEURONS_DYING = Preset("pages/neurons.py", "Neurons", experiment_query("neurons", lessons.DYING))
+SPEED = Preset("pages/speed.py", "Speed", fallback=Preset("pages/explorer.py", "Activation Explorer"))
+
+
+def open_preset(preset: Preset) -> None:
+    """Switch to the preset's page with its settings in the URL (the next page in line if it is not registered)."""
+    try:
+        st.switch_page(preset.page, query_params=preset.query)
+    except StreamlitPageNotFoundError:
+        if preset.fallback is None:
+            raise
+        open_preset(preset.fallback)
+
+
+# --- the measurements, cached: the same for every visitor, so st.cache_data shares them ---------------------
+
+
+@st.cache_data(show_spinner="Training a linear and a ReLU network…")
+def linear_numbers() -> dict:
+    return {"circles": lessons.linear_vs_relu(lessons.LINEAR_CIRCLES),
+            "moons": lessons.linear_vs_relu(lessons.LINEAR_MOONS)}
+
+
+@st.cache_data(show_spinner=False)
+def derivative_numbers() -> dict[float, float]:
+    return lessons.relu_derivative_samples()
+
+
+@st.cache_data(show_spinner="Measuring gradients at init…")
+def vanishing_numbers() -> dict:
+    return {"deep": lessons.vanishing_ratios(), "arena": lessons.gradient_ratios_at_init(),
+            "inits": lessons.vanishing_inits()}
+
+
+@st.cache_data(show_spinner=False)
+def sparsity_numbers() -> dict[str, float]:
+    return lessons.sparsity_at_init()
+
+
+@st.cache_data(show_spinner="Training ReLU, Leaky ReLU and ELU from a bias of −3…")
+def dying_numbers() -> dict:
+    return lessons.dying_units()
+
+
+@st.cache_data(show_spinner="Training maxout beside ReLU and Leaky ReLU…")
+def maxout_numbers() -> dict:
+    return lessons.maxout_vs_relu()
+
+
+@st.cache_data(show_spinner="Timing the activations on this server…", ttl=dt.timedelta(hours=1))
+def speed_numbers() -> tuple[dict, dt.datetime]:
+    # Timings change with the machine's load: re-measured at most hourly, and the page says when.
+    return lessons.speed_ratios(), dt.datetime.now(dt.UTC)
+
+
+# --- formatting ---------------------------------------------------------------------------------------------
+
+SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def ratio(value: float) -> str:
+    """0.29 or 1.3 × 10⁻⁶: readable on a projector."""
+    if 0.01 <= value < 100:
+        return f"{value:.2g}"
+    mantissa, exponent = f"{value:.1e}".split("e")
+    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
+
+
+def percent(value: float) -> str:
+    return f"{value:.0%}" if value == value else "diverged"  # NaN: the run diverged
+
+
+def times(value: float) -> str:
+    return f"{value:.1f}×"
+
+
+# --- one lesson's frame -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Lesson:
+    tab: str
+    title: str
+    claim: str
+    look_at: str
+    misconception: str
+    correction: str
+    preset: Preset
+
+
+LESSONS = [
+    Lesson(
+        "1 · Linear", "No activation: any depth is a linear model",
+        "Without an activation every layer is affine, and affine maps compose into one affine map: a network of any "
+        "depth is a linear model, and its boundary between two classes is a straight line. ReLU is piecewise linear, "
+        "not linear, and its kinks let the network bend that boundary.",
+        "Press **Play**, then compare the two **decision boundaries**: Linear's is a straight line at every epoch.",
+        "“ReLU is *the* output activation of a classifier.”",
+        "ReLU can go in any hidden layer; a classifier's output layer is softmax (or a sigmoid for a single yes/no "
+        "output). Every network here, Linear included, ends in softmax.",
+        arena(lessons.LINEAR_CIRCLES),
+    ),
+    Lesson(
+        "2 · ReLU′", "ReLU and its derivative",
+        "ReLU is f(x) = max(0, x). Its derivative is 1 for x > 0 and 0 for x < 0; at x = 0 it is undefined, and "
+        "the lab uses f′(0) = 0, as PyTorch and TensorFlow do.",
+        "The **f′(x)** chart: a step from 0 to 1 at x = 0. Then the **Formulas** card and the f′(0) note in "
+        "**Properties**.",
+        "“ReLU is differentiable everywhere.”",
+        "Not at 0: its slope is 0 on the left and 1 on the right. Backprop needs a number there, so it uses a "
+        "convention, f′(0) = 0; any value in [0, 1] is a valid subgradient.",
+        EXPLORER_RELU,
+    ),
+    Lesson(
+        "3 · Vanishing", "Sigmoid and tanh saturate: gradients can vanish",
+        "Sigmoid maps onto (0, 1) and tanh onto (−1, 1); both saturate, with derivatives near 0 beyond about ±2. "
+        "Backprop multiplies one derivative per layer and σ′ ≤ 0.25, so through depth sigmoid's gradient shrinks "
+        "layer by layer; ReLU with He init keeps it alive.",
+        "At epoch 0, **Gradient norm by layer, now**: sigmoid's line falls by orders of magnitude towards matrix 1 "
+        "(the input side); ReLU's stays level. The Arena goes up to 8 hidden layers.",
+        "“Sigmoid's range is [0, 1].”",
+        "It is the open interval (0, 1): σ(x) never reaches 0 or 1, and σ′(x) = σ(x)(1 − σ(x)) is at most 0.25.",
+        arena(lessons.VANISHING_ARENA),
+    ),
+    Lesson(
+        "4 · Sparsity", "ReLU outputs exact zeros: sparsity",
+        "ReLU outputs exactly 0 for every negative input. With He init and zero biases about half of a layer's "
+        "pre-activations are negative, so about half its outputs are exact zeros: sparse activity.",
+        "**Sparsity: share of exact zeros** at epoch 0: ReLU's layers start near 50%, Tanh's at 0. Press **Play** "
+        "to see how it moves as the network learns.",
+        "“Sparse means dead.”",
+        "A sparse unit is 0 for some inputs and active, and learning, on the others. A dead unit is 0 for every "
+        "input (lesson 5).",
+        arena(lessons.SPARSITY),
+    ),
+    Lesson(
+        "5 · Dying ReLU", "Dying ReLU, and the Leaky fix",
+        "A ReLU unit whose input is negative for every example outputs 0 and gets no gradient: it is dead and "
+        "never learns again. A large negative bias or an excessive learning rate can cause it; Leaky ReLU (slope 0.01 "
+        "below 0) and ELU keep a gradient there, so their units cannot die this way.",
+        "The **dead units** at epoch 0, then **Train**: ReLU's stay dead; Leaky ReLU and ELU have none and learn. "
+        "Leaky ReLU's gradient below 0 is 100× smaller, hence the learning rate of 1.0.",
+        "“Dead units come back by themselves.”",
+        "No gradient reaches a dead unit's weights or bias, so SGD never changes them; only a change in an earlier "
+        "layer could revive it.",
+        NEURONS_DYING,
+    ),
+    Lesson(
+        "6 · Maxout", "Maxout generalises ReLU and Leaky ReLU",
+        "A maxout unit outputs the largest of k affine functions of its input, each with its own weights. With "
+        "k = 2 it contains ReLU, max(z, 0), and Leaky ReLU, max(z, 0.01 z), as special cases, and pays with k "
+        "times the hidden weights.",
+        "The **Accuracy** chart and the three **decision boundaries**; after training, the **Summary** table's "
+        "ms / epoch.",
+        "“Maxout is a new activation function.”",
+        "It is a layer: each unit takes the max over k affine pieces of the previous layer's outputs, so it cannot "
+        "be applied to a single pre-activation the way ReLU is.",
+        arena(lessons.MAXOUT),
+    ),
+    Lesson(
+        "7 · Speed", "ReLU is cheap to compute",
+        "ReLU's forward pass is one comparison per element, and its backward pass multiplies by a 0/1 mask; "
+        "sigmoid and tanh are built from exponentials. How much that saves depends on the library and the "
+        "machine, so the lab measures it.",
+        "Each activation alone, forward and backward, then **Inside a whole network**: how much of the gap is "
+        "left in a training epoch.",
+        "“A cheaper activation makes training that much faster.”",
+        "The matrix products dominate a training step, so an activation's own cost is diluted in a whole network.",
+        SPEED,
+    ),
+]
+TABS = [lesson.tab for lesson in LESSONS]
+
+
+# --- the numbers of each lesson -----------------------------------------------------------------------------
+
+
+def linear_measured() -> None:
+    numbers = linear_numbers()
+    circles, moons = numbers["circles"], numbers["moons"]
+    left, right = st.columns(2)
+    left.metric("Linear (none): test accuracy", percent(circles["linear"]), border=True)
+    right.metric("ReLU: test accuracy", percent(circles["relu"]), border=True)
+    experiment = lessons.LINEAR_CIRCLES
+    st.caption(f"Circles (noise {experiment.noise:g}), 2 hidden layers × 16 units, {experiment.epochs} epochs of "
+               f"SGD, seed 0; chance is 50%. On two moons the same pair scores {percent(moons['linear'])} and "
+               f"{percent(moons['relu'])}: a straight line gets many moon points right, but no line separates them.")
+
+
+def derivative_measured() -> None:
+    samples = derivative_numbers()
+    notes = {-1.0: "x < 0", 0.0: "by convention", 1.0: "x > 0"}
+    for column, (x, value) in zip(st.columns(len(samples)), samples.items(), strict=True):
+        column.metric(f"f′({x:g})".replace("-", "−"), f"{value:g}", border=True, help=notes.get(x))
+    st.caption("Read from the lab's activation registry: the same derivative backprop multiplies by.")
+
+
+def vanishing_measured() -> None:
+    numbers = vanishing_numbers()
+    deep, inits = numbers["deep"], numbers["inits"]
+    for column, name in zip(st.columns(len(deep)), deep, strict=True):
+        column.metric(f"{label(name)} ({inits[name].replace('he', 'He').replace('xavier', 'Xavier')})",
+                      ratio(deep[name]), border=True)
+    st.caption(f"‖∂L/∂W₁‖ ÷ ‖∂L/∂W_last‖: the first weight matrix's gradient over the last one's, at init, "
+               f"{lessons.VANISHING_DEPTH} hidden layers × {lessons.VANISHING_WIDTH} units, two moons, geometric "
+               f"mean over {lessons.VANISHING_SEEDS} seeds. 1 means both ends are told to change equally.")
+    tanh = deep.get("tanh")
+    if tanh is not None and tanh > 0.1:
+        st.caption("Tanh does not vanish here: tanh′(0) = 1, and Xavier init starts its units outside saturation. "
+                   "Its gradients shrink once units saturate, with large weights or inputs.")
+    in_arena = numbers["arena"]
+    st.caption("In the Arena preset (8 layers × 16 units, seed 0): "
+               + ", ".join(f"{label(name)} {ratio(value)}" for name, value in in_arena.items()) + ".")
+
+
+def sparsity_measured() -> None:
+    numbers = sparsity_numbers()
+    for column, (name, value) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
+        column.metric(f"{label(name)}: exact zeros", f"{value:.0%}", border=True)
+    st.caption("Share of hidden outputs exactly 0 over the training set at init: two moons, 2 hidden layers × 16 "
+               "units, He init for ReLU and Xavier for tanh, zero biases, seed 0, averaged over the layers.")
+
+
+def dying_measured() -> None:
+    numbers = dying_numbers()
+    experiment = lessons.DYING
+    for column, (name, n) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
+        with column:
+            st.metric(f"{label(name)}: dead units", f"{n['dead_after']} of {n['units']}", border=True)
+            st.caption(f"{n['dead_at_init']} at init · test accuracy {percent(n['test_accuracy'])}")
+    relu = numbers.get("relu")
+    chance = (" ReLU ends at chance level: 50% for two balanced classes."
+              if relu and relu["test_accuracy"] < 0.6 else "")
+    bias = f"{experiment.bias_init:g}".replace("-", "−")
+    st.caption(f"Every hidden bias starts at {bias}; two moons, 2 hidden layers × 16 units, He init, SGD with "
+               f"learning rate {experiment.learning_rate:.1f}, {experiment.epochs} epochs, seed 0. "
+               f"Dead: outputs exactly 0 for every training sample.{chance}")
+
+
+def maxout_measured() -> None:
+    numbers = maxout_numbers()
+    for column, (name, n) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
+        with column:
+            st.metric(f"{label(name)}: test accuracy", percent(n["test_accuracy"]), border=True)
+            st.caption(f"{n['parameters']:,} parameters")
+    relu, maxout = numbers["relu"]["test_accuracy"], numbers["maxout"]["test_accuracy"]
+    if abs(maxout - relu) <= 0.02:
+        verdict = "about the same accuracy: more general is not automatically more accurate"
+    elif maxout > relu:
+        verdict = f"maxout {100 * (maxout - relu):.0f} points ahead of ReLU"
+    else:
+        verdict = f"maxout {100 * (relu - maxout):.0f} points behind ReLU"
+    experiment = lessons.MAXOUT
+    st.caption(f"Two moons, 2 hidden layers × 16 units (maxout: k = {experiment.maxout_pieces} pieces each), "
+               f"{experiment.epochs} epochs of SGD, seed 0, identical data and batches: {verdict}.")
+
+
+def speed_measured() -> None:
+    numbers, when = speed_numbers()
+    relu = numbers["relu"]
+    others = [name for name in numbers if name != "relu"]
+    columns = st.columns(len(others) + 1)
+    columns[0].metric("ReLU forward", f"{relu['forward_s'] * 1e6:,.0f} µs", border=True,
+                      help=f"One call over {lessons.SPEED_SIZE:,} float32 values")
+    for column, name in zip(columns[1:], others, strict=True):
+        with column:
+            column.metric(f"{label(name)} forward", f"{times(numbers[name]['forward'])} ReLU", border=True)
+            st.caption(f"backward {times(numbers[name]['backward'])} ReLU's")
+    st.caption(f"Median of {lessons.SPEED_REPEATS} numpy calls on {lessons.SPEED_SIZE:,} float32 values, measured "
+               f"on this server at {when:%H:%M} UTC. Timings vary with the machine and its load.")
+    faster = [label(name) for name in others if numbers[name]["forward"] < 1]
+    if faster:
+        st.caption(f"{' and '.join(faster)} ran faster than ReLU here: numpy's vectorised routines differ in how "
+                   "well they are tuned, so cheap in principle is not always fastest in a given library.")
+
+
+MEASURED = [linear_measured, derivative_measured, vanishing_measured, sparsity_measured, dying_measured,
+            maxout_measured, speed_measured]
+
+
+# --- page ---------------------------------------------------------------------------------------------------
+
+
+def go_to(tab: str) -> None:
+    st.session_state[TAB_KEY] = tab
+
+
+def show(index: int, lesson: Lesson) -> None:
+    with st.container(border=True):
+        st.subheader(f"{index + 1}. {lesson.title}")
+        st.markdown(f"#### {lesson.claim}")
+        st.markdown("**What the lab measured**")
+        MEASURED[index]()
+        action, misconception = st.columns([2, 3], gap="large")
+        with action:
+            if st.button(f"Open in {lesson.preset.title}", key=f"lessons.open.{index + 1}", type="primary",
+                         icon=":material/open_in_new:", width="stretch",
+                         help="Opens the page with this lesson's settings already applied"):
+                open_preset(lesson.preset)
+            st.markdown(f"**Look at:** {lesson.look_at}")
+        misconception.warning(f"**Misconception:** {lesson.misconception} {lesson.correction}",
+                              icon=":material/lightbulb:")
+    if index + 1 < len(LESSONS):
+        st.button(f"Next: {LESSONS[index + 1].tab}", key=f"lessons.next.{index + 1}", type="tertiary",
+                  icon=":material/arrow_forward:", icon_position="right", on_click=go_to,
+                  args=(LESSONS[index + 1].tab,))
+
+
+st.title("Lessons")
+st.caption("Seven claims for a workshop, in order. Each shows the number the lab's engine measured for it and a "
+           "button that opens the experiment with its settings applied.")
+
+tabs = st.tabs(TABS, key=TAB_KEY, bind="query-params")
+for index, (tab, lesson) in enumerate(zip(tabs, LESSONS, strict=True)):
+    if tab.open:  # only the open lesson runs its measurement
+        with tab:
+            show(index, lesson)
