@@ -12,6 +12,7 @@ from pages.ui.session import live_run, reset_run
 RUN_KEY = "arena.run"
 PLAYING_KEY = "arena.playing"
 TICK_SECONDS = 0.2  # engine time per redraw while playing: a few redraws a second
+DETAILS_EVERY = 1.0  # seconds between redraws of the per-layer charts and decision surfaces while playing
 
 st.title("Training Arena")
 st.caption("Every activation below trains on the same data, from the same initial draws and on the same "
@@ -67,18 +68,26 @@ reset_col.button("Reset", on_click=reset, icon=":material/restart_alt:", width="
 
 
 def live():
-    """Reruns on its own while playing: trains for a small time budget, then redraws."""
+    """Reruns on its own while playing: trains for a small time budget, then redraws the main charts."""
     now_playing = st.session_state.get(PLAYING_KEY) and not run.done
     if now_playing:
         run.advance(TICK_SECONDS)
-    views.live_view(run, thin(run.history(), 120 if now_playing else 300), present, now_playing,
-                    "arena.boundaries")
-    if now_playing and run.done:  # the end: stop the timer and show the summary
+    views.live_view(run, thin(run.history(), 120 if now_playing else 300), present)
+    if now_playing and run.done:  # the end: stop the timers and show everything, summary included
         st.session_state[PLAYING_KEY] = False
         st.rerun()
 
 
+def details():
+    """Per-layer charts and decision surfaces: redrawn about once a second while playing, so the browser
+    spends its time on the curves a room is watching."""
+    now_playing = bool(st.session_state.get(PLAYING_KEY)) and not run.done
+    views.detail_view(run, thin(run.history(), 120 if now_playing else 300), present, now_playing,
+                      "arena.boundaries")
+
+
 st.fragment(live, run_every=0.05 if playing else None)()
+st.fragment(details, run_every=DETAILS_EVERY if playing else None)()
 
 if not playing and run.epoch > 0 and not present:
     st.subheader("Summary" if run.done else f"Summary at epoch {run.epoch}")

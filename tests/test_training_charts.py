@@ -267,8 +267,12 @@ def test_two_class_boundary_shades_p1_between_the_class_colours(moons_parts):
     assert "opacity" not in cells["encoding"]
     assert cells["encoding"]["x"]["scale"]["domain"] == [surface["x"].min(), surface["x2"].max()]
     assert cells["encoding"]["y"]["scale"]["domain"] == [surface["y"].min(), surface["y2"].max()]
-    assert len(rows(d, cells)) == 400
-    assert len(rows(d, dots)) == len(ds.X_train) + len(ds.X_test)
+    # One frame for both layers (so a live page can reuse the spec); each layer filters its kind of row.
+    data = pd.DataFrame(rows(d, cells))
+    assert {"filter": "(datum.kind === 'cell')"} in cells["transform"]
+    assert {"filter": "(datum.kind === 'point')"} in dots["transform"]
+    assert (data["kind"] == "cell").sum() == 400
+    assert (data["kind"] == "point").sum() == len(ds.X_train) + len(ds.X_test)
     assert dots["encoding"]["shape"]["field"] == "split"
 
 

@@ -23,6 +23,7 @@ from pages.ui.render import draw
 
 BOUNDARY_EVERY = 1.0  # seconds between decision-surface redraws while playing
 BOUNDARY_RESOLUTION = 60
+BOUNDARY_RESOLUTION_LIVE = 40  # while training: fewer cells for the browser to redraw
 LIVE_METRICS = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norm", "sparsity", "dead_fraction"]
 
 
@@ -33,14 +34,13 @@ class Style:
     names: tuple[str, ...]
     epochs: int
     several_seeds: bool
-    points: bool
     present: bool
 
     def lines(self, container, chart_id: str, data: pd.DataFrame, title: str, y_title: str, log: bool = False,
               domain=None, dash: str = "split") -> None:
         draw(container, (chart_id, self), data, lambda d: charts.line_chart(
-            d, list(self.names), title, y_title, log, domain, self.epochs, dash, self.several_seeds, self.points,
-            LINE_WIDTH[self.present], CHART_HEIGHT[self.present]))
+            d, list(self.names), title, y_title, log, domain, self.epochs, dash, self.several_seeds, False,
+            LINE_WIDTH[self.present], CHART_HEIGHT[self.present], start_marker=True))
 
 
 def first_run(run: LiveRun, name: str) -> int:
@@ -55,12 +55,16 @@ def divergence_notices(diverged: pd.DataFrame) -> None:
                    icon=":material/warning:")
 
 
-def live_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> None:
-    """Loss and accuracy; outside presenter mode also gradients per layer, sparsity and dead units."""
+def _style(run: LiveRun, present: bool) -> Style:
     experiment = run.experiment
+    return Style(experiment.activations, run.epochs, experiment.seeds > 1, present)
+
+
+def main_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> None:
+    """Loss and accuracy, train and test."""
     is_classifier = run.dataset.task == "classification"
-    style = Style(experiment.activations, run.epochs, experiment.seeds > 1, run.epoch == 0, present)
-    band = bands(history, LIVE_METRICS)
+    style = _style(run, present)
+    band = bands(history, LIVE_METRICS[:4])
     left, right = st.columns(2)
     style.lines(left, "loss", charts.split_data(band, {"train_loss": "train", "test_loss": "test"}, True, diverged),
                 "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)", "loss", log=True)
@@ -69,8 +73,12 @@ def live_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, pre
             band, {"train_accuracy": "train", "test_accuracy": "test"}, False, diverged), "Accuracy", "accuracy")
     else:
         right.info("Accuracy applies to classification; this dataset is a regression task.")
-    if present:
-        return
+
+
+def layer_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame) -> None:
+    """Per-layer gradient norms (now, and over training), sparsity and dead units."""
+    style = _style(run, present=False)
+    band = bands(history, LIVE_METRICS[4:])
     left, right = st.columns(2)
     draw(left, ("grad_profile", style), charts.profile_data(band, "grad_norm"), lambda d: charts.profile_chart(
         d, list(style.names), "Gradient norm by layer, now", "‖∂L/∂W‖ (log)",
@@ -84,37 +92,39 @@ def live_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, pre
                 "Dead units: 0 for every training sample", "fraction of units", domain=[0, 1], dash="layer")
 
 
-def _boundary_charts(run: LiveRun, size: int) -> list:
-    """One decision surface per activation (its first seed), from the live weights."""
-    dataset = run.dataset
-    points = points_frame(dataset)
-    out = []
-    for name in run.experiment.activations:
-        surface = decision_surface(run.model(first_run(run, name)), dataset.X_train, BOUNDARY_RESOLUTION,
-                                   dataset.class_names)
-        out.append(charts.boundary_chart(surface, points, dataset.class_names, name, label(name), size=size,
-                                         legend=not out))
-    return out
-
-
 def decision_boundaries(run: LiveRun, key: str, playing: bool, present: bool = False) -> None:
-    """Decision surfaces for 2-D classification, redrawn at most about once a second while training."""
-    if not (run.dataset.is_2d and run.dataset.task == "classification"):
+    """Decision surfaces for 2-D classification from the live weights (each activation's first seed),
+    recomputed at most about once a second while training, on a coarser grid while it moves."""
+    dataset = run.dataset
+    if not (dataset.is_2d and dataset.task == "classification"):
         return
     cached = st.session_state.get(key)
-    stale = cached is None or cached[0] is not run or cached[1] != run.epoch or cached[4] != present
-    due = not playing or run.done or time.monotonic() - (cached[3] if cached else 0.0) >= BOUNDARY_EVERY
+    stale = cached is None or cached["run"] is not run or cached["epoch"] != run.epoch
+    due = not playing or run.done or time.monotonic() - (cached["at"] if cached else 0.0) >= BOUNDARY_EVERY
     if stale and due:
-        cached = (run, run.epoch, _boundary_charts(run, 360 if present else 260), time.monotonic(), present)
+        resolution = BOUNDARY_RESOLUTION if not playing or run.done else BOUNDARY_RESOLUTION_LIVE
+        points = points_frame(dataset)
+        frames = [charts.boundary_data(decision_surface(run.model(first_run(run, name)), dataset.X_train,
+                                                        resolution, dataset.class_names), points)
+                  for name in run.experiment.activations]
+        cached = {"run": run, "epoch": run.epoch, "frames": frames, "at": time.monotonic()}
         st.session_state[key] = cached
     st.subheader("Decision boundaries", help="First seed of each activation; circles train, triangles test.")
-    if cached is None or cached[0] is not run:
+    if cached is None or cached["run"] is not run:
         return
-    columns = st.columns(min(len(cached[2]), 4))
-    for i, chart in enumerate(cached[2]):
-        columns[i % len(columns)].altair_chart(chart, width="content")
-    if cached[1] != run.epoch:
-        st.caption(f"Surfaces drawn at epoch {cached[1]}; they refresh about once a second while training.")
+    size = 360 if present else 260
+    names = run.experiment.activations
+    columns = st.columns(min(len(names), 4))
+    x_lo, y_lo = cached["frames"][0][["x", "y"]].min()
+    x_hi, y_hi = cached["frames"][0][["x2", "y2"]].max()
+    domain = (x_lo, x_hi, y_lo, y_hi)
+    for i, (name, frame) in enumerate(zip(names, cached["frames"], strict=True)):
+        draw(columns[i % len(columns)], ("boundary", name, i == 0, size, tuple(dataset.class_names), domain), frame,
+             lambda d, name=name, first=i == 0: charts.boundary_view(
+                 d, dataset.class_names, name, label(name), size, legend=first, domain=domain),
+             width="content")
+    if cached["epoch"] != run.epoch:
+        st.caption(f"Surfaces drawn at epoch {cached['epoch']}; they refresh about once a second while training.")
 
 
 SUMMARY_NOTE = ("Test accuracy is the mean over seeds (± one standard deviation). \"Epochs to 90% of final\" is the "
@@ -175,10 +185,16 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
                    "(⋯) to save it as PNG or SVG.")
 
 
-def live_view(run: LiveRun, history: pd.DataFrame, present: bool, playing: bool, boundary_key: str) -> None:
-    """Everything that changes while training: counter, notices, charts and decision surfaces."""
+def live_view(run: LiveRun, history: pd.DataFrame, present: bool) -> None:
+    """What changes every redraw while training: the counter, divergence notices, loss and accuracy."""
     st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     diverged = divergences(run.history())
     divergence_notices(diverged)
-    live_charts(run, history, diverged, present)
+    main_charts(run, history, diverged, present)
+
+
+def detail_view(run: LiveRun, history: pd.DataFrame, present: bool, playing: bool, boundary_key: str) -> None:
+    """What a room can follow at a slower pace: per-layer charts (not in presenter mode) and decision surfaces."""
+    if not present:
+        layer_charts(run, history, divergences(run.history()))
     decision_boundaries(run, boundary_key, playing, present)

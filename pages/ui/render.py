@@ -13,7 +13,8 @@ from pages.ui.training_charts import spec_without_data
 SPECS_KEY = "render.specs"
 
 
-def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.DataFrame], alt.TopLevelMixin]):
+def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.DataFrame], alt.TopLevelMixin],
+         width: str = "stretch") -> None:
     """Draw ``make_chart(data)`` in ``container``; the spec is cached per session under ``key``.
 
     ``key`` must name everything the spec depends on besides the data (chart, activations, epochs,
@@ -24,4 +25,4 @@ def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.
         if len(specs) > 256:  # a long session with many experiments: forget the old specs
             specs.clear()
         specs[key] = spec_without_data(make_chart(data.head(0)))
-    container.vega_lite_chart(data, specs[key], width="stretch")
+    container.vega_lite_chart(data, specs[key], width=width)

@@ -66,7 +66,8 @@ def layer_data(frame: pd.DataFrame, metric: str, log: bool = False,
 
 def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = False, domain=None,
                epochs: int | None = None, dash: str = "split", show_bands: bool | None = None,
-               points: bool | None = None, stroke_width: float = 2.5, height: int = HEIGHT) -> alt.LayerChart:
+               points: bool | None = None, stroke_width: float = 2.5, height: int = HEIGHT,
+               start_marker: bool = False) -> alt.LayerChart:
     """Curves over epochs: colour = activation, dash = ``group`` (split or layer), a min-max band over
     seeds when there are several, and a dashed rule where a run diverged."""
     curves = data[data["kind"] == "curve"] if "kind" in data else data
@@ -89,6 +90,9 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
         detail="series:N",
         tooltip=["activation:N", alt.Tooltip("group:N", title=dash), "epoch:Q",
                  alt.Tooltip("mean:Q", format=".4g", title=y_title)]))
+    if start_marker:  # a dot where each curve starts, so epoch 0 alone is visible without a data-dependent spec
+        layers.append(curve.transform_filter(alt.datum.epoch == 0).mark_point(filled=True, size=45).encode(
+            y=alt.Y("mean:Q", scale=scale), color=_color(names, legend=False), detail="series:N"))
     layers.append(base.transform_filter(alt.datum.kind == "diverged").mark_rule(
         strokeDash=[2, 2], strokeWidth=2).encode(
         color=_color(names, legend=False),
@@ -156,16 +160,35 @@ def _class_scale(class_names) -> alt.Scale:
     return alt.Scale(domain=list(class_names), range=CLASS_COLORS[: len(class_names)])
 
 
+def boundary_data(surface: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
+    """One frame for a decision-surface chart: grid cells (kind "cell") and data points (kind "point").
+
+    Cells overlap by a quarter cell so that anti-aliasing leaves no seams between them.
+    """
+    pad = 0.25 * float(surface["x2"].iloc[0] - surface["x"].iloc[0]) if len(surface) else 0.0
+    cells = surface.assign(x2=surface["x2"] + pad, y2=surface["y2"] + pad, kind="cell")
+    return pd.concat([cells, points.assign(kind="point")], ignore_index=True)
+
+
 def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, activation: str, title: str,
                    size: int = 260, legend: bool = True) -> alt.LayerChart:
     """The model's decision surface with the data on top. Two classes: P(class 1) shaded from one class
     colour to the other; more: the predicted class, faded where the model is unsure."""
-    x_scale = alt.Scale(domain=[float(surface["x"].min()), float(surface["x2"].max())], nice=False)
-    y_scale = alt.Scale(domain=[float(surface["y"].min()), float(surface["y2"].max())], nice=False)
-    # Cells overlap by a quarter cell so that anti-aliasing leaves no seams between them.
-    pad_x = 0.25 * float(surface["x2"].iloc[0] - surface["x"].iloc[0]) if len(surface) else 0.0
-    surface = surface.assign(x2=surface["x2"] + pad_x, y2=surface["y2"] + pad_x)
-    cells = alt.Chart(surface).mark_rect(strokeWidth=0)
+    return boundary_view(boundary_data(surface, points), class_names, activation, title, size, legend,
+                         domain=(surface["x"].min(), surface["x2"].max(), surface["y"].min(), surface["y2"].max()))
+
+
+def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, size: int = 260,
+                  legend: bool = True, domain: tuple[float, float, float, float] | None = None) -> alt.LayerChart:
+    """``boundary_chart`` from the one frame of ``boundary_data``; ``domain`` = (x0, x1, y0, y1) of the grid."""
+    if domain is None:
+        cells = data[data["kind"] == "cell"]
+        domain = (cells["x"].min(), cells["x2"].max(), cells["y"].min(), cells["y2"].max())
+    x0, x1, y0, y1 = (float(v) for v in domain)
+    x_scale = alt.Scale(domain=[x0, x1], nice=False)
+    y_scale = alt.Scale(domain=[y0, y1], nice=False)
+    base = alt.Chart(data)
+    cells = base.transform_filter(alt.datum.kind == "cell").mark_rect(strokeWidth=0)
     if len(class_names) == 2:
         cells = cells.encode(color=alt.Color("p1:Q", scale=alt.Scale(domain=[0, 0.5, 1], range=[
             CLASS_COLORS[0], "#FFFFFF", CLASS_COLORS[1]]), legend=None))
@@ -175,7 +198,8 @@ def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, act
                                                  legend=None))
     cells = cells.encode(x=alt.X("x:Q", scale=x_scale, title=None, axis=None), x2="x2:Q",
                          y=alt.Y("y:Q", scale=y_scale, title=None, axis=None), y2="y2:Q")
-    dots = alt.Chart(points).mark_point(filled=True, size=28, strokeWidth=0.8, stroke="white", opacity=0.95).encode(
+    dots = base.transform_filter(alt.datum.kind == "point").mark_point(
+        filled=True, size=28, strokeWidth=0.8, stroke="white", opacity=0.95).encode(
         x="x:Q", y="y:Q",
         color=alt.Color("class:N", scale=_class_scale(class_names),
                         legend=alt.Legend(orient="bottom", title=None, columns=2) if legend else None),
@@ -183,7 +207,7 @@ def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, act
                         legend=alt.Legend(orient="bottom", title=None) if legend else None),
         tooltip=["class:N", "split:N"])
     # "pad" keeps the plot square: Streamlit's default autosize would squeeze it to make room for the legend.
-    return alt.layer(cells, dots).properties(
+    return alt.layer(cells, dots).resolve_scale(color="independent").properties(
         width=size, height=size, autosize=alt.AutoSizeParams(type="pad"),
         title=alt.TitleParams(title, color=activation_color(activation), fontSize=16, anchor="middle"))
 
