@@ -7,7 +7,7 @@ from core.history import thin
 from pages.ui import arena_views as views
 from pages.ui.controls import dataset_controls, network_controls, training_controls
 from pages.ui.presenter import presenting
-from pages.ui.session import live_run, reset_run
+from pages.ui.session import live_run, transport
 
 RUN_KEY = "arena.run"
 PLAYING_KEY = "arena.playing"
@@ -43,28 +43,7 @@ playing = st.session_state.setdefault(PLAYING_KEY, False) and not run.done
 present = presenting()
 
 
-def toggle_play():
-    st.session_state[PLAYING_KEY] = not st.session_state.get(PLAYING_KEY, False)
-
-
-def step():
-    st.session_state[PLAYING_KEY] = False
-    st.session_state[RUN_KEY].step()
-
-
-def reset():
-    st.session_state[PLAYING_KEY] = False
-    reset_run(RUN_KEY)
-
-
-play_col, step_col, reset_col, _ = st.columns([1, 1, 1, 5])
-play_label = "Finished" if run.done else "Pause" if playing else "Play" if run.epoch == 0 else "Resume"
-play_col.button(play_label, on_click=toggle_play, type="primary", disabled=run.done, width="stretch",
-                icon=":material/pause:" if playing else ":material/play_arrow:", key="arena.play")
-step_col.button("Step", on_click=step, icon=":material/skip_next:", disabled=run.done, width="stretch",
-                key="arena.step", help="Train one epoch")
-reset_col.button("Reset", on_click=reset, icon=":material/restart_alt:", width="stretch", key="arena.reset",
-                 help="Back to the networks at init")
+transport("arena", run, playing, start_label="Play")
 
 
 def live():

@@ -12,7 +12,7 @@ from core.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, dying_at_init, initial
 from pages.ui import neuron_charts, training_charts
 from pages.ui.controls import OPTIMIZER_LABELS, dataset_controls, network_controls, training_controls
 from pages.ui.palette import label
-from pages.ui.session import live_run, reset_run
+from pages.ui.session import live_run, transport
 
 PREFIX = "neurons"
 RUN_KEY = "neurons.run"
@@ -103,28 +103,7 @@ if changed:
 playing = st.session_state.setdefault(PLAYING_KEY, False) and not run.done
 
 
-def toggle_play():
-    st.session_state[PLAYING_KEY] = not st.session_state.get(PLAYING_KEY, False)
-
-
-def step():
-    st.session_state[PLAYING_KEY] = False
-    st.session_state[RUN_KEY].step()
-
-
-def reset():
-    st.session_state[PLAYING_KEY] = False
-    reset_run(RUN_KEY)
-
-
-play_col, step_col, reset_col, _ = st.columns([1, 1, 1, 5])
-play_col.button("Pause" if playing else ("Train" if run.epoch == 0 else "Resume"), on_click=toggle_play,
-                type="primary", icon=":material/pause:" if playing else ":material/play_arrow:",
-                disabled=run.done, width="stretch", key="neurons.play")
-step_col.button("Step", on_click=step, icon=":material/skip_next:", disabled=run.done, width="stretch",
-                key="neurons.step", help="Train one epoch")
-reset_col.button("Reset", on_click=reset, icon=":material/restart_alt:", width="stretch", key="neurons.reset",
-                 help="Back to the networks at init")
+transport("neurons", run, playing, start_label="Train")
 
 names = list(experiment.activations)
 dataset = run.dataset

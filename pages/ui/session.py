@@ -33,3 +33,31 @@ def reset_run(key: str) -> None:
     run: LiveRun | None = st.session_state.get(key)
     if run is not None:
         st.session_state[key] = LiveRun(run.experiment, dataset=run.dataset)
+
+
+def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play") -> None:
+    """Play/Pause, Step and Reset for the live run under ``<prefix>.run``; they only flip session state.
+
+    ``<prefix>.playing`` is the flag a page's fragment reads to keep training.
+    """
+    run_key, playing_key = f"{prefix}.run", f"{prefix}.playing"
+
+    def toggle_play():
+        st.session_state[playing_key] = not st.session_state.get(playing_key, False)
+
+    def step():
+        st.session_state[playing_key] = False
+        st.session_state[run_key].step()
+
+    def reset():
+        st.session_state[playing_key] = False
+        reset_run(run_key)
+
+    play_col, step_col, reset_col, _ = st.columns([1, 1, 1, 5])
+    label = "Finished" if run.done else "Pause" if playing else start_label if run.epoch == 0 else "Resume"
+    play_col.button(label, on_click=toggle_play, type="primary", disabled=run.done, width="stretch",
+                    icon=":material/pause:" if playing else ":material/play_arrow:", key=f"{prefix}.play")
+    step_col.button("Step", on_click=step, icon=":material/skip_next:", disabled=run.done, width="stretch",
+                    key=f"{prefix}.step", help="Train one epoch")
+    reset_col.button("Reset", on_click=reset, icon=":material/restart_alt:", width="stretch", key=f"{prefix}.reset",
+                     help="Back to the networks at init")
