@@ -76,7 +76,7 @@ def test_scenarios_compare_relu_leaky_and_elu_on_identical_settings():
         assert experiment.activations == ("relu", "leaky_relu", "elu")
         assert experiment.dataset == "moons" and experiment.seeds == 1
     assert SCENARIOS["Large negative bias"].bias_init == -3.0
-    assert SCENARIOS["Excessive learning rate"].learning_rate == 20.0
+    assert SCENARIOS["Excessive learning rate"].learning_rate == 3.0
 
 
 def test_negative_bias_kills_relu_units_and_they_stay_dead(bias_run):
@@ -93,23 +93,18 @@ def test_negative_bias_kills_relu_units_and_they_stay_dead(bias_run):
     assert acc["relu"] < 0.55 and acc["leaky_relu"] > 0.85 and acc["elu"] > 0.95
 
 
-def test_excessive_learning_rate_kills_relu_and_breaks_the_others(lr_run):
-    """lr 20 on moons: ReLU units die; Leaky ReLU diverges in epoch 1; ELU blows up into saturation."""
+def test_excessive_learning_rate_kills_relu_units_while_leaky_keeps_learning(lr_run):
+    """lr 3 on moons (30x the default): ReLU units die for good; Leaky ReLU keeps all of its units and learns;
+    ELU diverges in its first epoch (flagged, not hidden)."""
     dead = per_run(lr_run, "dead_fraction")
     diverged = diverged_runs(lr_run)
     assert dead["relu"].loc[0].tolist() == [0.0, 0.0]
-    assert dead["relu"].iloc[-1].mean() > 0.3 and dead["relu"].iloc[-1, 1] == 1.0  # constant output
-    assert not diverged["relu"]
-    # Leaky ReLU has no dead unit — because its weights overflowed in the first epoch
-    assert diverged["leaky_relu"] and dead["leaky_relu"].index.max() == 1
+    assert dead["relu"].iloc[-1].mean() > 0.3
+    assert not diverged["relu"] and not diverged["leaky_relu"]
     assert (dead["leaky_relu"] == 0).all().all()
-    # ELU is not flagged and has no exact zeros, but its whole second layer has f' = 0 for every input
-    assert not diverged["elu"] and (dead["elu"] == 0).all().all()
-    elu = dead_map(lr_run.model(2), lr_run.dataset.X_train)
-    assert not elu["dead"].any()
-    assert elu.loc[elu["layer"] == 2, "no_gradient"].all()
-    acc = accuracy(lr_run)
-    assert acc["relu"] < 0.55 and acc["elu"] < 0.55  # neither learns: both predict one class
+    assert diverged["elu"] and dead["elu"].index.max() == 1
+    # Moons is easy enough that ReLU's surviving third still classifies it (about 82%); the point is the units.
+    assert accuracy(lr_run)["leaky_relu"] > 0.8
 
 
 def test_a_high_but_finite_learning_rate_kills_relu_units_while_leaky_keeps_all_of_its_own():
