@@ -160,8 +160,8 @@ if saturating:
     )
 if "sigmoid" in names:
     st.markdown(
-        "Sigmoid's derivative is σ′(x) = σ(x)(1 − σ(x)), at most 0.25 (reached at x = 0): even at best, each "
-        "sigmoid layer passes back at most a quarter of the gradient. Its outputs lie in the open interval "
+        "Sigmoid's derivative is σ′(x) = σ(x)(1 − σ(x)), at most 0.25 (reached at x = 0): each sigmoid unit scales "
+        "the gradient flowing back through it by at most a quarter. Its outputs lie in the open interval "
         "(0, 1); they never reach 0 or 1 (in floating point they round to 0 or 1 far out in the tails)."
     )
 if "relu" in names:
