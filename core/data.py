@@ -452,6 +452,12 @@ def check_dataset_args(name: str, n_samples: int = 500, noise: float = 0.2, test
         _check_noise(noise)
 
 
+def check_split_args(test_size: float = 0.25, seed: int = 0) -> None:
+    """Raise the ValueError ``dataset_from_frame`` would raise for this split, without any data."""
+    _check_test_size(test_size)
+    _check_seed(seed)
+
+
 def load_dataset(
     name: str, n_samples: int = 500, noise: float = 0.2, test_size: float = 0.25, seed: int = 0
 ) -> Dataset:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
-from core.data import check_dataset_args, load_dataset
+from core.data import check_dataset_args, check_split_args, load_dataset
 from core.training import TrainConfig
 
 MAX_SEEDS = 10
+UPLOAD = "upload"  # the user's own table: the data comes with the run (LiveRun(..., dataset=...)), not from a name
 OPTIMIZER_CHOICES = {"sgd": ("sgd", 0.0), "momentum": ("sgd", 0.9), "adam": ("adam", 0.0)}
 
 
@@ -47,7 +48,10 @@ class Experiment:
             raise ValueError("activations must be a list of activation names.")
         object.__setattr__(self, "activations", tuple(activations))
         object.__setattr__(self, "hidden_layers", tuple(self.hidden_layers))
-        check_dataset_args(self.dataset, self.n_samples, self.noise, self.test_size, self.first_seed)
+        if self.dataset == UPLOAD:
+            check_split_args(self.test_size, self.first_seed)
+        else:
+            check_dataset_args(self.dataset, self.n_samples, self.noise, self.test_size, self.first_seed)
         for name in ("leaky_alpha", "elu_alpha"):
             value = getattr(self, name)
             # Checked even when unused: the experiment is exported and shared as a whole.
@@ -84,6 +88,8 @@ class Experiment:
         return [self.config(a, s) for a in self.activations for s in self.seed_list]
 
     def load_data(self):
+        if self.dataset == UPLOAD:
+            raise ValueError("An uploaded dataset cannot be reloaded; upload it again.")
         return load_dataset(self.dataset, n_samples=self.n_samples, noise=self.noise, test_size=self.test_size,
                             seed=self.first_seed)
 

@@ -2,10 +2,17 @@
 
 import streamlit as st
 
-from core.experiment import Experiment
+from core.experiment import UPLOAD, Experiment
 from core.history import thin
 from pages.ui import arena_views as views
-from pages.ui.controls import dataset_controls, network_controls, training_controls
+from pages.ui.controls import (
+    dataset_controls,
+    ignored_link_settings,
+    link_defaults,
+    network_controls,
+    training_controls,
+    upload_controls,
+)
 from pages.ui.presenter import presenting
 from pages.ui.session import live_run, transport
 
@@ -13,30 +20,64 @@ RUN_KEY = "arena.run"
 PLAYING_KEY = "arena.playing"
 TICK_SECONDS = 0.2  # engine time per redraw while playing: a few redraws a second
 DETAILS_EVERY = 1.0  # seconds between redraws of the per-layer charts and decision surfaces while playing
+URL_CHECKED_KEY = "arena.url_checked"  # the link's settings as the session opened, before the widgets read them
+URL_IGNORED_KEY = "arena.url_ignored"  # the settings of that link the widgets refused
 
 st.title("Training Arena")
 st.caption("Every activation below trains on the same data, from the same initial draws and on the same "
            "batches for each seed — the only difference is the activation.")
 
+
+
+def url_snapshot() -> dict:
+    return {key: values if len(values := st.query_params.get_all(key)) > 1 else values[0]
+            for key in st.query_params}
+
+
+checking_link = URL_CHECKED_KEY not in st.session_state  # once per session: the link it was opened with
+if checking_link:
+    st.session_state[URL_CHECKED_KEY] = url_snapshot()
+
 with st.sidebar:
     with st.expander("Data", expanded=True):
-        data_values = dataset_controls("arena", Experiment())
+        data_values = dataset_controls("arena", Experiment(), allow_upload=True)
+        upload_box = st.container()
     with st.expander("Network", expanded=True):
         network_values = network_controls("arena", Experiment())
     with st.expander("Training", expanded=True):
         training_values = training_controls("arena", Experiment())
 
+if checking_link:
+    st.session_state[URL_IGNORED_KEY] = ignored_link_settings(
+        st.session_state[URL_CHECKED_KEY], url_snapshot(), "arena", link_defaults("arena", Experiment()))
+if st.session_state.get(URL_IGNORED_KEY):
+    st.warning(f"These link settings were not valid and were ignored: {', '.join(st.session_state[URL_IGNORED_KEY])}. "
+               "The defaults are used instead.", icon=":material/link_off:")
+
+uploaded, upload_facts = None, {}
+if data_values["dataset"] == UPLOAD:
+    with upload_box:
+        uploaded, upload_facts = upload_controls("arena", data_values["test_size"], training_values["first_seed"])
+
 if not network_values["activations"]:
     st.info("Choose at least one activation in the sidebar to start an experiment.")
     st.stop()
-try:
-    experiment = Experiment(**data_values, **network_values, **training_values)
-    run, changed = live_run(RUN_KEY, experiment)
-except ValueError as error:
-    st.error(f"These settings cannot run: {error}")
-    st.stop()
+if data_values["dataset"] == UPLOAD and uploaded is None:
+    run, changed = st.session_state.get(RUN_KEY), False  # a bad or missing file keeps the previous experiment
+    if run is None:
+        st.info("Upload a CSV file in the sidebar's Data panel to train on your own table.")
+        st.stop()
+    st.info("No usable CSV yet (see the Data panel in the sidebar): the previous experiment stays below.")
+else:
+    try:
+        experiment = Experiment(**data_values, **network_values, **training_values)
+        run, changed = live_run(RUN_KEY, experiment, dataset=uploaded, dataset_key=upload_facts.get("key"))
+    except ValueError as error:
+        st.error(f"These settings cannot run: {error}")
+        st.stop()
 
 if changed:
+    st.session_state[URL_IGNORED_KEY] = []  # new settings: the link's ignored ones no longer matter
     st.session_state[PLAYING_KEY] = False
     st.toast("Settings changed: the experiment was reset to epoch 0.")
 playing = st.session_state.setdefault(PLAYING_KEY, False) and not run.done

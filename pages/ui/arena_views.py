@@ -13,6 +13,7 @@ import pandas as pd
 import streamlit as st
 
 from core.boundary import confusion_frame, decision_surface, points_frame
+from core.experiment import UPLOAD
 from core.export import config_json, history_csv, report_markdown, weights_npz
 from core.history import bands, divergences, summary
 from core.live import LiveRun
@@ -165,6 +166,8 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
     with st.expander("Share and export", icon=":material/ios_share:"):
         st.markdown("**Link to this experiment** — opening it reproduces the same settings, seeds and first picture.")
         st.code(share_link(), language=None, wrap_lines=True)
+        if experiment.dataset == UPLOAD:
+            st.caption("The link carries every setting but not your table: whoever opens it uploads the same CSV.")
         names = list(experiment.activations)
         chosen = st.selectbox("Weights of", names, format_func=label, key=f"{key}.weights")
         cfg = run.configs[first_run(run, chosen)]

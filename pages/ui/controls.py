@@ -7,10 +7,12 @@ link opens the same experiment; Streamlit drops a crafted or out-of-range value 
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
-from core.data import DATASETS
-from core.experiment import MAX_SEEDS, OPTIMIZER_CHOICES, Experiment
+from core.data import CLASSIFICATION, DATASETS, REGRESSION, Dataset, guess_task
+from core.experiment import MAX_SEEDS, OPTIMIZER_CHOICES, UPLOAD, Experiment
 from core.mlp import HIDDEN_CHOICES
 from pages.ui.palette import label
 
@@ -25,18 +27,28 @@ OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adam": "Ada
 assert set(OPTIMIZER_LABELS) == set(OPTIMIZER_CHOICES)
 
 
-def dataset_controls(prefix: str, defaults: Experiment) -> dict:
-    """Dataset, its size and noise, and the train share."""
-    names = list(DATASETS)
+UPLOAD_LABEL = "Your CSV…"
+UPLOAD_CACHE = "upload_cache"  # st.session_state[f"{prefix}.upload_cache"]: this session's last prepared upload
+
+
+def dataset_label(name: str) -> str:
+    return UPLOAD_LABEL if name == UPLOAD else DATASETS[name].label
+
+
+def dataset_controls(prefix: str, defaults: Experiment, allow_upload: bool = False) -> dict:
+    """Dataset, its size and noise, and the train share; ``allow_upload`` adds "Your CSV…" (value "upload")."""
+    names = [*DATASETS, *([UPLOAD] if allow_upload else [])]
     dataset = st.selectbox("Dataset", names, index=names.index(defaults.dataset), key=f"{prefix}.dataset", bind=BIND,
-                           format_func=lambda n: DATASETS[n].label)
-    info = DATASETS[dataset]
-    st.caption(info.description)
+                           format_func=dataset_label)
+    info = DATASETS.get(dataset)
+    if info is not None:
+        st.caption(info.description)
+    generated = info is not None and info.uses_n_samples
     n_samples = st.slider("Samples", 100, 3000, defaults.n_samples, step=50, key=f"{prefix}.n_samples", bind=BIND,
-                          disabled=not info.uses_n_samples,
-                          help=None if info.uses_n_samples else "A bundled dataset has a fixed size.")
+                          disabled=not generated,
+                          help=None if generated else "A bundled or uploaded dataset has a fixed size.")
     noise = st.slider("Noise", 0.0, 1.0, float(defaults.noise), step=0.05, key=f"{prefix}.noise", bind=BIND,
-                      disabled=not info.uses_noise)
+                      disabled=not generated)
     train_share = st.slider("Training share", 50, 90, round(100 * (1 - defaults.test_size)), step=5, format="%d%%",
                             key=f"{prefix}.train_share", bind=BIND, help="The rest is the test set.")
     return {"dataset": dataset, "n_samples": n_samples, "noise": noise, "test_size": round(1 - train_share / 100, 2)}
@@ -87,3 +99,127 @@ def training_controls(prefix: str, defaults: Experiment) -> dict:
     first_seed = st.number_input("First seed", 0, 1_000_000, defaults.first_seed, key=f"{prefix}.first_seed", bind=BIND)
     return {"optimizer": optimizer, "learning_rate": learning_rate, "batch_size": batch_size, "epochs": epochs,
             "l2": l2, "seeds": seeds, "first_seed": int(first_seed)}
+
+
+# --- your own CSV -----------------------------------------------------------------------------------
+
+
+def upload_controls(prefix: str, test_size: float = 0.25, seed: int = 0) -> tuple[Dataset | None, dict]:
+    """A CSV upload, its target column and task; returns the prepared Dataset (or None) and facts about it.
+
+    The facts: ``key`` (content hash, target and task: a new value means new data), ``name``, ``notes``.
+    Bad input gets an ``st.error`` with the reason and None. The prepared Dataset is kept per session in
+    ``st.session_state`` (only the latest one), never in a cache shared between users.
+    """
+    from core.upload import MAX_UPLOAD_BYTES, prepare_upload, read_csv_bytes
+
+    file = st.file_uploader("CSV file", type=["csv", "txt"], key=f"{prefix}.upload",
+                            help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB, 100,000 rows and 200 columns, with a "
+                                 "header row. Text columns with few values are one-hot encoded; rows with "
+                                 "missing values are dropped.")
+    if file is None:
+        st.info("Upload a CSV file with a header row, then pick the column to predict.", icon=":material/upload:")
+        return None, {}
+    if file.size > MAX_UPLOAD_BYTES:  # checked again here: the server's limit is configuration, not a guarantee
+        st.error(f"The file is {file.size / 2**20:.1f} MB; the limit is {MAX_UPLOAD_BYTES // 2**20} MB.")
+        return None, {}
+    data = file.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    cache_key = f"{prefix}.{UPLOAD_CACHE}"
+    cached = st.session_state.get(cache_key)
+    if cached is None or cached["digest"] != digest:
+        try:
+            frame, error = read_csv_bytes(data), None
+        except ValueError as problem:
+            frame, error = None, str(problem)
+        cached = {"digest": digest, "frame": frame, "error": error, "prepared": {}}
+        st.session_state[cache_key] = cached
+    if cached["error"] is not None:
+        st.error(f"This file cannot be used: {cached['error']}", icon=":material/error:")
+        return None, {}
+    frame = cached["frame"]
+    columns = [str(c) for c in frame.columns]
+    target_key, task_key = f"{prefix}.upload_target", f"{prefix}.upload_task"
+    if cached.get("target_for") != digest or st.session_state.get(target_key) not in columns:
+        st.session_state[target_key] = columns[-1]  # a new file: its last column, by default
+        cached["target_for"] = digest
+    target = st.selectbox("Target column (what to predict)", columns, key=target_key)
+    if cached.get("task_for") != (digest, target):
+        st.session_state[task_key] = guess_task(frame[target])  # a new target: guess again, the user may change it
+        cached["task_for"] = (digest, target)
+    task = st.radio("Task", [CLASSIFICATION, REGRESSION], key=task_key, horizontal=True, format_func=str.capitalize,
+                    help="Guessed from the target column: text or a few whole numbers are classes.")
+    facts_key = (target, task, test_size, seed)
+    if facts_key not in cached["prepared"]:
+        try:
+            result = prepare_upload(frame, target, task, test_size, seed, name=file.name)
+        except ValueError as problem:
+            result = str(problem)
+        cached["prepared"] = {facts_key: result}  # only the latest choice: a session holds one prepared table
+    result = cached["prepared"][facts_key]
+    if isinstance(result, str):
+        st.error(f"This table cannot be trained on: {result}", icon=":material/error:")
+        return None, {}
+    dataset, notes = result
+    for note in notes:
+        st.info(note, icon=":material/filter_alt:")
+    st.caption(dataset.description)
+    key = hashlib.sha256(f"{digest}|{target}|{task}".encode()).hexdigest()
+    return dataset, {"key": key, "name": file.name, "notes": notes}
+
+
+# --- link settings that Streamlit ignored -----------------------------------------------------------
+
+
+def _same_link_value(a, b) -> bool:
+    """Equal as URL values: lists element-wise, numbers by value ("3" == "3.0"), text exactly."""
+    a_list, b_list = (a if isinstance(a, list) else [a]), (b if isinstance(b, list) else [b])
+    if len(a_list) != len(b_list):
+        return False
+    for x, y in zip(a_list, b_list, strict=True):
+        if str(x) == str(y):
+            continue
+        try:
+            if float(x) != float(y):
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def ignored_link_settings(before: dict, after: dict, prefix: str, defaults: dict | None = None) -> list[str]:
+    """The ``key=value`` settings of a link that its widgets did not take (pure; the page shows them).
+
+    ``before``: the URL's query parameters before the widgets ran; ``after``: after they ran. Streamlit
+    removes a bound parameter whose value is invalid *or* equal to the widget's default, and rewrites one it
+    clamped; so a parameter is ignored when it is gone or changed, unless it spelled the default
+    (``defaults``: key -> the default's URL text, see ``link_defaults``).
+    """
+    defaults = defaults or {}
+    ignored = []
+    for key, value in before.items():
+        if not str(key).startswith(f"{prefix}."):
+            continue
+        if key in after:
+            if _same_link_value(value, after[key]):
+                continue
+        elif key in defaults and _same_link_value(value, defaults[key]):
+            continue
+        text = ",".join(map(str, value)) if isinstance(value, list) else str(value)
+        ignored.append(f"{key.removeprefix(prefix + '.')}={text}")
+    return ignored
+
+
+def link_defaults(prefix: str, defaults: Experiment) -> dict:
+    """The URL text of every bound control's default, as Streamlit would write it (labels for choices)."""
+    values = {
+        "dataset": dataset_label(defaults.dataset), "n_samples": defaults.n_samples, "noise": defaults.noise,
+        "train_share": round(100 * (1 - defaults.test_size)), "depth": len(defaults.hidden_layers),
+        "width": defaults.hidden_layers[0], "activations": [label(a) for a in defaults.activations],
+        "leaky_alpha": defaults.leaky_alpha, "elu_alpha": defaults.elu_alpha, "maxout_pieces": defaults.maxout_pieces,
+        "init": INIT_LABELS[defaults.init], "bias_init": defaults.bias_init,
+        "optimizer": OPTIMIZER_LABELS[defaults.optimizer], "learning_rate": f"{defaults.learning_rate:g}",
+        "batch_size": defaults.batch_size, "epochs": defaults.epochs, "l2": f"{defaults.l2:g}",
+        "seeds": defaults.seeds, "first_seed": defaults.first_seed,
+    }
+    return {f"{prefix}.{name}": value if isinstance(value, list) else str(value) for name, value in values.items()}

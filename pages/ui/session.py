@@ -20,19 +20,27 @@ def dataset_for(experiment: Experiment):
                           experiment.first_seed)
 
 
-def live_run(key: str, experiment: Experiment) -> tuple[LiveRun, bool]:
-    """This session's run for ``key``; a new one (and True) when the experiment's settings changed."""
+def live_run(key: str, experiment: Experiment, dataset=None, dataset_key: str | None = None) -> tuple[LiveRun, bool]:
+    """This session's run for ``key``; a new one (and True) when the experiment's settings changed.
+
+    ``dataset`` is given for data that has no registry name (an upload, ``experiment.dataset == "upload"``);
+    ``dataset_key`` (the upload's content hash) then tells one upload from another, so a new file resets the run.
+    """
     run: LiveRun | None = st.session_state.get(key)
-    if run is not None and run.experiment == experiment:
+    if run is not None and run.experiment == experiment and getattr(run, "dataset_key", None) == dataset_key:
         return run, False
-    st.session_state[key] = LiveRun(experiment, dataset=dataset_for(experiment))
-    return st.session_state[key], run is not None
+    new_run = LiveRun(experiment, dataset=dataset if dataset is not None else dataset_for(experiment))
+    new_run.dataset_key = dataset_key
+    st.session_state[key] = new_run
+    return new_run, run is not None
 
 
 def reset_run(key: str) -> None:
     run: LiveRun | None = st.session_state.get(key)
     if run is not None:
-        st.session_state[key] = LiveRun(run.experiment, dataset=run.dataset)
+        new_run = LiveRun(run.experiment, dataset=run.dataset)
+        new_run.dataset_key = getattr(run, "dataset_key", None)
+        st.session_state[key] = new_run
 
 
 def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play") -> None:
