@@ -126,7 +126,8 @@ class TrainConfig:
         _check(_is_int(self.seed) and 0 <= self.seed < 2**32, "seed must be a whole number from 0 to 2**32 - 1.")
         _check(self.schedule in SCHEDULES,
                f"Unknown schedule {self.schedule!r}. Valid choices: {', '.join(SCHEDULES)}.")
-        _check(_is_int(self.step_size) and self.step_size >= 1, "step_size must be a whole number >= 1.")
+        _check(_is_int(self.step_size) and 1 <= self.step_size <= MAX_EPOCHS,
+               f"step_size must be a whole number from 1 to {MAX_EPOCHS}.")
         _check(_is_number(self.gamma) and 0 < self.gamma <= 1, "gamma must be a number in (0, 1].")
         _check(self.dtype in DTYPES, f"dtype must be one of {', '.join(DTYPES)}.")
         _check(_is_int(self.maxout_pieces) and 2 <= self.maxout_pieces <= 8, "maxout_pieces must be from 2 to 8.")
