@@ -215,12 +215,12 @@ BAD_VALUES = {
     "seed": bad_int(0, 2**32 - 1),
     "nesterov": st.one_of(st.integers(), st.just("True"), st.just(None), st.just(1.0)),
     "schedule": st.one_of(st.text().filter(lambda s: s not in ("constant", "step", "cosine")), JUNK),
-    "step_size": bad_int(1, None),
+    "step_size": bad_int(1, MAX_EPOCHS),
     "gamma": bad_float(0, 1, low_ok=False, high_ok=True),
     "dtype": st.one_of(st.text().filter(lambda s: s not in ("float32", "float64")), JUNK,
                        st.just(np.float64), st.just("float16")),
     "maxout_pieces": bad_int(2, 8),
-    "alpha": bad_float(0, 10, low_ok=True, high_ok=True),
+    "alpha": bad_float(0, 10, low_ok=True, high_ok=True).filter(lambda v: v is not None),  # None: the default
 }
 
 
@@ -241,7 +241,7 @@ def valid_configs(draw) -> dict:
               init=draw(st.sampled_from(["he", "xavier", "auto"])), bias_init=draw(st.floats(-100, 100)),
               seed=draw(st.integers(0, 2**32 - 1)), nesterov=momentum > 0 and draw(st.booleans()),
               schedule=draw(st.sampled_from(["constant", "step", "cosine"])),
-              step_size=draw(st.integers(1, 10**6)), gamma=draw(st.floats(0, 1, exclude_min=True)),
+              step_size=draw(st.integers(1, MAX_EPOCHS)), gamma=draw(st.floats(0, 1, exclude_min=True)),
               dtype=draw(st.sampled_from(["float32", "float64"])), maxout_pieces=draw(st.integers(2, 8)))
     if names & {"leaky_relu", "elu"}:
         kw["alpha"] = draw(st.none() | st.floats(0, 10))
