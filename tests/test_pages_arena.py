@@ -127,9 +127,11 @@ def test_presenter_mode_keeps_the_main_charts_only():
     assert not any(s.value.startswith("Summary") for s in at.subheader)
 
 
-def test_share_and_export_offers_the_link_and_four_downloads(arena):
+def test_share_and_export_offers_the_link_and_five_downloads(arena):
     button(arena, "arena.step").click().run()
     labels = [b.proto.label for b in arena.get("download_button")]
     assert labels[:2] == ["History (CSV)", "Config (JSON)"]
-    assert any(lab.startswith("Weights: ReLU") for lab in labels) and "Report (Markdown)" in labels
+    weights = [lab for lab in labels if lab.startswith("Weights: ReLU")]
+    assert weights == ["Weights: ReLU (.npz)", "Weights: ReLU (JSON)"]
+    assert "Report (Markdown)" in labels
     assert any("?" in c.value or c.value == "" for c in arena.code)  # the link (AppTest has no browser URL)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from core.boundary import confusion_frame, decision_surface, points_frame
 from core.experiment import UPLOAD
-from core.export import config_json, history_csv, report_markdown, weights_npz
+from core.export import config_json, history_csv, report_markdown, weights_json, weights_npz
 from core.history import bands, divergences, summary
 from core.live import LiveRun
 from pages.ui import training_charts as charts
@@ -171,7 +171,7 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
         names = list(experiment.activations)
         chosen = st.selectbox("Weights of", names, format_func=label, key=f"{key}.weights")
         cfg = run.configs[first_run(run, chosen)]
-        columns = st.columns(4)
+        columns = st.columns(5)
         columns[0].download_button("History (CSV)", lambda: history_csv(run.history()), "relu-lab-history.csv",
                                    "text/csv", icon=":material/table:", width="stretch", on_click="ignore")
         columns[1].download_button("Config (JSON)", config_json(experiment), "relu-lab-experiment.json",
@@ -181,7 +181,11 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
                                    lambda: weights_npz(run.model(first_run(run, chosen)), cfg),
                                    f"relu-lab-{chosen}-seed{cfg.seed}.npz", "application/octet-stream",
                                    icon=":material/download:", width="stretch", on_click="ignore")
-        columns[3].download_button("Report (Markdown)", lambda: report_markdown(experiment, table),
+        columns[3].download_button(f"Weights: {label(chosen)} (JSON)",
+                                   lambda: weights_json(run.model(first_run(run, chosen)), cfg),
+                                   f"relu-lab-{chosen}-seed{cfg.seed}.json", "application/json",
+                                   icon=":material/data_object:", width="stretch", on_click="ignore")
+        columns[4].download_button("Report (Markdown)", lambda: report_markdown(experiment, table),
                                    "relu-lab-report.md", "text/markdown", icon=":material/description:",
                                    width="stretch", on_click="ignore")
         st.caption("Weights load back with numpy's allow_pickle=False. Every chart also has its own menu "
