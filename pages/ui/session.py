@@ -61,7 +61,7 @@ def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play
         st.session_state[playing_key] = False
         reset_run(run_key)
 
-    play_col, step_col, reset_col, _ = st.columns([1, 1, 1, 5])
+    play_col, step_col, reset_col, _ = st.columns([1.4, 1.1, 1.1, 4.4])
     label = "Finished" if run.done else "Pause" if playing else start_label if run.epoch == 0 else "Resume"
     play_col.button(label, on_click=toggle_play, type="primary", disabled=run.done, width="stretch",
                     icon=":material/pause:" if playing else ":material/play_arrow:", key=f"{prefix}.play")
