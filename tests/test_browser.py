@@ -7,36 +7,18 @@ but never under CI=true: there a missing browser is a failure.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 
 import pytest
 
-from tests.browser import ROOT, chromium_path, screenshot, streamlit_server, wait_idle
+from tests.browser import ROOT, screenshot, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
 # page name -> (URL path, how many charts it shows at least on arrival)
 PAGES = {"home": ("", 1), "lessons": ("lessons", 0), "arena": ("arena", 9), "gradient_flow": ("gradient_flow", 2),
          "neurons": ("neurons", 2), "explorer": ("explorer", 3), "speed": ("speed", 2)}
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing under CI: .ci/run must apt-get install chromium.")
-        pytest.skip("Chromium is not installed (apt-get install -y chromium); browser tests skipped locally.")
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import CHROMIUM_FLAGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

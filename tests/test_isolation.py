@@ -7,13 +7,12 @@ under CI=true (there a missing browser is a failure), like tests/test_browser.py
 
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
 
 from tests.apptest import button, charts, start
-from tests.browser import ROOT, chromium_path, streamlit_server, wait_idle
+from tests.browser import ROOT, streamlit_server, wait_idle
 
 COUNTER = re.compile(r"^Epoch (\d+) / (\d+)$")
 
@@ -55,23 +54,6 @@ def test_two_headless_sessions_keep_their_own_experiment_and_progress():
 
 def chart_text(at) -> str:
     return "\n".join(sorted(str(c.proto) for c in charts(at)))
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing under CI: .ci/run must apt-get install chromium.")
-        pytest.skip("Chromium is not installed (apt-get install -y chromium); browser tests skipped locally.")
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser import CHROMIUM_FLAGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 # shared link -> (Step presses, the activation chips it must show)
