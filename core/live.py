@@ -1,19 +1,31 @@
-"""A live run: an experiment being trained step by step, with its history so far.
+"""A live run: an experiment being trained epoch by epoch, with its history so far.
 
-The Arena keeps one ``LiveRun`` per browser session (in ``st.session_state``) and advances it
-for a small time budget per redraw, so the controls stay responsive while it trains. Plain
-Python: it never touches Streamlit, and tests drive it directly.
+The Arena keeps one ``LiveRun`` per browser session (in ``st.session_state``). Two ways to train it:
+
+- ``advance``/``step`` train in the caller's thread, for a time budget or a number of epochs;
+- ``play`` trains in a background thread, so the engine never waits for the browser to redraw.
+  The thread holds a *lease*: it stops by itself ``lease`` seconds after the last ``play`` call,
+  so a run whose viewer closed the tab stops within seconds. ``pause`` stops it at once.
+
+Readers (``history``, ``model``) get a consistent state between two epochs: the trainer only changes
+under a lock, and a waiting reader gets that lock at the next epoch boundary. Plain Python: it never
+touches Streamlit, and tests drive it directly.
 """
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
+from contextlib import contextmanager
 
 import pandas as pd
 
 from core.experiment import Experiment
 from core.history import records_to_frame
-from core.training import MultiTrainer
+from core.training import EpochRecord, MultiTrainer
+
+LEASE_SECONDS = 2.0  # a playing run stops this long after its viewer last asked it to go on
 
 
 class LiveRun:
@@ -23,51 +35,128 @@ class LiveRun:
         self.configs = experiment.configs()
         self.trainer = MultiTrainer(self.dataset, self.configs)
         self.epochs = experiment.epochs
-        self._frames: list[pd.DataFrame] = []
-        self._history: pd.DataFrame | None = None
         self.compute_seconds = 0.0  # time spent in the engine, for the UI-overhead figure
+        self.error: str | None = None  # set if the background thread failed (the page says so)
+        self._records: list[EpochRecord] = []  # appended under the lock, one epoch at a time
+        self._frames: list[pd.DataFrame] = []  # the records converted so far (reader side only)
+        self._converted = 0
+        self._epoch = 0
+        self._done = False
+        self._lock = threading.Lock()
+        self._reader_waiting = threading.Event()
+        self._stop = threading.Event()
+        self._worker: threading.Thread | None = None
+        self._lease_until = 0.0
         self.step()  # epoch 0: the networks at init
 
     @property
     def epoch(self) -> int:
-        return self.trainer.epoch
+        """The last epoch whose records are in the history."""
+        return self._epoch
 
     @property
     def done(self) -> bool:
-        return self.trainer.done
+        return self._done
+
+    @property
+    def playing(self) -> bool:
+        """Whether the background thread is training right now."""
+        return self._worker is not None and self._worker.is_alive()
+
+    # -- training in the caller's thread ------------------------------------------------------------------
 
     def step(self) -> int:
         """Train one epoch (the first call records epoch 0); returns how many epochs it recorded."""
         return self.advance(max_epochs=1)
 
     def advance(self, seconds: float = 0.0, max_epochs: int | None = None) -> int:
-        """Train until ``seconds`` have passed (at least one epoch) or ``max_epochs`` epochs are done."""
-        start = time.perf_counter()
-        new = []
-        while not self.trainer.done:
-            try:
-                new.extend(next(self.trainer))
-            except StopIteration:
-                break
-            if max_epochs is not None and len({r.epoch for r in new}) >= max_epochs:
+        """Train until ``seconds`` have passed (at least one epoch) or ``max_epochs`` epochs are done.
+
+        Pauses the background thread first, so only one thread ever trains.
+        """
+        self.pause()
+        start, epochs = time.perf_counter(), 0
+        while self._train_epoch():
+            epochs += 1
+            if max_epochs is not None and epochs >= max_epochs:
                 break
             if max_epochs is None and time.perf_counter() - start >= seconds:
                 break
-        self.compute_seconds += time.perf_counter() - start
-        if new:
-            self._frames.append(records_to_frame(new))
-            self._history = None
-        return len({r.epoch for r in new})
+        return epochs
+
+    def _train_epoch(self) -> bool:
+        """One epoch (or epoch 0's measurement) under the lock; False when there was nothing left to train."""
+        with self._lock:
+            if self._done:
+                return False
+            start = time.perf_counter()
+            try:
+                records = next(self.trainer)
+            except StopIteration:
+                records = []
+            self.compute_seconds += time.perf_counter() - start
+            if records:
+                self._records.extend(records)
+                self._epoch = records[-1].epoch
+            self._done = self.trainer.done or not records
+            return bool(records)
+
+    # -- training in the background -----------------------------------------------------------------------
+
+    def play(self, lease: float = LEASE_SECONDS) -> None:
+        """Train in a background thread until done, paused, or ``lease`` seconds after the last ``play`` call.
+
+        Call it again on every redraw to keep the run going; it starts the thread only when none runs.
+        """
+        self._lease_until = time.monotonic() + lease
+        if self._done or self.playing:
+            return
+        self._stop.clear()
+        self._worker = threading.Thread(target=self._work, name="relu-lab-live-run", daemon=True)
+        self._worker.start()
+
+    def pause(self) -> None:
+        """Stop the background thread after the epoch it is training (and wait for it)."""
+        self._stop.set()
+        worker = self._worker
+        if worker is not None and worker is not threading.current_thread():
+            worker.join()
+        self._worker = None
+
+    def _work(self) -> None:
+        try:
+            while not self._stop.is_set() and time.monotonic() < self._lease_until and self._train_epoch():
+                while self._reader_waiting.is_set() and not self._stop.is_set():
+                    time.sleep(0.0005)  # let the waiting reader take the lock before the next epoch
+        except Exception as error:  # noqa: BLE001 - reported on the page instead of dying silently
+            self.error = f"{type(error).__name__}: {error}"
+
+    @contextmanager
+    def _reading(self):
+        """Hold the trainer still: wait for the current epoch to end, and keep the next from starting."""
+        self._reader_waiting.set()
+        try:
+            with self._lock:
+                self._reader_waiting.clear()
+                yield
+        finally:
+            self._reader_waiting.clear()
+
+    # -- reading ------------------------------------------------------------------------------------------
 
     def history(self) -> pd.DataFrame:
         """Every record so far as one tidy long DataFrame (see core.history)."""
-        if self._history is None:
-            self._history = pd.concat(self._frames, ignore_index=True)
-            self._frames = [self._history]
-        return self._history
+        with self._reading():
+            new = self._records[self._converted:]
+            self._converted += len(new)
+        if new:
+            self._frames = [pd.concat([*self._frames, records_to_frame(new)], ignore_index=True)]
+        return self._frames[0]
 
     def model(self, run: int):
-        return self.trainer.model(run)
+        """A copy of one run's network as it is now (it does not change as training goes on)."""
+        with self._reading():
+            return copy.deepcopy(self.trainer.model(run))
 
     def runs(self) -> pd.DataFrame:
         """run, activation name, label and seed of every run, in config order."""

@@ -14,11 +14,11 @@ from pages.ui.controls import (
     upload_controls,
 )
 from pages.ui.presenter import presenting
-from pages.ui.session import live_run, transport
+from pages.ui.session import keep_playing, live_run, transport
 
 RUN_KEY = "arena.run"
 PLAYING_KEY = "arena.playing"
-TICK_SECONDS = 0.2  # engine time per redraw while playing: a few redraws a second
+REDRAW_EVERY = 0.25  # seconds between redraws of the main charts while the engine trains in the background
 DETAILS_EVERY = 1.0  # seconds between redraws of the per-layer charts and decision surfaces while playing
 URL_CHECKED_KEY = "arena.url_checked"  # the link's settings as the session opened, before the widgets read them
 URL_IGNORED_KEY = "arena.url_ignored"  # the settings of that link the widgets refused
@@ -88,12 +88,11 @@ transport("arena", run, playing, start_label="Play")
 
 
 def live():
-    """Reruns on its own while playing: trains for a small time budget, then redraws the main charts."""
-    now_playing = st.session_state.get(PLAYING_KEY) and not run.done
-    if now_playing:
-        run.advance(TICK_SECONDS)
+    """Reruns on its own while playing: keeps the background training going and redraws the main charts
+    from its history so far. The engine never waits for the browser."""
+    now_playing = keep_playing("arena", run)
     views.live_view(run, thin(run.history(), 120 if now_playing else 300), present)
-    if now_playing and run.done:  # the end: stop the timers and show everything, summary included
+    if st.session_state.get(PLAYING_KEY) and run.done:  # the end: stop the timers and show everything
         st.session_state[PLAYING_KEY] = False
         st.rerun()
 
@@ -106,7 +105,7 @@ def details():
                       "arena.boundaries")
 
 
-st.fragment(live, run_every=0.05 if playing else None)()
+st.fragment(live, run_every=REDRAW_EVERY if playing else None)()
 st.fragment(details, run_every=DETAILS_EVERY if playing else None)()
 
 if not playing and run.epoch > 0 and not present:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -126,12 +128,92 @@ def test_models_predict_like_the_directly_trained_ones(dataset, direct):
         assert ours.activations == [EXPERIMENT.configs()[run].hidden_activations[0]] * 2
 
 
-def test_model_is_a_live_view_that_trains_on(dataset):
+def test_model_is_a_snapshot_taken_between_epochs(dataset):
     live = LiveRun(EXPERIMENT, dataset=dataset)
     model = live.model(0)
     before = model.forward(dataset.X_test).copy()
     live.step()
-    assert not np.array_equal(model.forward(dataset.X_test), before)
+    np.testing.assert_array_equal(model.forward(dataset.X_test), before)  # the copy stays as it was
+    assert not np.array_equal(live.model(0).forward(dataset.X_test), before)  # a new one has trained on
+
+
+def test_play_in_the_background_gives_the_same_history_and_models(dataset, direct):
+    records, trainer = direct
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    live.play()
+    deadline = time.monotonic() + 60
+    while not live.done and time.monotonic() < deadline:
+        live.history()  # readers while it trains must neither block it nor see half an epoch
+        time.sleep(0.001)
+    assert live.done and live.epoch == 5
+    live.pause()
+    assert not live.playing and live.error is None
+    pd.testing.assert_frame_equal(without_seconds(live.history()), without_seconds(records_to_frame(records)),
+                                  check_exact=True)
+    for run in range(RUNS):
+        np.testing.assert_array_equal(live.model(run).forward(dataset.X_test),
+                                      trainer.model(run).forward(dataset.X_test))
+
+
+def test_pause_stops_the_thread_and_play_resumes_where_it_stopped(dataset, direct):
+    records, _ = direct
+    long = Experiment(epochs=400, n_samples=100, activations=("relu", "tanh"), seeds=2, hidden_layers=(8, 8))
+    live = LiveRun(long, dataset=dataset)
+    live.play()
+    time.sleep(0.05)
+    live.pause()
+    assert not live.playing
+    paused_at = live.epoch
+    assert 0 < paused_at < 400
+    time.sleep(0.05)
+    assert live.epoch == paused_at  # nothing trains while paused
+    assert sorted(live.history()["epoch"].unique()) == list(range(paused_at + 1))
+    live.play()
+    deadline = time.monotonic() + 60
+    while not live.done and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert live.done and live.epoch == 400
+    assert sorted(live.history()["epoch"].unique()) == list(range(401))  # no epoch lost or repeated
+
+
+def test_the_thread_stops_when_its_lease_runs_out(dataset):
+    long = Experiment(epochs=5000, n_samples=100, activations=("relu",), hidden_layers=(8,))
+    live = LiveRun(long, dataset=dataset)
+    live.play(lease=0.1)
+    time.sleep(0.5)
+    assert not live.playing  # nobody renewed it: it stopped on its own
+    stopped_at = live.epoch
+    assert 0 < stopped_at < 5000
+    time.sleep(0.1)
+    assert live.epoch == stopped_at
+
+
+def test_step_while_playing_pauses_first(dataset):
+    long = Experiment(epochs=5000, n_samples=100, activations=("relu",), hidden_layers=(8,))
+    live = LiveRun(long, dataset=dataset)
+    live.play()
+    time.sleep(0.02)
+    assert live.playing
+    before = live.epoch
+    assert live.step() == 1
+    assert not live.playing
+    assert live.epoch >= before + 1
+    after = live.epoch
+    time.sleep(0.05)
+    assert live.epoch == after
+
+
+def test_a_failure_in_the_thread_is_reported_not_lost(dataset, monkeypatch):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+
+    def broken():
+        raise MemoryError("no room for the next epoch")
+
+    monkeypatch.setattr(type(live), "_train_epoch", lambda self: broken())
+    live.play()
+    live._worker.join(timeout=10)
+    assert not live.playing
+    assert live.error == "MemoryError: no room for the next epoch"
 
 
 def test_runs_lists_each_config(dataset):

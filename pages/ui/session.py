@@ -31,6 +31,8 @@ def live_run(key: str, experiment: Experiment, dataset=None, dataset_key: str | 
         return run, False
     new_run = LiveRun(experiment, dataset=dataset if dataset is not None else dataset_for(experiment))
     new_run.dataset_key = dataset_key
+    if run is not None:
+        run.pause()  # the old experiment's thread stops before the new one may start
     st.session_state[key] = new_run
     return new_run, run is not None
 
@@ -38,20 +40,25 @@ def live_run(key: str, experiment: Experiment, dataset=None, dataset_key: str | 
 def reset_run(key: str) -> None:
     run: LiveRun | None = st.session_state.get(key)
     if run is not None:
+        run.pause()
         new_run = LiveRun(run.experiment, dataset=run.dataset)
         new_run.dataset_key = getattr(run, "dataset_key", None)
         st.session_state[key] = new_run
 
 
 def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play") -> None:
-    """Play/Pause, Step and Reset for the live run under ``<prefix>.run``; they only flip session state.
+    """Play/Pause, Step and Reset for the live run under ``<prefix>.run``.
 
-    ``<prefix>.playing`` is the flag a page's fragment reads to keep training.
+    ``<prefix>.playing`` is the flag a page's fragment reads to keep the run playing (see ``keep_playing``).
     """
     run_key, playing_key = f"{prefix}.run", f"{prefix}.playing"
 
     def toggle_play():
-        st.session_state[playing_key] = not st.session_state.get(playing_key, False)
+        playing_now = st.session_state[playing_key] = not st.session_state.get(playing_key, False)
+        if playing_now:
+            st.session_state[run_key].play()  # the engine starts now, while the page redraws
+        else:
+            st.session_state[run_key].pause()
 
     def step():
         st.session_state[playing_key] = False
@@ -69,3 +76,19 @@ def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play
                     key=f"{prefix}.step", help="Train one epoch")
     reset_col.button("Reset", on_click=reset, icon=":material/restart_alt:", width="stretch", key=f"{prefix}.reset",
                      help="Back to the networks at init")
+
+
+def keep_playing(prefix: str, run: LiveRun) -> bool:
+    """For a page's live fragment: renew the run's background training while ``<prefix>.playing`` is set.
+
+    Returns whether it is playing. A failure in the training thread stops play and is shown, not lost.
+    """
+    playing_key = f"{prefix}.playing"
+    if run.error:
+        st.session_state[playing_key] = False
+        st.error(f"Training stopped: {run.error}. Press Reset, or choose smaller settings.", icon=":material/error:")
+        return False
+    playing = bool(st.session_state.get(playing_key)) and not run.done
+    if playing:
+        run.play()
+    return playing
