@@ -1,14 +1,17 @@
 """The Arena's views: live charts, decision surfaces, summary, and share & export.
 
-Each function draws one part of the page from a ``LiveRun``; the maths stays in core/.
+Each function draws one part of the page from a ``LiveRun``; the maths stays in core/. The charts are
+built as ``Panel``s (key, title, data, builder), so that other views can reuse them without drawing.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -26,6 +29,23 @@ BOUNDARY_EVERY = 1.0  # seconds between decision-surface redraws while playing
 BOUNDARY_RESOLUTION = 60
 BOUNDARY_RESOLUTION_LIVE = 40  # while training: fewer cells for the browser to redraw
 LIVE_METRICS = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norm", "sparsity", "dead_fraction"]
+BOUNDARY_SIZE = 260
+BOUNDARY_SIZE_PRESENT = 360
+
+
+@dataclass(frozen=True, eq=False)
+class Panel:
+    """One chart: its spec-cache key for ``render.draw``, its title, its data and the builder that makes the
+    chart from data."""
+
+    key: Hashable
+    title: str
+    data: pd.DataFrame
+    make: Callable[[pd.DataFrame], alt.TopLevelMixin]
+    width: str = "stretch"  # as render.draw: "stretch" fills the column, "content" keeps the chart's own size
+
+    def draw(self, container) -> None:
+        draw(container, self.key, self.data, self.make, width=self.width)
 
 
 @dataclass(frozen=True)
@@ -37,9 +57,9 @@ class Style:
     several_seeds: bool
     present: bool
 
-    def lines(self, container, chart_id: str, data: pd.DataFrame, title: str, y_title: str, log: bool = False,
-              domain=None, dash: str = "split") -> None:
-        draw(container, (chart_id, self), data, lambda d: charts.line_chart(
+    def lines(self, chart_id: str, data: pd.DataFrame, title: str, y_title: str, log: bool = False,
+              domain=None, dash: str = "split") -> Panel:
+        return Panel((chart_id, self), title, data, lambda d: charts.line_chart(
             d, list(self.names), title, y_title, log, domain, self.epochs, dash, self.several_seeds, False,
             LINE_WIDTH[self.present], CHART_HEIGHT[self.present], start_marker=True))
 
@@ -61,69 +81,102 @@ def _style(run: LiveRun, present: bool) -> Style:
     return Style(experiment.activations, run.epochs, experiment.seeds > 1, present)
 
 
-def main_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> None:
-    """Loss and accuracy, train and test."""
+def main_panels(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> list[Panel]:
+    """Loss, and accuracy for a classifier: train and test."""
     is_classifier = run.dataset.task == "classification"
     style = _style(run, present)
     band = bands(history, LIVE_METRICS[:4])
-    left, right = st.columns(2)
-    style.lines(left, "loss", charts.split_data(band, {"train_loss": "train", "test_loss": "test"}, True, diverged),
-                "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)", "loss", log=True)
+    panels = [style.lines("loss", charts.split_data(band, {"train_loss": "train", "test_loss": "test"}, True,
+                                                    diverged),
+                          "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)", "loss", log=True)]
     if is_classifier:
-        style.lines(right, "accuracy", charts.split_data(
-            band, {"train_accuracy": "train", "test_accuracy": "test"}, False, diverged), "Accuracy", "accuracy")
+        panels.append(style.lines("accuracy", charts.split_data(
+            band, {"train_accuracy": "train", "test_accuracy": "test"}, False, diverged), "Accuracy", "accuracy"))
+    return panels
+
+
+def main_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> None:
+    """Loss and accuracy, train and test."""
+    left, right = st.columns(2)
+    loss, *accuracy = main_panels(run, history, diverged, present)
+    loss.draw(left)
+    if accuracy:
+        accuracy[0].draw(right)
     else:
         right.info("Accuracy applies to classification; this dataset is a regression task.")
 
 
-def layer_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame) -> None:
+def layer_panels(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame) -> list[Panel]:
     """Per-layer gradient norms (now, and over training), sparsity and dead units."""
     style = _style(run, present=False)
     band = bands(history, LIVE_METRICS[4:])
-    left, right = st.columns(2)
-    draw(left, ("grad_profile", style), charts.profile_data(band, "grad_norm"), lambda d: charts.profile_chart(
-        d, list(style.names), "Gradient norm by layer, now", "‖∂L/∂W‖ (log)",
-        x_title="weight matrix (1 = input side)", show_bands=style.several_seeds))
-    style.lines(right, "grad_time", charts.layer_data(band, "grad_norm", True, diverged),
-                "Gradient norm per layer over training", "‖∂L/∂W‖ (log)", log=True, dash="layer")
-    left, right = st.columns(2)
-    style.lines(left, "sparsity", charts.layer_data(band, "sparsity", False, diverged),
-                "Sparsity: share of exact zeros", "fraction of zeros", domain=[0, 1], dash="layer")
-    style.lines(right, "dead", charts.layer_data(band, "dead_fraction", False, diverged),
-                "Dead units: 0 for every training sample", "fraction of units", domain=[0, 1], dash="layer")
+    profile_title = "Gradient norm by layer, now"
+    return [
+        Panel(("grad_profile", style), profile_title, charts.profile_data(band, "grad_norm"),
+              lambda d: charts.profile_chart(d, list(style.names), profile_title, "‖∂L/∂W‖ (log)",
+                                             x_title="weight matrix (1 = input side)",
+                                             show_bands=style.several_seeds)),
+        style.lines("grad_time", charts.layer_data(band, "grad_norm", True, diverged),
+                    "Gradient norm per layer over training", "‖∂L/∂W‖ (log)", log=True, dash="layer"),
+        style.lines("sparsity", charts.layer_data(band, "sparsity", False, diverged),
+                    "Sparsity: share of exact zeros", "fraction of zeros", domain=[0, 1], dash="layer"),
+        style.lines("dead", charts.layer_data(band, "dead_fraction", False, diverged),
+                    "Dead units: 0 for every training sample", "fraction of units", domain=[0, 1], dash="layer")]
+
+
+def layer_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame) -> None:
+    """Per-layer gradient norms (now, and over training), sparsity and dead units, two by two."""
+    panels = layer_panels(run, history, diverged)
+    for row in (panels[:2], panels[2:]):
+        for column, panel in zip(st.columns(2), row, strict=True):
+            panel.draw(column)
+
+
+def has_boundaries(run: LiveRun) -> bool:
+    return run.dataset.is_2d and run.dataset.task == "classification"
+
+
+def boundary_frames(run: LiveRun, resolution: int) -> list[pd.DataFrame]:
+    """One ``boundary_data`` frame per activation: its first seed's decision surface under the data points."""
+    dataset = run.dataset
+    points = points_frame(dataset)
+    return [charts.boundary_data(decision_surface(run.model(first_run(run, name)), dataset.X_train, resolution,
+                                                  dataset.class_names), points)
+            for name in run.experiment.activations]
+
+
+def boundary_panels(run: LiveRun, frames: list[pd.DataFrame], size: int) -> list[Panel]:
+    """The decision-surface charts of ``boundary_frames``, all on the first frame's grid; legend on the first."""
+    class_names = run.dataset.class_names
+    x_lo, y_lo = frames[0][["x", "y"]].min()
+    x_hi, y_hi = frames[0][["x2", "y2"]].max()
+    domain = (x_lo, x_hi, y_lo, y_hi)
+    return [Panel(("boundary", name, i == 0, size, tuple(class_names), domain), f"Decision boundary: {label(name)}",
+                  frame, lambda d, name=name, first=i == 0: charts.boundary_view(
+                      d, class_names, name, label(name), size, legend=first, domain=domain), width="content")
+            for i, (name, frame) in enumerate(zip(run.experiment.activations, frames, strict=True))]
 
 
 def decision_boundaries(run: LiveRun, key: str, playing: bool, present: bool = False) -> None:
     """Decision surfaces for 2-D classification from the live weights (each activation's first seed),
     recomputed at most about once a second while training, on a coarser grid while it moves."""
-    dataset = run.dataset
-    if not (dataset.is_2d and dataset.task == "classification"):
+    if not has_boundaries(run):
         return
     cached = st.session_state.get(key)
     stale = cached is None or cached["run"] is not run or cached["epoch"] != run.epoch
     due = not playing or run.done or time.monotonic() - (cached["at"] if cached else 0.0) >= BOUNDARY_EVERY
     if stale and due:
         resolution = BOUNDARY_RESOLUTION if not playing or run.done else BOUNDARY_RESOLUTION_LIVE
-        points = points_frame(dataset)
-        frames = [charts.boundary_data(decision_surface(run.model(first_run(run, name)), dataset.X_train,
-                                                        resolution, dataset.class_names), points)
-                  for name in run.experiment.activations]
-        cached = {"run": run, "epoch": run.epoch, "frames": frames, "at": time.monotonic()}
+        cached = {"run": run, "epoch": run.epoch, "frames": boundary_frames(run, resolution),
+                  "at": time.monotonic()}
         st.session_state[key] = cached
     st.subheader("Decision boundaries", help="First seed of each activation; circles train, triangles test.")
     if cached is None or cached["run"] is not run:
         return
-    size = 360 if present else 260
-    names = run.experiment.activations
-    columns = st.columns(min(len(names), 4))
-    x_lo, y_lo = cached["frames"][0][["x", "y"]].min()
-    x_hi, y_hi = cached["frames"][0][["x2", "y2"]].max()
-    domain = (x_lo, x_hi, y_lo, y_hi)
-    for i, (name, frame) in enumerate(zip(names, cached["frames"], strict=True)):
-        draw(columns[i % len(columns)], ("boundary", name, i == 0, size, tuple(dataset.class_names), domain), frame,
-             lambda d, name=name, first=i == 0: charts.boundary_view(
-                 d, dataset.class_names, name, label(name), size, legend=first, domain=domain),
-             width="content")
+    panels = boundary_panels(run, cached["frames"], BOUNDARY_SIZE_PRESENT if present else BOUNDARY_SIZE)
+    columns = st.columns(min(len(panels), 4))
+    for i, panel in enumerate(panels):
+        panel.draw(columns[i % len(columns)])
     if cached["epoch"] != run.epoch:
         st.caption(f"Surfaces drawn at epoch {cached['epoch']}; they refresh about once a second while training.")
 
@@ -134,8 +187,13 @@ SUMMARY_NOTE = ("Test accuracy is the mean over seeds (± one standard deviation
                 "activation's own cost.")
 
 
+def summary_frame(run: LiveRun) -> pd.DataFrame:
+    """The run's summary table (``core.history.summary``) without the columns that do not apply."""
+    return summary(run.history()).dropna(axis=1, how="all")
+
+
 def summary_table(run: LiveRun) -> pd.DataFrame:
-    table = summary(run.history()).dropna(axis=1, how="all")
+    table = summary_frame(run)
     percent = {c: "{:.1%}" for c in ("test accuracy", "± sd", "sparsity", "dead units") if c in table}
     st.dataframe(table.style.format({**percent, "epochs to 90% of final": "{:.0f}", "test loss": "{:.4f}",
                                      "ms / epoch": "{:.2f}"}, na_rep="–"), hide_index=True, width="stretch")
