@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import html
+import json
 import re
 from pathlib import Path
 
+import altair as alt
 import pytest
 
+from pages.ui import arena_views
+from pages.ui.palette import ACTIVATION_COLORS
 from tests.apptest import button, charts, start
 
 COUNTER = re.compile(r"^Epoch (\d+) / (\d+)$")
@@ -127,11 +132,106 @@ def test_presenter_mode_keeps_the_main_charts_only():
     assert not any(s.value.startswith("Summary") for s in at.subheader)
 
 
-def test_share_and_export_offers_the_link_and_five_downloads(arena):
+def test_share_and_export_offers_the_link_and_six_downloads(arena):
     button(arena, "arena.step").click().run()
     labels = [b.proto.label for b in arena.get("download_button")]
-    assert labels[:2] == ["History (CSV)", "Config (JSON)"]
-    weights = [lab for lab in labels if lab.startswith("Weights: ReLU")]
-    assert weights == ["Weights: ReLU (.npz)", "Weights: ReLU (JSON)"]
-    assert "Report (Markdown)" in labels
+    assert labels == ["History (CSV)", "Config (JSON)", "Report (HTML)", "Report (Markdown)",
+                      "Weights: ReLU (.npz)", "Weights: ReLU (JSON)"]
     assert any("?" in c.value or c.value == "" for c in arena.code)  # the link (AppTest has no browser URL)
+
+
+# --- the HTML report, as a click on its button downloads it -----------------------------------------
+
+REPORT_STEPS = 3
+SPEC = re.compile(r'<h3>([^<]*)</h3>\n<div id="chart-\d+" class="chart-view">[^<]*</div>\n'
+                  r'<script type="application/json" id="chart-\d+-spec">([^<]*)</script>')
+
+
+@pytest.fixture(scope="module")
+def html_report():
+    """(the Arena after a few steps, the HTML its "Report (HTML)" button downloads, its charts by title).
+
+    The button is lazy: Streamlit registers a callable and runs it on the click, outside the script run.
+    The test records the callables as they are registered and calls the report's as the server would.
+    """
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred = {}
+    register = MediaFileManager.add_deferred
+
+    def record(self, data_callable, *args, **kwargs):
+        file_id = register(self, data_callable, *args, **kwargs)
+        deferred[file_id] = data_callable
+        return file_id
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MediaFileManager, "add_deferred", record)
+        at = start("arena")
+        for _ in range(REPORT_STEPS):
+            button(at, "arena.step").click().run()
+    buttons = {b.proto.label: b.proto for b in at.get("download_button")}
+    report = buttons["Report (HTML)"]
+    assert report.deferred_file_id and not report.url  # built only when clicked
+    text = deferred[report.deferred_file_id]()
+    return at, text, {html.unescape(title): json.loads(spec) for title, spec in SPEC.findall(text)}
+
+
+def color_scales(spec) -> list[dict]:
+    """Every colour scale in a (layered) spec."""
+    found = []
+    if isinstance(spec, dict):
+        scale = spec.get("color", {}).get("scale") if isinstance(spec.get("color"), dict) else None
+        if scale is not None:
+            found.append(scale)
+        for value in spec.values():
+            found += color_scales(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += color_scales(value)
+    return found
+
+
+def test_the_html_report_holds_the_runs_settings_summary_and_charts(html_report):
+    at, text, charts = html_report
+    run = at.session_state["arena.run"]
+    assert run.epoch == REPORT_STEPS
+    assert text.startswith("<!DOCTYPE html>") and "<h1>ReLU Lab report: Two moons</h1>" in text
+    assert '<tr><td>activations</td><td>relu, sigmoid, tanh</td></tr>' in text
+    for _, row in arena_views.summary_frame(run).iterrows():
+        assert f'<tr><td>{row["activation"]}</td><td class="number">1</td>' \
+               f'<td class="number">{row["test accuracy"]:.4g}</td>' in text
+    assert list(charts) == ["Loss (cross-entropy)", "Accuracy", "Gradient norm by layer, now",
+                            "Gradient norm per layer over training", "Sparsity: share of exact zeros",
+                            "Dead units: 0 for every training sample", "Decision boundary: ReLU",
+                            "Decision boundary: Sigmoid", "Decision boundary: Tanh"]
+    assert text.count("vegaEmbed(\"#chart-") == len(charts)
+    assert len(text.encode()) < 1_500_000  # surfaces on a 40 x 40 grid, data to 4 significant digits
+
+
+def test_the_html_reports_curves_are_the_runs_in_its_activations_colours(html_report):
+    at, _, charts = html_report
+    names = list(at.session_state["arena.run"].experiment.activations)
+    labels = ["ReLU", "Sigmoid", "Tanh"]
+    for title, splits in (("Loss (cross-entropy)", {"train", "test"}), ("Accuracy", {"train", "test"})):
+        spec = charts[title]
+        scales = color_scales(spec)
+        assert scales and all(s == {"domain": labels, "range": [ACTIVATION_COLORS[n] for n in names]} for s in scales)
+        curves = [row for row in spec["data"]["values"] if row["kind"] == "curve"]
+        assert {(row["activation"], row["epoch"], row["group"]) for row in curves} == {
+            (label, epoch, split) for label in labels for epoch in range(REPORT_STEPS + 1) for split in splits}
+        assert all(isinstance(row["mean"], float) and row["mean"] > 0 for row in curves)
+    assert [charts[f"Decision boundary: {label}"]["title"]["color"] for label in labels] == [
+        ACTIVATION_COLORS[name] for name in names]
+
+
+def test_every_chart_of_the_html_report_is_valid_vega_lite(html_report):
+    """vl-convert (a test dependency only) renders each embedded spec as Vega-Lite would in the browser."""
+    vl_convert = pytest.importorskip("vl_convert")
+    version = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
+    if version not in vl_convert.get_vegalite_versions():
+        pytest.skip(f"vl-convert {vl_convert.__version__} does not bundle Vega-Lite {version}")
+    _, _, charts = html_report
+    svgs = {title: vl_convert.vegalite_to_svg(spec, vl_version=version) for title, spec in charts.items()}
+    assert all(svg.startswith("<svg") for svg in svgs.values())
+    for name in ("relu", "sigmoid", "tanh"):
+        assert f'stroke="{ACTIVATION_COLORS[name]}"'.lower() in svgs["Loss (cross-entropy)"].lower()

@@ -1,11 +1,12 @@
 """The Arena's views: live charts, decision surfaces, summary, and share & export.
 
 Each function draws one part of the page from a ``LiveRun``; the maths stays in core/. The charts are
-built as ``Panel``s (key, title, data, builder), so that other views can reuse them without drawing.
+built as ``Panel``s, so the page draws them and the HTML report embeds the very same charts.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -17,8 +18,8 @@ import streamlit as st
 
 from core.boundary import confusion_frame, decision_surface, points_frame
 from core.experiment import UPLOAD
-from core.export import config_json, history_csv, report_markdown, weights_json, weights_npz
-from core.history import bands, divergences, summary
+from core.export import config_json, history_csv, report_html, report_markdown, weights_json, weights_npz
+from core.history import bands, divergences, summary, thin
 from core.live import LiveRun
 from pages.ui import training_charts as charts
 from pages.ui.palette import label
@@ -29,6 +30,10 @@ BOUNDARY_EVERY = 1.0  # seconds between decision-surface redraws while playing
 BOUNDARY_RESOLUTION = 60
 BOUNDARY_RESOLUTION_LIVE = 40  # while training: fewer cells for the browser to redraw
 LIVE_METRICS = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norm", "sparsity", "dead_fraction"]
+REPORT_EPOCHS = 300  # epochs the HTML report's curves keep (core.history.thin), as the page draws a finished run
+REPORT_BOUNDARY_RESOLUTION = BOUNDARY_RESOLUTION_LIVE  # a report's surfaces: 40 x 40 cells keep the file small
+REPORT_DIGITS = 4  # significant digits of the report's chart data, as its tables show numbers
+REPORT_CHART_WIDTH = 640  # px: on the page a curve fills its column; in the report it gets a fixed width
 BOUNDARY_SIZE = 260
 BOUNDARY_SIZE_PRESENT = 360
 
@@ -36,7 +41,7 @@ BOUNDARY_SIZE_PRESENT = 360
 @dataclass(frozen=True, eq=False)
 class Panel:
     """One chart: its spec-cache key for ``render.draw``, its title, its data and the builder that makes the
-    chart from data."""
+    chart from data. The page draws panels; the HTML report embeds the same ones as Vega-Lite specs."""
 
     key: Hashable
     title: str
@@ -211,6 +216,61 @@ def confusion(run: LiveRun, key: str) -> None:
     st.altair_chart(charts.confusion_chart(frame, f"{label(chosen)}, seed {run.experiment.first_seed}, test set"))
 
 
+def _strings(spec, out: set[str]) -> set[str]:
+    """Every string in a spec, keys and values."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            out.add(key)
+            _strings(value, out)
+    elif isinstance(spec, list):
+        for value in spec:
+            _strings(value, out)
+    elif isinstance(spec, str):
+        out.add(spec)
+    return out
+
+
+def _report_spec(panel: Panel) -> dict:
+    """A panel's chart as a compact spec for a file, built as the live page builds it (``render.draw``: the
+    spec from empty data, the data at its top level), with a fixed width for charts that fill a column on
+    the page. The data keeps only the columns the spec names (one whose name is in none of the spec's
+    strings, its fields, filters and tooltips, cannot be used) and ``REPORT_DIGITS`` significant digits."""
+    chart = panel.make(panel.data.head(0))
+    spec = charts.spec_without_data(chart.properties(width=REPORT_CHART_WIDTH) if panel.width == "stretch" else chart)
+    strings = _strings(spec, set())
+    columns = [column for column in panel.data.columns if any(column in text for text in strings)]
+    values = {column: [_json_value(v) for v in panel.data[column].astype(object)] for column in columns}
+    spec["data"] = {"values": [dict(zip(columns, row, strict=True)) for row in zip(*values.values(), strict=True)]}
+    return spec
+
+
+def _json_value(value):
+    """A data cell as JSON: floats to ``REPORT_DIGITS`` significant digits, NaN and missing as null."""
+    if isinstance(value, float):
+        return float(f"{value:.{REPORT_DIGITS}g}") if math.isfinite(value) else None
+    return None if value is None or value is pd.NA else value
+
+
+def report_charts(run: LiveRun, history: pd.DataFrame | None = None) -> dict[str, dict]:
+    """The run's charts as Vega-Lite specs with their data, title -> spec, for ``core.export.report_html``:
+    the page's own panels (loss, accuracy, per-layer charts, decision surfaces for 2-D classification),
+    curves thinned to ``REPORT_EPOCHS`` epochs, surfaces on the live page's coarser grid (see
+    ``_report_spec``)."""
+    history = run.history() if history is None else history
+    diverged = divergences(history)
+    shown = thin(history, REPORT_EPOCHS)
+    panels = main_panels(run, shown, diverged, present=False) + layer_panels(run, shown, diverged)
+    if has_boundaries(run):
+        panels += boundary_panels(run, boundary_frames(run, REPORT_BOUNDARY_RESOLUTION), BOUNDARY_SIZE)
+    return {panel.title: _report_spec(panel) for panel in panels}
+
+
+def run_report_html(run: LiveRun, table: pd.DataFrame, history: pd.DataFrame | None = None) -> str:
+    """The HTML report of the run, its charts pinned to the Vega, Vega-Lite and vega-embed versions Altair uses."""
+    return report_html(run.experiment, table, report_charts(run, history), vegalite_version=alt.VEGALITE_VERSION,
+                       vega_version=alt.VEGA_VERSION, vegaembed_version=alt.VEGAEMBED_VERSION)
+
+
 def share_link() -> str:
     """This page's URL with every setting in its query string (the widgets are bound to it)."""
     base = st.context.url or ""
@@ -219,35 +279,42 @@ def share_link() -> str:
 
 
 def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
-    """Copy link, and downloads: history CSV, config JSON, weights, a Markdown report."""
+    """Copy link, and downloads (each built only when clicked): the run's data and reports in one row, a
+    network's weights in the next."""
     experiment = run.experiment
+    history = run.history()  # the charts of the HTML report show the run as the table does
     with st.expander("Share and export", icon=":material/ios_share:"):
         st.markdown("**Link to this experiment** — opening it reproduces the same settings, seeds and first picture.")
         st.code(share_link(), language=None, wrap_lines=True)
         if experiment.dataset == UPLOAD:
             st.caption("The link carries every setting but not your table: whoever opens it uploads the same CSV.")
-        names = list(experiment.activations)
-        chosen = st.selectbox("Weights of", names, format_func=label, key=f"{key}.weights")
-        cfg = run.configs[first_run(run, chosen)]
-        columns = st.columns(5)
-        columns[0].download_button("History (CSV)", lambda: history_csv(run.history()), "relu-lab-history.csv",
+        columns = st.columns(4)
+        columns[0].download_button("History (CSV)", lambda: history_csv(history), "relu-lab-history.csv",
                                    "text/csv", icon=":material/table:", width="stretch", on_click="ignore")
         columns[1].download_button("Config (JSON)", config_json(experiment), "relu-lab-experiment.json",
                                    "application/json", icon=":material/settings:", width="stretch",
                                    on_click="ignore")
-        columns[2].download_button(f"Weights: {label(chosen)} (.npz)",
+        columns[2].download_button("Report (HTML)", lambda: run_report_html(run, table, history),
+                                   "relu-lab-report.html", "text/html", icon=":material/analytics:",
+                                   width="stretch", on_click="ignore")
+        columns[3].download_button("Report (Markdown)", lambda: report_markdown(experiment, table),
+                                   "relu-lab-report.md", "text/markdown", icon=":material/description:",
+                                   width="stretch", on_click="ignore")
+        columns = st.columns(3, vertical_alignment="bottom")
+        chosen = columns[0].selectbox("Weights of", list(experiment.activations), format_func=label,
+                                      key=f"{key}.weights")
+        cfg = run.configs[first_run(run, chosen)]
+        columns[1].download_button(f"Weights: {label(chosen)} (.npz)",
                                    lambda: weights_npz(run.model(first_run(run, chosen)), cfg),
                                    f"relu-lab-{chosen}-seed{cfg.seed}.npz", "application/octet-stream",
                                    icon=":material/download:", width="stretch", on_click="ignore")
-        columns[3].download_button(f"Weights: {label(chosen)} (JSON)",
+        columns[2].download_button(f"Weights: {label(chosen)} (JSON)",
                                    lambda: weights_json(run.model(first_run(run, chosen)), cfg),
                                    f"relu-lab-{chosen}-seed{cfg.seed}.json", "application/json",
                                    icon=":material/data_object:", width="stretch", on_click="ignore")
-        columns[4].download_button("Report (Markdown)", lambda: report_markdown(experiment, table),
-                                   "relu-lab-report.md", "text/markdown", icon=":material/description:",
-                                   width="stretch", on_click="ignore")
-        st.caption("Weights load back with numpy's allow_pickle=False. Every chart also has its own menu "
-                   "(⋯) to save it as PNG or SVG.")
+        st.caption("Weights load back with numpy's allow_pickle=False. The HTML report draws its charts with "
+                   "Vega from the jsDelivr CDN, so it needs an internet connection to show them. Every chart "
+                   "also has its own menu (⋯) to save it as PNG or SVG.")
 
 
 def live_view(run: LiveRun, history: pd.DataFrame, present: bool) -> None:
