@@ -6,6 +6,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix
 
+from core.mlp import MLP
+from core.training import check_work, network_work
+
 MAX_GRID = 200  # grid points per axis; the surface has MAX_GRID**2 cells at most
 
 
@@ -22,10 +25,16 @@ def grid(X: np.ndarray, resolution: int = 50, margin: float = 0.5) -> tuple[np.n
 
 def decision_surface(model, X: np.ndarray, resolution: int = 50, class_names=None) -> pd.DataFrame:
     """One row per grid cell: x, y, x2, y2 (cell corners), predicted class, its probability,
-    and ``p1`` = P(class 1) (the natural colour for two classes)."""
+    and ``p1`` = P(class 1) (the natural colour for two classes).
+
+    An ``MLP``'s surface has its work checked first: resolution² forward passes, at most ``MAX_WORK``."""
     if X.shape[1] != 2:
         raise ValueError("A decision surface needs exactly 2 input features.")
     points, width, height = grid(X, resolution)
+    if isinstance(model, MLP):
+        check_work(len(points) * network_work(model),
+                   f"A decision surface of {resolution} × {resolution} cells for a network of {len(model.layers)} "
+                   "hidden layers", "choose a coarser grid, or fewer or narrower layers")
     with np.errstate(all="ignore"):
         probs = model.forward(points)
     probs = np.nan_to_num(probs, nan=1.0 / probs.shape[1])

@@ -9,6 +9,9 @@ Frobenius norm of the gradient of the training-set loss with respect to that mat
 
 Vanishing gradients show as a first/last ratio ``||dL/dW_1|| / ||dL/dW_last||`` far below 1: the
 input side is told to change orders of magnitude less than the output side.
+
+Every public measurement checks its work first (``core.training.check_work``): a request over ``MAX_WORK``
+raises a ValueError saying what it would cost and what to choose instead, before anything is computed.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ import numpy as np
 import pandas as pd
 
 from core.history import records_to_frame
-from core.mlp import MLP
-from core.training import TrainConfig, train_many
+from core.mlp import MAXOUT, MLP
+from core.training import TrainConfig, check_work, dense_work, output_size, train_many, training_work
 
 PROFILE_COLUMNS = ["activation", "seed", "layer", "grad_norm"]
 SWEEP_COLUMNS = ["activation", "depth", "seed", "ratio"]
@@ -50,16 +53,14 @@ def seed_list(seeds: int | Iterable[int]) -> list[int]:
     return seeds
 
 
-def _output_size(ds) -> int:
-    if ds.task == "classification":
-        return ds.n_classes
-    return np.asarray(ds.y_train).reshape(len(ds.y_train), -1).shape[1]
+def _check_shape(depth: int, width: int) -> None:
+    if depth < 1 or width < 1:
+        raise ValueError(f"Need depth >= 1 and width >= 1, got depth={depth}, width={width}.")
 
 
 def _network(ds, activation: str, depth: int, width: int, init: str, seed: int, bias_init: float = 0.0) -> MLP:
-    if depth < 1 or width < 1:
-        raise ValueError(f"Need depth >= 1 and width >= 1, got depth={depth}, width={width}.")
-    sizes = [ds.n_features, *([int(width)] * int(depth)), _output_size(ds)]
+    _check_shape(depth, width)
+    sizes = [ds.n_features, *([int(width)] * int(depth)), output_size(ds)]
     return MLP(sizes, activation=activation, task=ds.task, init=resolved_init(activation, init),
                bias_init=bias_init, seed=seed)
 
@@ -78,6 +79,21 @@ def _training_rows(ds, n_samples: int | None):
     return ds.X_train[:n_samples], ds.y_train[:n_samples]
 
 
+def at_init_work(ds, activations: Sequence[str], depths: Iterable[int], width: int, n_seeds: int,
+                 n_samples: int | None = None) -> float:
+    """Work (``core.training``'s unit) of measuring the gradients at init of ``n_seeds`` networks per activation
+    and depth: one forward and one backward pass (three products a layer) over the training rows used."""
+    rows = len(_training_rows(ds, n_samples)[0])
+    work = 0.0
+    for depth in depths:
+        _check_shape(depth, width)
+        for name in activations:
+            pieces = 2 if name == MAXOUT else 1  # MLP's default maxout_pieces
+            sizes = [ds.n_features, *([int(width)] * int(depth)), output_size(ds)]
+            work += n_seeds * 3 * rows * dense_work(sizes, pieces)
+    return work
+
+
 def _norms(net: MLP, X, y) -> list[float]:
     _, grad_weights, _ = net.loss_and_gradients(X, y)
     return [_norm(g) for g in grad_weights]
@@ -90,6 +106,9 @@ def gradient_profile(ds, activation: str, depth: int, width: int, init: str, see
     L is the loss over the training set (its first ``n_samples`` rows when given); ``init`` may be
     "he", "xavier" or "auto" (He for the ReLU family, Xavier otherwise).
     """
+    check_work(at_init_work(ds, [activation], [depth], width, 1, n_samples),
+               f"Measuring the gradients of a network of {depth} × {width} units",
+               "choose fewer or narrower layers, or fewer samples")
     net = _network(ds, activation, depth, width, init, seed, bias_init)
     return _norms(net, *_training_rows(ds, n_samples))
 
@@ -100,9 +119,13 @@ def profile_frame(ds, activations: Sequence[str], depth: int, width: int, init: 
 
     Columns: activation (display label), seed, layer (1 = first/input side), grad_norm.
     """
+    seeds = seed_list(seeds)
+    check_work(at_init_work(ds, activations, [depth], width, len(seeds), n_samples),
+               f"Measuring the gradients at init of {len(activations) * len(seeds)} networks of {depth} × {width} "
+               "units", "choose fewer activations or seeds, fewer or narrower layers, or fewer samples")
     rows = []
     for name in activations:
-        for seed in seed_list(seeds):
+        for seed in seeds:
             norms = gradient_profile(ds, name, depth, width, init, seed, n_samples)
             rows += [(display_label(name), seed, layer, value) for layer, value in enumerate(norms, start=1)]
     return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
@@ -121,10 +144,14 @@ def depth_sweep(ds, activations: Sequence[str], depths: Iterable[int], width: in
     Columns: activation (display label), depth (hidden layers), seed,
     ratio = ||dL/dW_1|| / ||dL/dW_last|| (first, input-side matrix over last, output-side matrix).
     """
+    depths, seeds = [int(d) for d in depths], seed_list(seeds)
+    check_work(at_init_work(ds, activations, depths, width, len(seeds), n_samples),
+               f"This depth sweep ({len(activations)} activations × {len(depths)} depths × {len(seeds)} seeds, "
+               f"width {width})", "choose fewer activations or seeds, a smaller width or fewer depths")
     rows = []
     for name in activations:
         for depth in depths:
-            for seed in seed_list(seeds):
+            for seed in seeds:
                 norms = gradient_profile(ds, name, int(depth), width, init, seed, n_samples)
                 rows.append((display_label(name), int(depth), seed, first_over_last(norms)))
     return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
@@ -166,9 +193,8 @@ def training_heatmap(ds, activations: Sequence[str], depth: int, width: int, ini
     at the epoch it diverged (its non-finite norms are NaN).
     Columns: activation (display label), epoch, layer (1 = first/input side), grad_norm.
     """
-    configs = [TrainConfig(activation=name, hidden_layers=(int(width),) * int(depth), epochs=int(epochs),
-                           batch_size=batch_size, learning_rate=lr, init=init, seed=seed)
-               for name in activations]
+    configs = _heatmap_configs(activations, depth, width, init, epochs, lr, seed, batch_size)
+    _check_heatmap(ds, configs)
     records = [record for epoch in train_many(ds, configs) for record in epoch]
     frame = records_to_frame(records)
     frame = frame[frame["metric"] == "grad_norm"].rename(columns={"value": "grad_norm"})
@@ -199,12 +225,28 @@ def log10_growth(frame: pd.DataFrame) -> pd.DataFrame:
         return np.log10(wide / wide.iloc[0])
 
 
-def training_work(ds, n_networks: int, depth: int, width: int, epochs: int) -> float:
-    """Rough multiply-adds of ``training_heatmap``: forward and backward matrix products over the training
-    set, once for the training pass and once for the per-epoch measurement, for every network and epoch."""
-    sizes = [ds.n_features, *([width] * depth), max(_output_size(ds), 1)]
-    per_row = sum(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=True))
-    return float(n_networks * epochs * 2 * 3 * len(ds.X_train) * per_row)
+def _heatmap_configs(activations: Sequence[str], depth: int, width: int, init: str, epochs: int, lr: float,
+                     seed: int, batch_size: int) -> list[TrainConfig]:
+    return [TrainConfig(activation=name, hidden_layers=(int(width),) * int(depth), epochs=int(epochs),
+                        batch_size=batch_size, learning_rate=lr, init=init, seed=seed)
+            for name in activations]
+
+
+def _check_heatmap(ds, configs: list[TrainConfig]) -> float:
+    if not configs:
+        raise ValueError("Choose at least one activation to train.")
+    cfg = configs[0]
+    return check_work(training_work(ds, configs),
+                      f"Training {len(configs)} network{'s' if len(configs) > 1 else ''} of {len(cfg.hidden_layers)} "
+                      f"× {cfg.hidden_layers[0]} units for {cfg.epochs} epochs",
+                      "choose fewer activations, fewer or narrower layers, or fewer samples")
+
+
+def check_heatmap(ds, activations: Sequence[str], depth: int, width: int, epochs: int,
+                  batch_size: int = 32) -> float:
+    """The work of ``training_heatmap`` with these settings, or the ValueError it would raise: a page asks
+    before it offers the button."""
+    return _check_heatmap(ds, _heatmap_configs(activations, depth, width, "auto", epochs, 0.1, 0, batch_size))
 
 
 def exploding(ds, activation: str, depth: int, width: int, scales: Sequence[float], init: str = "auto",
@@ -216,6 +258,10 @@ def exploding(ds, activation: str, depth: int, width: int, scales: Sequence[floa
     network is positively homogeneous: every matrix's gradient grows by about ``scale ** depth``.
     Columns: activation (display label), scale, layer (1 = first/input side), grad_norm.
     """
+    scales = list(scales)
+    check_work(len(scales) * at_init_work(ds, [activation], [depth], width, 1, n_samples),
+               f"Measuring {len(scales)} init scales of a network of {depth} × {width} units",
+               "choose fewer init scales, fewer or narrower layers, or fewer samples")
     rows = []
     X, y = _training_rows(ds, n_samples)
     for scale in scales:

@@ -15,6 +15,9 @@ Definitions, the same as the training records use:
 
 It also holds the page's one-click scenarios and the Monte Carlo estimate of how often a deep,
 narrow ReLU network is dead at initialisation (Lu et al. 2019, "Dying ReLU and Initialization").
+
+The heavy calls check their work first (``core.training.check_work``): a request over ``MAX_WORK`` raises
+a ValueError saying what it would cost and what to choose instead, before anything is computed.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ import pandas as pd
 from core.activations import relu
 from core.experiment import Experiment
 from core.mlp import MLP, ActivationLayer, init_scale
-from core.training import TrainConfig
+from core.training import TrainConfig, check_work, dense_work, network_work, training_work
 
 NEAR_ZERO = 1e-3
 HISTOGRAM_COLUMNS = ["layer", "bin_start", "bin_end", "count", "share"]
@@ -171,6 +174,9 @@ def snapshot(initial: MLP, current: MLP, X, bins: int = 40,
     Keys: ``histograms`` (``histograms_before_after``), ``zeros`` and ``means`` (with a ``when``
     column), ``units`` and ``units_init`` (``dead_map`` now and at init).
     """
+    check_work(len(X) * (network_work(initial) + network_work(current)),
+               f"Tracing two networks of {len(initial.layers)} hidden layers over {len(X):,} rows",
+               "choose fewer or narrower layers, or fewer samples")
     zs_before, hs_before = _hidden(initial, X)
     zs_after, hs_after = _hidden(current, X)
     return {
@@ -192,6 +198,17 @@ def initial_model(config: TrainConfig, ds) -> MLP:
     return MLP(sizes, activation=list(config.hidden_activations), task=ds.task, init=config.resolved_init,
                bias_init=config.bias_init, seed=config.seed, dtype=np.dtype(config.dtype),
                maxout_pieces=config.maxout_pieces, **config.activation_params())
+
+
+def check_experiment(experiment: Experiment, ds) -> float:
+    """The work of one epoch of ``experiment`` on ``ds`` (its training pass and its measurement: what one Step,
+    or one redraw while it plays, costs at least; epoch 0 costs less), or a ValueError when it is over MAX_WORK."""
+    configs = experiment.configs()
+    depth, width = len(experiment.hidden_layers), max(experiment.hidden_layers)
+    return check_work(training_work(ds, configs, epochs=1, at_init=False),
+                      f"One epoch of training {len(configs)} network{'s' if len(configs) > 1 else ''} of {depth} × "
+                      f"{width} units on {len(ds.X_train):,} samples",
+                      "choose fewer activations or seeds, fewer or narrower layers, a larger batch or fewer samples")
 
 
 # --- one-click scenarios -------------------------------------------------------------------------
@@ -240,15 +257,22 @@ def dying_at_init(widths: Iterable[int] = (2, 3, 4), depths: Iterable[int] = ran
     Returns columns width, depth, share_collapsed, n_seeds.
     """
     depths = sorted({int(d) for d in depths})
+    widths = [int(w) for w in widths]
     if not depths or depths[0] < 1:
         raise ValueError("depths must be whole numbers >= 1.")
+    if not widths or min(widths) < 1:
+        raise ValueError("widths must be whole numbers >= 1.")
     if n_seeds < 1 or n_samples < 2 or n_features < 1:
         raise ValueError("n_seeds >= 1, n_samples >= 2 and n_features >= 1 are needed.")
+    # every network at the greatest depth, none collapsing early (an upper bound); no output layer (size 0)
+    work = sum(n_seeds * n_samples * dense_work([n_features, *[w] * depths[-1], 0]) for w in widths)
+    check_work(work, f"Drawing {n_seeds:,} networks of up to {depths[-1]} layers for {len(widths)} width"
+               f"{'s' if len(widths) > 1 else ''} on {n_samples:,} inputs",
+               "choose fewer networks, fewer or narrower layers, or fewer inputs")
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_samples, n_features))
     rows = []
     for width in widths:
-        width = int(width)
         collapsed_at = np.full(n_seeds, np.inf)  # the first depth at which each network is constant
         live = np.arange(n_seeds)  # networks not collapsed yet; the collapsed stay so
         h = np.broadcast_to(X, (n_seeds, n_samples, n_features))

@@ -43,6 +43,17 @@ MAX_EPOCHS = 5000
 MAX_BATCH_SIZE = 100_000
 MAX_LEARNING_RATE = 1e4
 MAX_RUNS = 120  # configs in one train_many call (activations x seeds)
+# The caps above bound each size alone; the cost of one computation is their product (networks x rows x depth x
+# width² x epochs), so it has a cap of its own. Work is counted in multiply-adds of the matrix products (forward
+# and backward), with the engine's other costs counted as their equivalent: the elementwise steps on a layer's
+# outputs (ELEMENTWISE_WORK per value), a mini-batch smaller than SMALL_BATCH_ROWS rows (it costs about as much as
+# one of that many rows) and the Python overhead of a mini-batch step (STEP_WORK per layer and activation).
+# One 2-core server does 3e9 to 1e10 of it a second, so MAX_WORK is 1 to 3 s of one engine call: a page rerun
+# makes at most three such calls, and the defaults and lessons of the lab need at most half of it.
+MAX_WORK = 1e10  # per engine call: a measurement at init, a press of Train, one epoch of a live run
+ELEMENTWISE_WORK = 20
+SMALL_BATCH_ROWS = 16
+STEP_WORK = 1e5
 
 INIT_CHOICES = ("he", "xavier", "auto")
 DTYPES = ("float64", "float32")
@@ -61,6 +72,82 @@ def _is_int(value) -> bool:
 
 def _is_number(value) -> bool:
     return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+# --- work: the one estimate and check every heavy engine call uses ------------------------------------------
+
+
+def format_work(work: float) -> str:
+    """A work figure as the messages print it: 3.1e11, 5e9."""
+    mantissa, exponent = f"{work:.1e}".split("e")
+    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+
+
+def check_work(work: float, what: str, advice: str, cap: float = MAX_WORK) -> float:
+    """``work`` when it is within ``cap``; otherwise a ValueError saying what would cost how much, and what to
+    change: "<what> would need about 3.1e11 multiply-adds, over the cap of 5e9 per request: <advice>."."""
+    if not work <= cap:  # NaN is over the cap too
+        raise ValueError(f"{what} would need about {format_work(work)} multiply-adds, over the cap of "
+                         f"{format_work(cap)} per request (MAX_WORK): {advice}.")
+    return work
+
+
+def dense_work(sizes: Sequence[int], pieces: int | Sequence[int] = 1) -> int:
+    """Work of one row's forward pass through dense layers of ``sizes`` (inputs, hidden..., outputs): the
+    multiply-adds of the matrix products and ELEMENTWISE_WORK per hidden value. ``pieces`` (one for all hidden
+    layers, or one per layer): a maxout layer of k pieces computes k values per unit."""
+    sizes = [int(s) for s in sizes]
+    n_hidden = len(sizes) - 2
+    pieces = [int(pieces)] * n_hidden if _is_int(pieces) else [int(p) for p in pieces]
+    _check(len(pieces) == n_hidden, f"Got {len(pieces)} piece counts for {n_hidden} hidden layers.")
+    hidden = sum(width * k for width, k in zip(sizes[1:-1], pieces, strict=True))
+    products = sum(a * b * k for a, b, k in zip(sizes[:-1], sizes[1:], [*pieces, 1], strict=True))
+    return products + ELEMENTWISE_WORK * hidden
+
+
+def network_work(model: MLP) -> int:
+    """``dense_work`` of one row through an existing network."""
+    return dense_work(model.layer_sizes, [layer.pieces for layer in model.layers])
+
+
+def output_size(ds) -> int:
+    """Outputs of a network on ``ds``: one per class, or one per regression target column."""
+    if ds.task == "classification":
+        return int(ds.n_classes)
+    return np.asarray(ds.y_train).reshape(len(ds.y_train), -1).shape[1]
+
+
+def config_work(cfg: TrainConfig, n_features: int, n_outputs: int) -> int:
+    """``dense_work`` of the network ``cfg`` builds for ``n_features`` inputs and ``n_outputs`` outputs."""
+    pieces = [cfg.maxout_pieces if name == MAXOUT else 1 for name in cfg.hidden_activations]
+    return dense_work([n_features, *cfg.hidden_layers, n_outputs], pieces)
+
+
+def training_work(ds, configs: Sequence[TrainConfig], epochs: int | None = None, at_init: bool = True) -> float:
+    """Work of ``train_many(ds, configs)`` for ``epochs`` epochs (default: the configs' own), and of epoch 0
+    (the measurement at init) when ``at_init``: ``training_work(ds, configs, 1, at_init=False)`` is one more epoch.
+
+    Per config and epoch: the training pass (forward and backward, three products a layer; a mini-batch of
+    fewer than SMALL_BATCH_ROWS rows counts as that many) and the measurement (forward and backward over the
+    training set, forward over the test set); per stack and mini-batch step, STEP_WORK for each weight matrix
+    and activation in the stack.
+    """
+    n_train, n_test = len(ds.X_train), len(ds.X_test)
+    n_features, n_outputs = ds.X_train.shape[1], output_size(ds)
+    work = 0.0
+    stacks: dict[tuple, tuple[int, int, int, set]] = {}
+    for cfg in configs:
+        n_epochs = cfg.epochs if epochs is None else int(epochs)
+        per_row = config_work(cfg, n_features, n_outputs)
+        steps = math.ceil(n_train / min(cfg.batch_size, n_train))
+        train_rows = max(n_train, steps * SMALL_BATCH_ROWS)
+        work += (n_epochs * 3 * train_rows + (n_epochs + int(at_init)) * (3 * n_train + n_test)) * per_row
+        key = (cfg.stack_key(), n_epochs)
+        stacks.setdefault(key, (n_epochs, steps, len(cfg.hidden_layers) + 1, set()))[3].add(
+            (cfg.hidden_activations, cfg.alpha))
+    for n_epochs, steps, matrices, activations in stacks.values():
+        work += n_epochs * steps * STEP_WORK * matrices * len(activations)
+    return work
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from sklearn.metrics import confusion_matrix
 from core.boundary import MAX_GRID, confusion_frame, decision_surface, grid, points_frame
 from core.data import load_dataset
 from core.mlp import MLP
-from core.training import MultiTrainer, TrainConfig
+from core.training import MAX_WORK, MultiTrainer, TrainConfig, format_work
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +140,24 @@ def test_decision_surface_needs_two_features():
     net = MLP([3, 4, 2], seed=0)
     with pytest.raises(ValueError, match="2 input features"):
         decision_surface(net, np.zeros((5, 3)))
+
+
+def test_decision_surface_refuses_work_over_the_cap():
+    """MAX_GRID caps the cells; the work cap also bounds cells x network (here 200² cells x 8 x 512 maxout)."""
+    wide = MLP([2, *[512] * 8, 2], activation="maxout", maxout_pieces=8, seed=0)
+    with pytest.raises(ValueError) as raised:
+        decision_surface(wide, np.array([[0.0, 0.0], [1.0, 1.0]]), resolution=MAX_GRID)
+    message = str(raised.value)
+    assert message.startswith("A decision surface of 200 × 200 cells for a network of 8 hidden layers would need "
+                              "about 6.1e11 multiply-adds")
+    assert f"over the cap of {format_work(MAX_WORK)}" in message and "coarser grid" in message
+
+
+def test_decision_surface_of_the_arenas_largest_network_is_within_the_cap():
+    """The Arena draws 60 x 60 cells; its widgets go up to 8 hidden layers of 128 units, maxout with 5 pieces."""
+    net = MLP([2, *[128] * 8, 3], activation="maxout", maxout_pieces=5, seed=0)
+    surface = decision_surface(net, np.array([[0.0, 0.0], [1.0, 1.0]]), resolution=60)
+    assert len(surface) == 3600
 
 
 # --- points_frame -------------------------------------------------------------------------------------

@@ -1,11 +1,15 @@
 """Gradient flow through depth (core.gradients): shapes, agreement with MLP's own gradients, and the
 numbers the Gradient Flow page tells — measured with this engine on moons, not assumed."""
 
+import time
+
 import numpy as np
 import pytest
 
 from core.data import load_dataset
 from core.gradients import (
+    at_init_work,
+    check_heatmap,
     decades_per_layer,
     depth_sweep,
     exploding,
@@ -17,9 +21,19 @@ from core.gradients import (
     profile_frame,
     resolved_init,
     training_heatmap,
+)
+from core.mlp import HIDDEN_CHOICES, MLP
+from core.training import (
+    ELEMENTWISE_WORK,
+    MAX_WORK,
+    SMALL_BATCH_ROWS,
+    STEP_WORK,
+    TrainConfig,
+    check_work,
+    dense_work,
+    format_work,
     training_work,
 )
-from core.mlp import MLP
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +152,105 @@ def test_a_diverging_run_stops_and_keeps_only_finite_ratios(moons):
     assert np.isfinite(log10_ratio_by_epoch(frame)["log10_ratio"]).all()
 
 
-def test_training_work_counts_the_matrix_products(moons):
-    # 2 -> 4 -> 4 -> 2: 8 + 16 + 8 multiply-adds per row; x3 (forward, two backward), x2 (train + measure)
-    assert training_work(moons, 1, 2, 4, 1) == 3 * 2 * len(moons.X_train) * (8 + 16 + 8)
-    assert training_work(moons, 3, 2, 4, 10) == 30 * training_work(moons, 1, 2, 4, 1)
+# --- the work cap (core.training.MAX_WORK), shared by every heavy engine call ----------------------
+
+
+def test_dense_work_counts_products_and_elementwise_steps():
+    # 2 -> 4 -> 4 -> 2: 8 + 16 + 8 multiply-adds per row, and 8 hidden values
+    assert dense_work([2, 4, 4, 2]) == 32 + 8 * ELEMENTWISE_WORK
+    # maxout with 3 pieces: each hidden layer computes 3 values per unit, the next layer reads one per unit
+    assert dense_work([2, 4, 4, 2], pieces=3) == 2 * 12 + 4 * 12 + 4 * 2 + 24 * ELEMENTWISE_WORK
+    assert dense_work([2, 4, 4, 2], pieces=[1, 3]) == 8 + 4 * 12 + 8 + 16 * ELEMENTWISE_WORK
+    with pytest.raises(ValueError, match="piece counts"):
+        dense_work([2, 4, 4, 2], pieces=[1])
+
+
+def test_training_work_counts_training_and_measurement(moons):
+    n, n_test = len(moons.X_train), len(moons.X_test)
+    per_row = dense_work([2, 4, 4, 2])
+    one = TrainConfig(hidden_layers=(4, 4), epochs=1, batch_size=1000)  # one mini-batch per epoch
+    # epoch 0: forward + backward (3 products a layer) over the training set and a forward over the test set
+    assert training_work(moons, [one], epochs=0) == (3 * n + n_test) * per_row
+    # an epoch adds the training pass and its measurement, and one step's overhead for each of 3 weight matrices
+    epoch = 3 * n * per_row + (3 * n + n_test) * per_row + 3 * STEP_WORK
+    assert training_work(moons, [one], epochs=1, at_init=False) == epoch
+    assert training_work(moons, [one]) == (3 * n + n_test) * per_row + epoch
+    # batch 1: n steps, each costing at least SMALL_BATCH_ROWS rows of products
+    single = one.replace(batch_size=1)
+    assert training_work(moons, [single], 1, at_init=False) == (
+        3 * n * SMALL_BATCH_ROWS * per_row + (3 * n + n_test) * per_row + n * 3 * STEP_WORK)
+    # runs of one stack share the step overhead per activation; epochs multiply
+    three = [one.replace(seed=s) for s in range(3)]
+    assert training_work(moons, three, 1, at_init=False) == 3 * (epoch - 3 * STEP_WORK) + 3 * STEP_WORK
+    mixed = [one, one.replace(activation="tanh")]
+    assert training_work(moons, mixed, 1, at_init=False) == 2 * epoch
+    assert training_work(moons, [one.replace(epochs=10)], at_init=False) == 10 * epoch
+
+
+def test_check_work_names_the_cost_the_cap_and_what_to_do():
+    assert check_work(MAX_WORK, "x", "y") == MAX_WORK
+    assert format_work(MAX_WORK) == "1e10" and format_work(3.14e11) == "3.1e11"
+    with pytest.raises(ValueError) as raised:
+        check_work(3.1e11, "This depth sweep", "choose fewer seeds")
+    assert str(raised.value) == ("This depth sweep would need about 3.1e11 multiply-adds, over the cap of 1e10 per "
+                                 "request (MAX_WORK): choose fewer seeds.")
+    with pytest.raises(ValueError, match="over the cap of 2e3"):
+        check_work(2001, "x", "y", cap=2000)
+    with pytest.raises(ValueError):
+        check_work(float("nan"), "x", "y")
+
+
+@pytest.fixture(scope="module")
+def big_moons():
+    """The Gradient Flow page's largest generated dataset: 3000 samples, 90% for training."""
+    return load_dataset("moons", n_samples=3000, test_size=0.1)
+
+
+CAP = f"over the cap of {format_work(MAX_WORK)}"
+
+
+def refused(call, *args, **kwargs) -> str:
+    """The message of the ValueError ``call`` raises, which it must raise at once: before computing."""
+    started = time.perf_counter()
+    with pytest.raises(ValueError) as raised:
+        call(*args, **kwargs)
+    assert time.perf_counter() - started < 0.5
+    return str(raised.value)
+
+
+def test_every_measurement_refuses_work_over_the_cap(big_moons):
+    # The Gradient Flow page at its maxima (every activation, 30 x 128, 5 seeds, first 500 rows): 4.6e10
+    message = refused(profile_frame, big_moons, HIDDEN_CHOICES, 30, 128, "auto", 5, n_samples=500)
+    assert message.startswith("Measuring the gradients at init of 50 networks of 30 × 128 units would need about "
+                              "4.6e10 multiply-adds") and CAP in message and "choose fewer activations" in message
+    message = refused(depth_sweep, big_moons, HIDDEN_CHOICES, [1, 5, 9, 13, 18, 22, 26, 30], 128, "auto", 3,
+                      n_samples=250)
+    assert message.startswith("This depth sweep (10 activations × 8 depths × 3 seeds, width 128)") and CAP in message
+    assert "fewer depths" in message
+    message = refused(exploding, big_moons, "maxout", 30, 512, [0.5, 1, 2, 4], n_samples=500)
+    assert "4 init scales" in message and CAP in message
+    message = refused(training_heatmap, big_moons, ["relu", "sigmoid", "tanh"], 30, 128, "auto", 30, 0.1)
+    assert message.startswith("Training 3 networks of 30 × 128 units for 30 epochs") and CAP in message
+    assert message == refused(check_heatmap, big_moons, ["relu", "sigmoid", "tanh"], 30, 128, 30)
+    message = refused(gradient_profile, big_moons, "relu", 30, 512, "he")
+    assert message.startswith("Measuring the gradients of a network of 30 × 512 units") and CAP in message
+
+
+def test_the_estimate_is_what_the_check_compares(big_moons):
+    # just under and just over the cap decide; the work is the sum over activations and depths
+    work = at_init_work(big_moons, ["relu", "maxout"], [4, 8], 64, 3, n_samples=500)
+    relu = 3 * 3 * 500 * (dense_work([2, 64, 64, 64, 64, 2]) + dense_work([2, *[64] * 8, 2]))
+    maxout = 3 * 3 * 500 * (dense_work([2, 64, 64, 64, 64, 2], 2) + dense_work([2, *[64] * 8, 2], 2))
+    assert work == relu + maxout
+    assert at_init_work(big_moons, ["relu"], [10], 32, 1, n_samples=None) == (
+        3 * len(big_moons.X_train) * dense_work([2, *[32] * 10, 2]))
+
+
+def test_the_pages_defaults_and_lessons_need_at_most_half_the_cap(moons):
+    """Gradient Flow's defaults (moons, 500 samples, depth 10 x 32, ReLU/sigmoid/tanh, 3 seeds) and the lesson
+    "depth 10 x 32 on moons over 5 seeds" run unchanged, well within the cap."""
+    names = ["relu", "sigmoid", "tanh"]
+    assert at_init_work(moons, names, [10], 32, 5, n_samples=500) < MAX_WORK / 10
+    assert at_init_work(moons, names, range(1, 11), 32, 3, n_samples=250) < MAX_WORK / 10
+    assert check_heatmap(moons, names, 10, 32, 30) < MAX_WORK / 2
+    assert 6 * at_init_work(moons, ["relu"], [10], 32, 1, n_samples=500) < MAX_WORK / 10

@@ -14,6 +14,7 @@ from core.neurons import (
     NEAR_ZERO,
     SCENARIOS,
     activation_histograms,
+    check_experiment,
     dead_map,
     dying_at_init,
     histograms_before_after,
@@ -22,7 +23,7 @@ from core.neurons import (
     snapshot,
     zero_counts,
 )
-from core.training import TrainConfig, train
+from core.training import MAX_WORK, TrainConfig, format_work, train, training_work
 
 
 def finished(experiment: Experiment) -> LiveRun:
@@ -250,3 +251,68 @@ def test_dying_at_init_rejects_bad_arguments():
         dying_at_init(depths=(0, 1))
     with pytest.raises(ValueError):
         dying_at_init(n_seeds=0)
+    with pytest.raises(ValueError, match="widths"):
+        dying_at_init(widths=(2, 0))
+
+
+# --- the work cap (core.training.MAX_WORK) ---------------------------------------------------------
+
+CAP = f"over the cap of {format_work(MAX_WORK)}"
+
+
+def refused(call, *args, **kwargs) -> str:
+    """The message of the ValueError ``call`` raises, which it must raise at once: before computing."""
+    started = time.perf_counter()
+    with pytest.raises(ValueError) as raised:
+        call(*args, **kwargs)
+    assert time.perf_counter() - started < 0.5
+    return str(raised.value)
+
+
+def test_dying_at_init_refuses_work_over_the_cap():
+    message = refused(dying_at_init, n_seeds=20_000)
+    assert message.startswith("Drawing 20,000 networks of up to 30 layers for 3 widths on 200 inputs would need "
+                              "about 2.5e10 multiply-adds") and CAP in message and "choose fewer networks" in message
+    assert CAP in refused(dying_at_init, widths=(256,), depths=(30,), n_seeds=500)
+    assert CAP in refused(dying_at_init, widths=(2,), depths=(1,), n_seeds=1, n_samples=10**9)
+
+
+def test_dying_at_init_runs_the_pages_largest_setting():
+    """The page's widget goes up to 5,000 networks per width and depth (default 2,000): within the cap."""
+    started = time.perf_counter()
+    shares = dying_at_init(n_seeds=5000)
+    assert time.perf_counter() - started < 5.0
+    assert (shares["n_seeds"] == 5000).all() and len(shares) == 3 * 30
+
+
+def test_snapshot_refuses_work_over_the_cap():
+    wide = MLP([2, *[512] * 8, 2], seed=0)
+    X = np.zeros((3000, 2))
+    message = refused(snapshot, wide, wide, X)
+    assert message.startswith("Tracing two networks of 8 hidden layers over 3,000 rows") and CAP in message
+    small = MLP([2, 16, 16, 2], seed=0)
+    assert set(snapshot(small, small, X)) == {"histograms", "zeros", "means", "units", "units_init"}
+
+
+def test_check_experiment_refuses_an_epoch_over_the_cap():
+    """The Neurons page at its maxima: every activation, 10 seeds, 6 x 128, 3000 samples, batch 1."""
+    heavy = Experiment(activations=("relu", "leaky_relu", "sigmoid", "tanh", "linear", "elu", "gelu", "silu",
+                                    "softplus", "maxout"), seeds=10, hidden_layers=(128,) * 6, n_samples=3000,
+                       test_size=0.1, batch_size=1, maxout_pieces=5)
+    ds = heavy.load_data()
+    message = refused(check_experiment, heavy, ds)
+    assert message.startswith("One epoch of training 100 networks of 6 × 128 units on 2,700 samples would need "
+                              "about 1.9e12 multiply-adds") and CAP in message
+    assert "a larger batch" in message and "fewer activations or seeds" in message
+    # the same settings with one activation, one seed, 2 x 16 and batch 32: within the cap, and what it returns
+    light = Experiment(activations=("relu",), hidden_layers=(16, 16), n_samples=3000, test_size=0.1)
+    assert check_experiment(light, ds) == training_work(ds, light.configs(), 1, at_init=False)
+
+
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_the_scenarios_and_page_defaults_are_well_within_the_cap(name):
+    experiment = SCENARIOS[name]
+    assert check_experiment(experiment, experiment.load_data()) < MAX_WORK / 10
+    defaults = Experiment(activations=("relu", "leaky_relu", "elu"), hidden_layers=(16, 16), learning_rate=0.1,
+                          epochs=100)
+    assert check_experiment(defaults, defaults.load_data()) < MAX_WORK / 10
