@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.experiment import Experiment
 from core.gradients import (
+    check_heatmap,
     decades_per_layer,
     depth_sweep,
     exploding,
@@ -15,7 +16,6 @@ from core.gradients import (
     log10_ratios,
     profile_frame,
     training_heatmap,
-    training_work,
 )
 from core.mlp import HIDDEN_CHOICES
 from pages.ui import deep_charts as charts
@@ -25,13 +25,14 @@ from pages.ui.session import cached_dataset
 
 DEFAULT_ACTIVATIONS = ["relu", "sigmoid", "tanh"]
 MAX_DEPTH = 30
-# Caps that keep the heaviest settings (30 layers of 128 units, every activation, 5 seeds) within seconds.
+# What the page measures. The engine refuses any measurement over its work cap (core.training.MAX_WORK) with a
+# message the page shows in place of that section; these sizes keep most settings well within it.
 MAX_SWEEP_POINTS = 8  # depths measured in the sweep, evenly spread from 1 to the chosen depth
 MAX_SWEEP_SEEDS = 3
 MAX_ROWS = 500  # training rows the gradients at init are measured on (the first ones)
 SWEEP_ROWS = 250
 TRAIN_EPOCHS = 30
-TRAIN_BUDGET = 2e10  # multiply-adds one press of Train may cost (the defaults need about 2e9)
+TOO_HEAVY = ":material/hourglass:"
 SCALE_CHOICES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 HEATMAP_KEY = "flow.heatmap"
 
@@ -93,7 +94,6 @@ data = (data_values["dataset"], data_values["n_samples"], data_values["noise"], 
 names = tuple(activations)
 try:
     dataset = cached_dataset(*data)
-    profile = cached_profile(data, names, depth, width, init, seeds)
 except ValueError as error:
     st.error(f"These settings cannot run: {error}")
     st.stop()
@@ -101,27 +101,36 @@ rows_note = f" (its first {MAX_ROWS} rows)" if len(dataset.X_train) > MAX_ROWS e
 
 # (1) At init
 st.subheader("At init", help=f"Loss over the training set{rows_note}, before any training step.")
-st.altair_chart(charts.profile_chart(profile, names, depth), width="stretch")
-ratios = log10_ratios(profile)
-reading = "; ".join(f"**{label(n)}** {power_of_ten(ratios.get(label(n), np.nan))}" for n in names)
-st.markdown(f"First matrix's gradient as a share of the last one's (geometric mean over {seeds} "
-            f"seed{'s' if seeds > 1 else ''}): {reading}.")
+try:
+    profile = cached_profile(data, names, depth, width, init, seeds)
+except ValueError as error:  # over the engine's work cap: say so instead of computing
+    st.warning(str(error), icon=TOO_HEAVY)
+else:
+    st.altair_chart(charts.profile_chart(profile, names, depth), width="stretch")
+    ratios = log10_ratios(profile)
+    reading = "; ".join(f"**{label(n)}** {power_of_ten(ratios.get(label(n), np.nan))}" for n in names)
+    st.markdown(f"First matrix's gradient as a share of the last one's (geometric mean over {seeds} "
+                f"seed{'s' if seeds > 1 else ''}): {reading}.")
 
 # (2) Through depth
 st.subheader("Through depth")
 depths = sweep_depths(depth)
 sweep_seeds = min(seeds, MAX_SWEEP_SEEDS)
-sweep = cached_sweep(data, names, depths, width, init, sweep_seeds)
-st.altair_chart(charts.depth_sweep_chart(sweep, names), width="stretch")
-st.caption(f"Depths {', '.join(map(str, depths))}; {sweep_seeds} seed{'s' if sweep_seeds > 1 else ''}; the first "
-           f"{min(SWEEP_ROWS, len(dataset.X_train))} training rows.")
-if len(depths) > 1:
-    slopes = decades_per_layer(sweep)
-    st.markdown("Each added layer multiplies the first/last ratio by about (least-squares fit over depths "
-                f"{depths[0]}–{depths[-1]}): " + "; ".join(
-                    f"**{label(n)}** {power_of_ten(slopes.get(label(n), np.nan))}" for n in names) + ".")
+try:
+    sweep = cached_sweep(data, names, depths, width, init, sweep_seeds)
+except ValueError as error:
+    st.warning(str(error), icon=TOO_HEAVY)
 else:
-    st.caption("Choose more than one hidden layer to see how the ratio changes with depth.")
+    st.altair_chart(charts.depth_sweep_chart(sweep, names), width="stretch")
+    st.caption(f"Depths {', '.join(map(str, depths))}; {sweep_seeds} seed{'s' if sweep_seeds > 1 else ''}; the "
+               f"first {min(SWEEP_ROWS, len(dataset.X_train))} training rows.")
+    if len(depths) > 1:
+        slopes = decades_per_layer(sweep)
+        st.markdown("Each added layer multiplies the first/last ratio by about (least-squares fit over depths "
+                    f"{depths[0]}–{depths[-1]}): " + "; ".join(
+                        f"**{label(n)}** {power_of_ten(slopes.get(label(n), np.nan))}" for n in names) + ".")
+    else:
+        st.caption("Choose more than one hidden layer to see how the ratio changes with depth.")
 
 # (3) During training
 st.subheader("During training")
@@ -129,12 +138,12 @@ lr_col, button_col, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
 learning_rate = lr_col.select_slider("Learning rate", LEARNING_RATES, value=0.1, key="flow.learning_rate", bind=BIND,
                                      format_func=lambda v: f"{v:g}")
 settings = (data, names, depth, width, init, learning_rate, TRAIN_EPOCHS)
-work = training_work(dataset, len(names), depth, width, TRAIN_EPOCHS)
-too_heavy = work > TRAIN_BUDGET
-if too_heavy:
-    st.warning(f"Training {len(names)} networks of {depth} × {width} units for {TRAIN_EPOCHS} epochs would take "
-               f"about {work / TRAIN_BUDGET:.0f}× the time this page allows on a shared server. Choose fewer "
-               "activations, layers or units, or fewer samples.", icon=":material/hourglass:")
+try:
+    check_heatmap(dataset, names, depth, width, TRAIN_EPOCHS)  # the engine's own check, asked before the button
+    too_heavy = False
+except ValueError as error:
+    too_heavy = True
+    st.warning(str(error), icon=TOO_HEAVY)
 if button_col.button("Train", type="primary", icon=":material/play_arrow:", key="flow.train", disabled=too_heavy,
                      help=f"{TRAIN_EPOCHS} epochs of SGD, batch 32, seed 0, every activation on the same batches"):
     with st.spinner(f"Training {len(names)} network{'s' if len(names) > 1 else ''} for {TRAIN_EPOCHS} epochs…"):
@@ -176,16 +185,20 @@ low, high = scale_col.select_slider("Init std multiplied by", SCALE_CHOICES, val
                                     format_func=lambda s: f"×{s:g}", key="flow.scales", bind=BIND,
                                     help="Every weight matrix's initial draws are multiplied by each factor in range.")
 scales = tuple(s for s in SCALE_CHOICES if low <= s <= high)
-blowup = cached_exploding(data, explode_name, depth, width, init, scales)
-st.altair_chart(charts.exploding_chart(blowup, explode_name), width="stretch")
-if len(scales) > 1:
-    growth = log10_growth(blowup)
-    base = f"×{scales[0]:g}"
-    st.markdown("Relative to " + base + ": " + "; ".join(
-        f"**×{s:g}** multiplies the first matrix's gradient by {power_of_ten(growth.loc[s].iloc[0])} and the "
-        f"last one's by {power_of_ten(growth.loc[s].iloc[-1])}" for s in scales[1:]) + ".")
+try:
+    blowup = cached_exploding(data, explode_name, depth, width, init, scales)
+except ValueError as error:
+    st.warning(str(error), icon=TOO_HEAVY)
 else:
-    st.caption("Widen the range to compare init scales.")
+    st.altair_chart(charts.exploding_chart(blowup, explode_name), width="stretch")
+    if len(scales) > 1:
+        growth = log10_growth(blowup)
+        base = f"×{scales[0]:g}"
+        st.markdown("Relative to " + base + ": " + "; ".join(
+            f"**×{s:g}** multiplies the first matrix's gradient by {power_of_ten(growth.loc[s].iloc[0])} and the "
+            f"last one's by {power_of_ten(growth.loc[s].iloc[-1])}" for s in scales[1:]) + ".")
+    else:
+        st.caption("Widen the range to compare init scales.")
 
 # (5) Why
 st.subheader("Why")

@@ -8,11 +8,11 @@ import streamlit as st
 from core.data import DATASETS
 from core.experiment import Experiment
 from core.history import bands, divergences, thin
-from core.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, dying_at_init, initial_model, snapshot
+from core.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dying_at_init, initial_model, snapshot
 from pages.ui import neuron_charts, training_charts
 from pages.ui.controls import OPTIMIZER_LABELS, dataset_controls, network_controls, training_controls
 from pages.ui.palette import label
-from pages.ui.session import live_run, transport
+from pages.ui.session import dataset_for, live_run, transport
 
 PREFIX = "neurons"
 RUN_KEY = "neurons.run"
@@ -27,6 +27,7 @@ DEFAULTS = Experiment(activations=SCENARIO_ACTIVATIONS, hidden_layers=(16, 16), 
                       epochs=100)
 MONTE_CARLO_WIDTHS = (2, 3, 4)
 MONTE_CARLO_DEPTH = 30
+TOO_HEAVY = ":material/hourglass:"
 
 
 @st.cache_data(show_spinner="Drawing thousands of ReLU networks…", max_entries=8)
@@ -87,10 +88,22 @@ if not network_values["activations"]:
     st.stop()
 try:
     experiment = Experiment(**data_values, **network_values, **training_values)
-    run, changed = live_run(RUN_KEY, experiment)
+    dataset = dataset_for(experiment)
 except ValueError as error:
     st.error(f"These settings cannot run: {error}")
     st.stop()
+try:
+    check_experiment(experiment, dataset)  # over the engine's work cap: say so, train nothing
+except ValueError as error:
+    st.warning(str(error), icon=TOO_HEAVY)
+    st.session_state[PLAYING_KEY] = False
+    run = changed = None
+else:
+    try:
+        run, changed = live_run(RUN_KEY, experiment)
+    except ValueError as error:
+        st.error(f"These settings cannot run: {error}")
+        st.stop()
 
 scenario = st.session_state.get(SCENARIO_KEY)
 if scenario is not None and SCENARIOS.get(scenario) != experiment:
@@ -100,13 +113,13 @@ if scenario is not None:
 if changed:
     st.session_state[PLAYING_KEY] = False
     st.toast("Settings changed: the experiment was reset to epoch 0.")
-playing = st.session_state.setdefault(PLAYING_KEY, False) and not run.done
+playing = run is not None and st.session_state.setdefault(PLAYING_KEY, False) and not run.done
 
-
-transport("neurons", run, playing, start_label="Train")
+if run is not None:
+    transport("neurons", run, playing, start_label="Train")
+    dataset = run.dataset
 
 names = list(experiment.activations)
-dataset = run.dataset
 X = dataset.X_train
 
 
@@ -248,7 +261,8 @@ def live_view():
         st.rerun()
 
 
-st.fragment(live_view, run_every=0.05 if playing else None)()
+if run is not None:
+    st.fragment(live_view, run_every=0.05 if playing else None)()
 
 st.divider()
 st.subheader("Dying at init: deep, narrow ReLU networks")
@@ -264,8 +278,12 @@ n_seeds = mc_left.select_slider("Networks per width and depth", [500, 1000, 2000
                                 key="neurons.mc_seeds")
 if mc_right.button("Run the Monte Carlo", icon=":material/casino:", key="neurons.mc_run"):
     st.session_state[MONTE_CARLO_KEY] = True
-if st.session_state.get(MONTE_CARLO_KEY):
-    shares = cached_dying_at_init(n_seeds)
+try:
+    shares = cached_dying_at_init(n_seeds) if st.session_state.get(MONTE_CARLO_KEY) else None
+except ValueError as error:  # over the engine's work cap
+    st.warning(str(error), icon=TOO_HEAVY)
+    shares = None
+if shares is not None:
     st.altair_chart(neuron_charts.dying_curve(shares), width="stretch")
     at = shares.set_index(["depth", "width"])["share_collapsed"]
     lines = [f"width {w}: {at[(3, w)]:.1%} at depth 3, {at[(10, w)]:.1%} at depth 10, "

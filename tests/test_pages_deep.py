@@ -1,10 +1,16 @@
 """The deep-dive pages headless (AppTest): Gradient Flow and Speed, started from the router."""
 
 import re
+import time
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
+
+from core.mlp import HIDDEN_CHOICES
+from core.training import MAX_WORK, format_work
+from pages.ui.palette import label
 
 # AppTest resolves relative paths against the calling file, so anchor them at the repo root.
 ROOT = Path(__file__).resolve().parents[1]
@@ -13,8 +19,12 @@ GRADIENT_FLOW = str(ROOT / "pages" / "gradient_flow.py")
 SPEED = str(ROOT / "pages" / "speed.py")
 
 
-def start(page: str, **state) -> AppTest:
+CAP = f"over the cap of {format_work(MAX_WORK)}"
+
+
+def start(page: str, params: dict | None = None, **state) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params or {})
     at.run()
     assert not at.exception
     for key, value in state.items():
@@ -47,7 +57,8 @@ def test_gradient_flow_default_view(flow):
     assert flow.title[0].value == "Gradient Flow"
     assert flow.multiselect(key="flow.activations").value == ["relu", "sigmoid", "tanh"]
     assert charts(flow) == 3  # at init, through depth, exploding; training waits for the button
-    assert not flow.error
+    assert not flow.error and not flow.warning
+    assert not flow.button(key="flow.train").disabled
     assert "Press **Train**" in flow.info[0].value
     # the reading is computed: sigmoid's first layer gets ~10^-6 of the last layer's gradient, ReLU's ~10^-0.5
     assert exponent(flow, "Sigmoid") < -4
@@ -81,10 +92,47 @@ def test_edge_settings(flow):
 
 
 def test_heavy_training_is_refused_with_a_reason(flow):
-    flow.select_slider(key="flow.width").set_value(128).run()  # 3 networks of 10 x 128: ~15x the default work
+    flow.select_slider(key="flow.width").set_value(128).run()  # 3 networks of 10 x 128: ~8x the default work
     assert not flow.exception
-    assert flow.warning and "Choose fewer" in flow.warning[0].value
+    assert [w.value for w in flow.warning] == [
+        "Training 3 networks of 10 × 128 units for 30 epochs would need about 3.9e10 multiply-adds, over the cap "
+        f"of {format_work(MAX_WORK)} per request (MAX_WORK): choose fewer activations, fewer or narrower layers, "
+        "or fewer samples."]
     assert flow.button(key="flow.train").disabled
+    assert charts(flow) == 3  # the measurements at init are light enough and still drawn
+
+
+MAXIMA = {"flow.depth": "30", "flow.width": "128", "flow.seeds": "5", "flow.n_samples": "3000",
+          "flow.train_share": "90", "flow.scales": ["×0.25", "×8"], "flow.explode_activation": "Maxout"}
+
+
+def test_a_link_with_every_maximum_is_refused_quickly_with_the_engines_reasons():
+    """Every activation, 30 x 128, 5 seeds, 3000 samples, every init scale for Maxout (before the cap: ~20 s)."""
+    st.cache_data.clear()  # time the measurements, not the cache
+    started = time.perf_counter()
+    at = start(GRADIENT_FLOW, {**MAXIMA, "flow.activations": [label(n) for n in HIDDEN_CHOICES]})
+    assert time.perf_counter() - started < 20
+    assert at.multiselect(key="flow.activations").value == list(HIDDEN_CHOICES)  # the link's values were taken
+    assert at.slider(key="flow.depth").value == 30 and at.select_slider(key="flow.scales").value == (0.25, 8.0)
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 3 and all(CAP in w for w in warnings)
+    assert warnings[0].startswith("Measuring the gradients at init of 50 networks of 30 × 128 units")
+    assert warnings[1].startswith("This depth sweep (10 activations × 8 depths × 3 seeds, width 128)")
+    assert warnings[2].startswith("Training 10 networks of 30 × 128 units for 30 epochs")
+    assert at.button(key="flow.train").disabled
+    assert charts(at) == 1  # the exploding section (one network, six scales) is within the cap and drawn
+    assert not at.error
+
+
+def test_the_heaviest_allowed_settings_still_draw_every_measurement():
+    """Two activations at 30 x 128 over 5 seeds: each measurement at init just under the cap, all drawn."""
+    st.cache_data.clear()
+    started = time.perf_counter()
+    at = start(GRADIENT_FLOW, {**MAXIMA, "flow.activations": ["ReLU", "Tanh"]})
+    assert time.perf_counter() - started < 30
+    assert charts(at) == 3
+    assert [w.value for w in at.warning if CAP not in w.value] == []
+    assert len(at.warning) == 1 and at.warning[0].value.startswith("Training 2 networks")
 
 
 def test_gradient_flow_empty_selection(flow):

@@ -1,15 +1,18 @@
 """The Neurons page headless (AppTest), and its pure chart builders."""
 
+import time
 from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.data import load_dataset
-from core.mlp import MLP
+from core.mlp import HIDDEN_CHOICES, MLP
 from core.neurons import dead_map, dying_at_init, histograms_before_after, mean_activation, zero_counts
+from core.training import MAX_WORK, format_work
 from pages.ui import neuron_charts
 from pages.ui.palette import activation_color, label
 
@@ -86,7 +89,71 @@ def test_monte_carlo_section(page):
     assert not page.exception
     assert charts(page) == CHARTS_PER_RUN + 1
     text = " ".join(block.value for block in page.markdown)
-    assert "width 2: " in text and "at depth 30" in text
+    assert "width 2: " in text and "at depth 30" in text and "over 2,000 networks" in text
+
+
+def test_monte_carlo_at_its_largest_setting(page):
+    st.cache_data.clear()
+    page.select_slider(key="neurons.mc_seeds").set_value(5000).run()
+    started = time.perf_counter()
+    page.button(key="neurons.mc_run").click().run()
+    assert time.perf_counter() - started < 15
+    assert not page.exception and not page.warning
+    assert charts(page) == CHARTS_PER_RUN + 1
+    assert "over 5,000 networks" in " ".join(block.value for block in page.markdown)
+
+
+MAXIMA = {"neurons.depth": "6", "neurons.width": "128", "neurons.seeds": "10", "neurons.n_samples": "3000",
+          "neurons.train_share": "90", "neurons.batch_size": "1", "neurons.epochs": "2000",
+          "neurons.maxout_pieces": "5", "neurons.activations": [label(n) for n in HIDDEN_CHOICES]}
+
+
+def open_link(params: dict) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params)
+    at.switch_page(PAGE)
+    at.run()
+    return at
+
+
+def test_a_link_with_every_maximum_gets_the_engines_reason_and_trains_nothing():
+    """100 networks of 6 x 128 on 2,700 samples, batch 1: before the cap, the first rerun took ~34 s and one
+    Step ~7 min. Now the engine's check refuses it before a network is built; the Monte Carlo stays."""
+    started = time.perf_counter()
+    at = open_link(MAXIMA)
+    assert time.perf_counter() - started < 15
+    assert not at.exception and not at.error
+    assert at.multiselect(key="neurons.activations").value == list(HIDDEN_CHOICES)  # the link's values were taken
+    assert at.slider(key="neurons.depth").value == 6 and at.select_slider(key="neurons.batch_size").value == 1
+    assert [w.value for w in at.warning] == [
+        "One epoch of training 100 networks of 6 × 128 units on 2,700 samples would need about 1.9e12 "
+        f"multiply-adds, over the cap of {format_work(MAX_WORK)} per request (MAX_WORK): choose fewer activations "
+        "or seeds, fewer or narrower layers, a larger batch or fewer samples."]
+    assert "neurons.run" not in at.session_state
+    assert not [b for b in at.button if b.key in ("neurons.play", "neurons.step", "neurons.reset")]
+    assert charts(at) == 0 and not at.metric
+    at.button(key="neurons.mc_run").click().run()  # the rest of the page still works
+    assert not at.exception and charts(at) == 1
+    # back within the cap (one activation, 2 x 16): the live run appears
+    at.multiselect(key="neurons.activations").set_value(["relu"])
+    at.slider(key="neurons.depth").set_value(2)
+    at.select_slider(key="neurons.width").set_value(16).run()
+    assert not at.exception and not at.warning
+    assert at.session_state["neurons.run"].epoch == 0 and charts(at) == CHARTS_PER_RUN + 1
+
+
+def test_the_heaviest_allowed_run_steps_in_seconds():
+    """Every activation, 10 seeds, 6 x 24 on 1,890 samples, batch 32: one epoch just under the cap."""
+    params = {**MAXIMA, "neurons.width": "24", "neurons.n_samples": "2100", "neurons.batch_size": "32"}
+    started = time.perf_counter()
+    at = open_link(params)
+    assert time.perf_counter() - started < 30
+    assert not at.exception and not any("MAX_WORK" in w.value for w in at.warning)
+    assert len(at.session_state["neurons.run"].configs) == 100
+    started = time.perf_counter()
+    at.button(key="neurons.step").click().run()
+    assert time.perf_counter() - started < 30
+    assert not at.exception and at.session_state["neurons.run"].epoch == 1
 
 
 # --- chart builders ------------------------------------------------------------------------------
