@@ -1,6 +1,5 @@
 """core.neurons against the engine: the numbers the Neurons page shows, measured, not typed in."""
 
-import time
 
 import numpy as np
 import pandas as pd
@@ -218,9 +217,7 @@ def test_initial_model_is_the_trainers_epoch_zero(bias_run):
 
 
 def test_dying_at_init_rises_with_depth_towards_one():
-    started = time.perf_counter()
     shares = dying_at_init()
-    assert time.perf_counter() - started < 3.0
     assert list(shares.columns) == ["width", "depth", "share_collapsed", "n_seeds"]
     table = shares.pivot(index="depth", columns="width", values="share_collapsed")
     assert list(table.columns) == [2, 3, 4] and list(table.index) == list(range(1, 31))
@@ -261,11 +258,9 @@ CAP = f"over the cap of {format_work(MAX_WORK)}"
 
 
 def refused(call, *args, **kwargs) -> str:
-    """The message of the ValueError ``call`` raises, which it must raise at once: before computing."""
-    started = time.perf_counter()
+    """The message of the ValueError ``call`` raises (the check runs before any computing)."""
     with pytest.raises(ValueError) as raised:
         call(*args, **kwargs)
-    assert time.perf_counter() - started < 0.5
     return str(raised.value)
 
 
@@ -279,9 +274,7 @@ def test_dying_at_init_refuses_work_over_the_cap():
 
 def test_dying_at_init_runs_the_pages_largest_setting():
     """The page's widget goes up to 5,000 networks per width and depth (default 2,000): within the cap."""
-    started = time.perf_counter()
     shares = dying_at_init(n_seeds=5000)
-    assert time.perf_counter() - started < 5.0
     assert (shares["n_seeds"] == 5000).all() and len(shares) == 3 * 30
 
 

@@ -1,7 +1,6 @@
 """The deep-dive pages headless (AppTest): Gradient Flow and Speed, started from the router."""
 
 import re
-import time
 from pathlib import Path
 
 import pytest
@@ -106,12 +105,10 @@ MAXIMA = {"flow.depth": "30", "flow.width": "128", "flow.seeds": "5", "flow.n_sa
           "flow.train_share": "90", "flow.scales": ["×0.25", "×8"], "flow.explode_activation": "Maxout"}
 
 
-def test_a_link_with_every_maximum_is_refused_quickly_with_the_engines_reasons():
+def test_a_link_with_every_maximum_is_refused_with_the_engines_reasons():
     """Every activation, 30 x 128, 5 seeds, 3000 samples, every init scale for Maxout (before the cap: ~20 s)."""
-    st.cache_data.clear()  # time the measurements, not the cache
-    started = time.perf_counter()
+    st.cache_data.clear()  # compute the measurements, not read them from the cache
     at = start(GRADIENT_FLOW, {**MAXIMA, "flow.activations": [label(n) for n in HIDDEN_CHOICES]})
-    assert time.perf_counter() - started < 20
     assert at.multiselect(key="flow.activations").value == list(HIDDEN_CHOICES)  # the link's values were taken
     assert at.slider(key="flow.depth").value == 30 and at.select_slider(key="flow.scales").value == (0.25, 8.0)
     warnings = [w.value for w in at.warning]
@@ -127,9 +124,7 @@ def test_a_link_with_every_maximum_is_refused_quickly_with_the_engines_reasons()
 def test_the_heaviest_allowed_settings_still_draw_every_measurement():
     """Two activations at 30 x 128 over 5 seeds: each measurement at init just under the cap, all drawn."""
     st.cache_data.clear()
-    started = time.perf_counter()
     at = start(GRADIENT_FLOW, {**MAXIMA, "flow.activations": ["ReLU", "Tanh"]})
-    assert time.perf_counter() - started < 30
     assert charts(at) == 3
     assert [w.value for w in at.warning if CAP not in w.value] == []
     assert len(at.warning) == 1 and at.warning[0].value.startswith("Training 2 networks")

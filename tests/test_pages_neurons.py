@@ -1,6 +1,5 @@
 """The Neurons page headless (AppTest), and its pure chart builders."""
 
-import time
 from pathlib import Path
 
 import altair as alt
@@ -95,9 +94,7 @@ def test_monte_carlo_section(page):
 def test_monte_carlo_at_its_largest_setting(page):
     st.cache_data.clear()
     page.select_slider(key="neurons.mc_seeds").set_value(5000).run()
-    started = time.perf_counter()
     page.button(key="neurons.mc_run").click().run()
-    assert time.perf_counter() - started < 15
     assert not page.exception and not page.warning
     assert charts(page) == CHARTS_PER_RUN + 1
     assert "over 5,000 networks" in " ".join(block.value for block in page.markdown)
@@ -119,9 +116,7 @@ def open_link(params: dict) -> AppTest:
 def test_a_link_with_every_maximum_gets_the_engines_reason_and_trains_nothing():
     """100 networks of 6 x 128 on 2,700 samples, batch 1: before the cap, the first rerun took ~34 s and one
     Step ~7 min. Now the engine's check refuses it before a network is built; the Monte Carlo stays."""
-    started = time.perf_counter()
     at = open_link(MAXIMA)
-    assert time.perf_counter() - started < 15
     assert not at.exception and not at.error
     assert at.multiselect(key="neurons.activations").value == list(HIDDEN_CHOICES)  # the link's values were taken
     assert at.slider(key="neurons.depth").value == 6 and at.select_slider(key="neurons.batch_size").value == 1
@@ -142,17 +137,13 @@ def test_a_link_with_every_maximum_gets_the_engines_reason_and_trains_nothing():
     assert at.session_state["neurons.run"].epoch == 0 and charts(at) == CHARTS_PER_RUN + 1
 
 
-def test_the_heaviest_allowed_run_steps_in_seconds():
+def test_the_heaviest_allowed_run_builds_and_steps():
     """Every activation, 10 seeds, 6 x 24 on 1,890 samples, batch 32: one epoch just under the cap."""
     params = {**MAXIMA, "neurons.width": "24", "neurons.n_samples": "2100", "neurons.batch_size": "32"}
-    started = time.perf_counter()
     at = open_link(params)
-    assert time.perf_counter() - started < 30
     assert not at.exception and not any("MAX_WORK" in w.value for w in at.warning)
     assert len(at.session_state["neurons.run"].configs) == 100
-    started = time.perf_counter()
     at.button(key="neurons.step").click().run()
-    assert time.perf_counter() - started < 30
     assert not at.exception and at.session_state["neurons.run"].epoch == 1
 
 
