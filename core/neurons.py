@@ -30,7 +30,7 @@ import pandas as pd
 from core.activations import relu
 from core.experiment import Experiment
 from core.mlp import MLP, ActivationLayer, init_scale
-from core.training import TrainConfig, check_work, dense_work, network_work, training_work
+from core.training import TrainConfig, check_epoch_work, check_work, dense_work, network_work
 
 NEAR_ZERO = 1e-3
 HISTOGRAM_COLUMNS = ["layer", "bin_start", "bin_end", "count", "share"]
@@ -201,14 +201,9 @@ def initial_model(config: TrainConfig, ds) -> MLP:
 
 
 def check_experiment(experiment: Experiment, ds) -> float:
-    """The work of one epoch of ``experiment`` on ``ds`` (its training pass and its measurement: what one Step,
-    or one redraw while it plays, costs at least; epoch 0 costs less), or a ValueError when it is over MAX_WORK."""
-    configs = experiment.configs()
-    depth, width = len(experiment.hidden_layers), max(experiment.hidden_layers)
-    return check_work(training_work(ds, configs, epochs=1, at_init=False),
-                      f"One epoch of training {len(configs)} network{'s' if len(configs) > 1 else ''} of {depth} × "
-                      f"{width} units on {len(ds.X_train):,} samples",
-                      "choose fewer activations or seeds, fewer or narrower layers, a larger batch or fewer samples")
+    """The work of one epoch of ``experiment`` on ``ds`` (core.training.check_epoch_work, which every
+    train_many also checks), or a ValueError when it is over MAX_WORK: the page asks before building a run."""
+    return check_epoch_work(ds, experiment.configs())
 
 
 # --- one-click scenarios -------------------------------------------------------------------------

@@ -150,6 +150,18 @@ def training_work(ds, configs: Sequence[TrainConfig], epochs: int | None = None,
     return work
 
 
+def check_epoch_work(ds, configs: Sequence[TrainConfig]) -> float:
+    """The work of one epoch of ``train_many(ds, configs)`` (its training pass and its measurement: what one
+    Step, or one redraw of a live run, costs at least), or a ValueError when it is over MAX_WORK."""
+    configs = list(configs)
+    depth = max(len(c.hidden_layers) for c in configs)
+    width = max(max(c.hidden_layers) for c in configs)
+    return check_work(training_work(ds, configs, epochs=1, at_init=False),
+                      f"One epoch of training {len(configs)} network{'s' if len(configs) > 1 else ''} of {depth} × "
+                      f"{width} units on {len(ds.X_train):,} samples",
+                      "choose fewer activations or seeds, fewer or narrower layers, a larger batch or fewer samples")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """One training run. Validated on construction: a bad value raises a ValueError saying why."""
@@ -462,6 +474,7 @@ class MultiTrainer:
         _check(len(configs) > 0, "Give at least one TrainConfig.")
         _check(len(configs) <= MAX_RUNS, f"At most {MAX_RUNS} runs at once, got {len(configs)}.")
         _check(all(isinstance(c, TrainConfig) for c in configs), "Every config must be a TrainConfig.")
+        check_epoch_work(ds, configs)  # so that no single epoch runs away with a shared server
         self.dataset = ds
         self.configs = configs
         groups: dict[tuple, list[tuple[int, TrainConfig]]] = {}

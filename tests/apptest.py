@@ -15,12 +15,14 @@ def page_path(name: str) -> str:
     return str(ROOT / "pages" / f"{name}.py")
 
 
-def start(page: str | None = None, timeout: float = 60) -> AppTest:
-    """Run app.py, then switch to ``page`` (a name under pages/); fail on any exception."""
+def start(page: str | None = None, params: dict | None = None, timeout: float = 60) -> AppTest:
+    """Run app.py, then switch to ``page`` (a name under pages/), opened with the link query ``params``;
+    fail on any exception."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     if page is not None:
+        at.query_params.update(params or {})
         at.switch_page(page_path(page))
         at.run()
         assert not at.exception, [e.message for e in at.exception]

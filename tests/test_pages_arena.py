@@ -116,6 +116,29 @@ def test_a_shared_link_reproduces_the_settings():
     assert widget(at, "arena.depth").value == 3
 
 
+def test_a_link_over_the_engines_work_cap_gets_its_reason_not_a_run():
+    """Every activation x 10 seeds at 8 x 128 with batch 1 on 3,000 samples: one epoch would take minutes."""
+    from core.activations import ACTIVATIONS
+    from core.training import MAX_WORK, format_work
+    from pages.ui.palette import label
+
+    at = start("arena", {"arena.activations": [label(n) for n in (*ACTIVATIONS, "maxout")], "arena.seeds": "10",
+                         "arena.depth": "8", "arena.width": "128", "arena.batch_size": "1",
+                         "arena.n_samples": "3000", "arena.train_share": "90"})
+    assert not at.exception
+    assert widget(at, "arena.seeds").value == 10 and widget(at, "arena.batch_size").value == 1  # the link was taken
+    [error] = at.error
+    assert error.value.startswith("These settings cannot run: One epoch of training 100 networks of 8 × 128 units "
+                                  "on 2,700 samples would need about ")
+    assert f"over the cap of {format_work(MAX_WORK)}" in error.value and "a larger batch" in error.value
+    assert "arena.run" not in at.session_state and not charts(at)
+    widget(at, "arena.activations").set_value(["relu"])
+    widget(at, "arena.batch_size").set_value(128)
+    widget(at, "arena.seeds").set_value(2).run()  # within the cap again: the experiment appears
+    assert not at.exception and not at.error
+    assert counter(at) == "Epoch 0 / 200"
+
+
 def test_presenter_mode_keeps_the_main_charts_only():
     from streamlit.testing.v1 import AppTest
 

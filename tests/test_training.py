@@ -16,7 +16,7 @@ from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOpti
 
 from core.data import load_dataset
 from core.mlp import MLP
-from core.training import MAX_RUNS, EpochRecord, TrainConfig, train, train_many
+from core.training import MAX_RUNS, MAX_WORK, EpochRecord, TrainConfig, format_work, train, train_many, training_work
 
 N_SAMPLES = 200  # 150 training rows: every test here trains in milliseconds
 METRIC_FIELDS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norms", "sparsity",
@@ -735,3 +735,25 @@ def test_a_diverged_record_reports_no_accuracy():
     last = list(train(ds, cfg))[-1]
     assert last.diverged
     assert math.isnan(last.train_accuracy) and math.isnan(last.test_accuracy)
+
+
+def test_train_many_refuses_an_epoch_over_the_work_cap():
+    """Fifty networks of 8 x 128 with batch 1 on 2,700 rows are refused before a network is built (one such epoch
+    takes minutes here); three of them with batch 128 are not. The message gives training_work's count."""
+    ds = load_dataset("moons", n_samples=3000, test_size=0.1)
+    wide = TrainConfig(hidden_layers=(128,) * 8, batch_size=1, epochs=10)
+    configs = [wide.replace(activation=name, seed=seed) for name in ("relu", "tanh", "sigmoid", "elu", "gelu")
+               for seed in range(10)]
+    with pytest.raises(ValueError) as raised:
+        train_many(ds, configs)
+    work = training_work(ds, configs, epochs=1, at_init=False)
+    assert work > MAX_WORK
+    assert str(raised.value) == (
+        f"One epoch of training 50 networks of 8 × 128 units on 2,700 samples would need about {format_work(work)} "
+        f"multiply-adds, over the cap of {format_work(MAX_WORK)} per request (MAX_WORK): choose fewer activations "
+        "or seeds, fewer or narrower layers, a larger batch or fewer samples.")
+    with pytest.raises(ValueError, match="MAX_WORK"):
+        next(train(ds, wide.replace(hidden_layers=(512,) * 8)))
+    light = [cfg.replace(batch_size=128) for cfg in configs[::10][:3]]
+    assert training_work(ds, light, epochs=1, at_init=False) <= MAX_WORK
+    assert len(next(train_many(ds, light))) == 3
