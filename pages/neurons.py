@@ -12,7 +12,7 @@ from core.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dyin
 from pages.ui import neuron_charts, training_charts
 from pages.ui.controls import OPTIMIZER_LABELS, dataset_controls, network_controls, training_controls
 from pages.ui.palette import label
-from pages.ui.session import dataset_for, live_run, transport
+from pages.ui.session import dataset_for, keep_playing, live_run, transport
 
 PREFIX = "neurons"
 RUN_KEY = "neurons.run"
@@ -21,7 +21,7 @@ SCENARIO_KEY = "neurons.scenario"
 MONTE_CARLO_KEY = "neurons.monte_carlo"
 LAYER_KEY = "neurons.histogram_layer"
 FRAMES_KEY = "neurons.frames"
-TICK_SECONDS = 0.25  # engine time per redraw while playing
+REDRAW_EVERY = 0.25  # seconds between redraws while the engine trains in the background
 REFRESH_SECONDS = 1.0  # while playing, unit maps and histograms are recomputed at most this often
 DEFAULTS = Experiment(activations=SCENARIO_ACTIVATIONS, hidden_layers=(16, 16), init="auto", learning_rate=0.1,
                       epochs=100)
@@ -182,8 +182,7 @@ def current_frames(shown: list[str], layer: int) -> tuple[dict[str, pd.DataFrame
 
 
 def live_view():
-    if st.session_state.get(PLAYING_KEY) and not run.done:
-        run.advance(TICK_SECONDS)
+    keep_playing("neurons", run)
     st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     history = run.history()
     diverged = divergences(history)
@@ -262,7 +261,7 @@ def live_view():
 
 
 if run is not None:
-    st.fragment(live_view, run_every=0.05 if playing else None)()
+    st.fragment(live_view, run_every=REDRAW_EVERY if playing else None)()
 
 st.divider()
 st.subheader("Dying at init: deep, narrow ReLU networks")
