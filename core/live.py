@@ -7,9 +7,9 @@ The Arena keeps one ``LiveRun`` per browser session (in ``st.session_state``). T
   The thread holds a *lease*: it stops by itself ``lease`` seconds after the last ``play`` call,
   so a run whose viewer closed the tab stops within seconds. ``pause`` stops it at once.
 
-Readers (``history``, ``model``) get a consistent state between two epochs: the trainer only changes
-under a lock, and a waiting reader gets that lock at the next epoch boundary. Plain Python: it never
-touches Streamlit, and tests drive it directly.
+Readers (``history``, ``model``, or a whole redraw inside ``frozen()``) get a consistent state between two
+epochs: the trainer only changes under a lock, and a waiting reader gets that lock at the next epoch boundary.
+Plain Python: it never touches Streamlit, and tests drive it directly.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class LiveRun:
         self._converted = 0
         self._epoch = 0
         self._done = False
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: a reader inside frozen() may call history() and model()
         self._reader_waiting = threading.Event()
         self._stop = threading.Event()
         self._worker: threading.Thread | None = None
@@ -132,8 +132,9 @@ class LiveRun:
             self.error = f"{type(error).__name__}: {error}"
 
     @contextmanager
-    def _reading(self):
-        """Hold the trainer still: wait for the current epoch to end, and keep the next from starting."""
+    def frozen(self):
+        """Hold the trainer still between two epochs for the duration of the block (a page's redraw): the
+        redraw sees one consistent state, and it does not fight the training thread for the interpreter."""
         self._reader_waiting.set()
         try:
             with self._lock:
@@ -146,7 +147,7 @@ class LiveRun:
 
     def history(self) -> pd.DataFrame:
         """Every record so far as one tidy long DataFrame (see core.history)."""
-        with self._reading():
+        with self.frozen():
             new = self._records[self._converted:]
             self._converted += len(new)
         if new:
@@ -155,7 +156,7 @@ class LiveRun:
 
     def model(self, run: int):
         """A copy of one run's network as it is now (it does not change as training goes on)."""
-        with self._reading():
+        with self.frozen():
             return copy.deepcopy(self.trainer.model(run))
 
     def runs(self) -> pd.DataFrame:

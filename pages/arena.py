@@ -91,7 +91,8 @@ def live():
     """Reruns on its own while playing: keeps the background training going and redraws the main charts
     from its history so far. The engine never waits for the browser."""
     now_playing = keep_playing("arena", run)
-    views.live_view(run, thin(run.history(), 120 if now_playing else 300), present)
+    with run.frozen():  # one consistent epoch on every chart; the engine waits the few ms this takes
+        views.live_view(run, thin(run.history(), 120 if now_playing else 300), present)
     if st.session_state.get(PLAYING_KEY) and run.done:  # the end: stop the timers and show everything
         st.session_state[PLAYING_KEY] = False
         st.rerun()
@@ -101,8 +102,9 @@ def details():
     """Per-layer charts and decision surfaces: redrawn about once a second while playing, so the browser
     spends its time on the curves a room is watching."""
     now_playing = bool(st.session_state.get(PLAYING_KEY)) and not run.done
-    views.detail_view(run, thin(run.history(), 120 if now_playing else 300), present, now_playing,
-                      "arena.boundaries")
+    with run.frozen():
+        views.detail_view(run, thin(run.history(), 120 if now_playing else 300), present, now_playing,
+                          "arena.boundaries")
 
 
 st.fragment(live, run_every=REDRAW_EVERY if playing else None)()
