@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
+
 import altair as alt
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -12,13 +17,14 @@ from core.experiment import Experiment
 from core.history import bands, divergences
 from core.live import LiveRun
 from core.mlp import MLP
-from pages.ui.palette import activation_color, label
+from pages.ui.palette import CLASS_COLORS, activation_color, label
 from pages.ui.training_charts import (
     boundary_chart,
     confusion_chart,
     layer_lines,
     layer_profile,
     split_lines,
+    surface_rgba,
 )
 
 NAMES = ["relu", "sigmoid"]
@@ -247,6 +253,30 @@ def blobs_parts():
     return ds, surface, points_frame(ds), model
 
 
+def decode_png(uri: str) -> np.ndarray:
+    """An 8-bit RGBA, non-interlaced PNG data URI back to (rows, columns, 4), checking every chunk's CRC."""
+    prefix = "data:image/png;base64,"
+    assert uri.startswith(prefix)
+    data = base64.b64decode(uri[len(prefix):])
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    at, chunks = 8, {}
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at:at + 4])
+        kind, body = data[at + 4:at + 8], data[at + 8:at + 8 + length]
+        assert struct.unpack(">I", data[at + 8 + length:at + 12 + length])[0] == zlib.crc32(kind + body)
+        chunks[kind] = chunks.get(kind, b"") + body
+        at += 12 + length
+    width, height, depth, colour, _, _, interlace = struct.unpack(">IIBBBBB", chunks[b"IHDR"])
+    assert (depth, colour, interlace) == (8, 6, 0)
+    raw = np.frombuffer(zlib.decompress(chunks[b"IDAT"]), np.uint8).reshape(height, 1 + 4 * width)
+    assert (raw[:, 0] == 0).all()  # filter type None on every row
+    return raw[:, 1:].reshape(height, width, 4)
+
+
+def hex_rgb(color: str) -> list[int]:
+    return [int(color[k:k + 2], 16) for k in (1, 3, 5)]
+
+
 def test_two_class_boundary_shades_p1_between_the_class_colours(moons_parts):
     ds, surface, points, _ = moons_parts
     chart = boundary_chart(surface, points, ds.class_names, "relu", "ReLU", size=240)
@@ -255,39 +285,60 @@ def test_two_class_boundary_shades_p1_between_the_class_colours(moons_parts):
     assert d["width"] == d["height"] == 240
     assert d["title"]["text"] == "ReLU"
     assert d["title"]["color"] == activation_color("relu") == "#D55E00"
-    cells, dots = only(d, "rect"), only(d, "point")
-    color = cells["encoding"]["color"]
-    assert (color["field"], color["type"]) == ("p1", "quantitative")
-    assert color["scale"]["domain"] == [0, 0.5, 1]
+    image, dots = only(d, "image"), only(d, "point")
+    assert image["mark"]["aspect"] is False  # stretched over the grid's extent
+    assert image["encoding"]["url"]["field"] == "url"
+    assert image["encoding"]["x"]["scale"]["domain"] == [surface["x"].min(), surface["x2"].max()]
+    assert image["encoding"]["y"]["scale"]["domain"] == [surface["y"].min(), surface["y2"].max()]
     dot_colours = dots["encoding"]["color"]["scale"]
     assert dot_colours["domain"] == list(ds.class_names)
     assert len(set(dot_colours["range"])) == 2
-    # P(class 1) = 0 is class 0's colour, 1 is class 1's, 0.5 is white: the surface agrees with the dots.
-    assert color["scale"]["range"] == [dot_colours["range"][0], "#FFFFFF", dot_colours["range"][1]]
-    assert "opacity" not in cells["encoding"]
-    assert cells["encoding"]["x"]["scale"]["domain"] == [surface["x"].min(), surface["x2"].max()]
-    assert cells["encoding"]["y"]["scale"]["domain"] == [surface["y"].min(), surface["y2"].max()]
     # One frame for both layers (so a live page can reuse the spec); each layer filters its kind of row.
-    data = pd.DataFrame(rows(d, cells))
-    assert {"filter": "(datum.kind === 'cell')"} in cells["transform"]
+    data = pd.DataFrame(rows(d, image))
+    assert {"filter": "(datum.kind === 'surface')"} in image["transform"]
     assert {"filter": "(datum.kind === 'point')"} in dots["transform"]
-    assert (data["kind"] == "cell").sum() == 400
+    assert (data["kind"] == "surface").sum() == 1
     assert (data["kind"] == "point").sum() == len(ds.X_train) + len(ds.X_test)
     assert dots["encoding"]["shape"]["field"] == "split"
+    # The image is the 20 x 20 grid, top row = largest y; P(class 1) = 0 is class 0's dot colour, 1 is class 1's,
+    # 0.5 is white, linearly in between: the surface agrees with the dots.
+    pixels = decode_png(data.loc[data["kind"] == "surface", "url"].iloc[0])
+    assert pixels.shape == (20, 20, 4)
+    assert (pixels[..., 3] == 255).all()
+    p1 = surface["p1"].to_numpy().reshape(20, 20)[::-1]
+    low, high = np.array(hex_rgb(dot_colours["range"][0])), np.array(hex_rgb(dot_colours["range"][1]))
+    for row, col in [(0, 0), (0, 19), (19, 0), (19, 19), (10, 10), (5, 14)]:
+        p = p1[row, col]
+        expected = low + (255 - low) * 2 * p if p < 0.5 else 255 + (high - 255) * (2 * p - 1)
+        assert np.abs(pixels[row, col, :3].astype(int) - expected).max() <= 1, (row, col, p)
+
+
+def test_surface_image_colours_the_extremes_and_the_middle_exactly():
+    grid = pd.DataFrame({"p1": [0.0, 0.5, 1.0, 0.25], "class": ["a", "a", "b", "a"], "confidence": [1, 0.5, 1, 0.75]})
+    pixels = surface_rgba(grid, ["a", "b"])
+    # grid rows go up in y (row 0 = p1 0 and 0.5), image rows go down: row 0 of the image is the grid's top row
+    assert pixels[1, 0, :3].tolist() == hex_rgb(CLASS_COLORS[0])
+    assert pixels[1, 1, :3].tolist() == [255, 255, 255]
+    assert pixels[0, 0, :3].tolist() == hex_rgb(CLASS_COLORS[1])
+    assert pixels[0, 1, :3].tolist() == [round(c + (255 - c) * 0.5) for c in hex_rgb(CLASS_COLORS[0])]
+    with pytest.raises(ValueError, match="square grid"):
+        surface_rgba(grid.iloc[:3], ["a", "b"])
 
 
 def test_multi_class_boundary_colours_by_class_faded_by_confidence(blobs_parts):
     ds, surface, points, _ = blobs_parts
     d = spec(boundary_chart(surface, points, ds.class_names, "tanh", "Tanh"))
-    cells, dots = only(d, "rect"), only(d, "point")
-    color = cells["encoding"]["color"]
-    assert (color["field"], color["type"]) == ("class", "nominal")
-    assert color["scale"]["domain"] == list(ds.class_names)
-    assert len(color["scale"]["range"]) == 3 == len(set(color["scale"]["range"]))
-    assert dots["encoding"]["color"]["scale"] == color["scale"]
-    opacity = cells["encoding"]["opacity"]
-    assert opacity["field"] == "confidence"
-    assert opacity["scale"]["domain"] == [0, 1]
+    image, dots = only(d, "image"), only(d, "point")
+    colours = dots["encoding"]["color"]["scale"]
+    assert colours["domain"] == list(ds.class_names)
+    assert len(colours["range"]) == 3 == len(set(colours["range"]))
+    pixels = decode_png(pd.DataFrame(rows(d, image)).query("kind == 'surface'")["url"].iloc[0])
+    assert pixels.shape == (15, 15, 4)
+    flat = pixels[::-1].reshape(-1, 4)  # back to the grid's order
+    for k in range(len(surface)):
+        row = surface.iloc[k]
+        assert flat[k, :3].tolist() == hex_rgb(colours["range"][list(ds.class_names).index(row["class"])])
+        assert abs(int(flat[k, 3]) - 255 * 0.75 * row["confidence"]) <= 0.5 + 1e-9
     assert d["title"]["color"] == activation_color("tanh")
     assert d["width"] == d["height"] == 260
 

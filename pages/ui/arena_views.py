@@ -27,11 +27,9 @@ from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
 from pages.ui.render import draw
 
 BOUNDARY_EVERY = 1.0  # seconds between decision-surface redraws while playing
-BOUNDARY_RESOLUTION = 60
-BOUNDARY_RESOLUTION_LIVE = 40  # while training: fewer cells for the browser to redraw
+BOUNDARY_RESOLUTION = 80  # cells per axis: each surface is one small image, cheap to send and to redraw
 LIVE_METRICS = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norm", "sparsity", "dead_fraction"]
 REPORT_EPOCHS = 300  # epochs the HTML report's curves keep (core.history.thin), as the page draws a finished run
-REPORT_BOUNDARY_RESOLUTION = BOUNDARY_RESOLUTION_LIVE  # a report's surfaces: 40 x 40 cells keep the file small
 REPORT_DIGITS = 4  # significant digits of the report's chart data, as its tables show numbers
 REPORT_CHART_WIDTH = 640  # px: on the page a curve fills its column; in the report it gets a fixed width
 BOUNDARY_SIZE = 260
@@ -146,7 +144,7 @@ def boundary_frames(run: LiveRun, resolution: int) -> list[pd.DataFrame]:
     dataset = run.dataset
     points = points_frame(dataset)
     return [charts.boundary_data(decision_surface(run.model(first_run(run, name)), dataset.X_train, resolution,
-                                                  dataset.class_names), points)
+                                                  dataset.class_names), points, dataset.class_names)
             for name in run.experiment.activations]
 
 
@@ -164,15 +162,14 @@ def boundary_panels(run: LiveRun, frames: list[pd.DataFrame], size: int) -> list
 
 def decision_boundaries(run: LiveRun, key: str, playing: bool, present: bool = False) -> None:
     """Decision surfaces for 2-D classification from the live weights (each activation's first seed),
-    recomputed at most about once a second while training, on a coarser grid while it moves."""
+    recomputed at most about once a second while training."""
     if not has_boundaries(run):
         return
     cached = st.session_state.get(key)
     stale = cached is None or cached["run"] is not run or cached["epoch"] != run.epoch
     due = not playing or run.done or time.monotonic() - (cached["at"] if cached else 0.0) >= BOUNDARY_EVERY
     if stale and due:
-        resolution = BOUNDARY_RESOLUTION if not playing or run.done else BOUNDARY_RESOLUTION_LIVE
-        cached = {"run": run, "epoch": run.epoch, "frames": boundary_frames(run, resolution),
+        cached = {"run": run, "epoch": run.epoch, "frames": boundary_frames(run, BOUNDARY_RESOLUTION),
                   "at": time.monotonic()}
         st.session_state[key] = cached
     st.subheader("Decision boundaries", help="First seed of each activation; circles train, triangles test.")
@@ -261,7 +258,7 @@ def report_charts(run: LiveRun, history: pd.DataFrame | None = None) -> dict[str
     shown = thin(history, REPORT_EPOCHS)
     panels = main_panels(run, shown, diverged, present=False) + layer_panels(run, shown, diverged)
     if has_boundaries(run):
-        panels += boundary_panels(run, boundary_frames(run, REPORT_BOUNDARY_RESOLUTION), BOUNDARY_SIZE)
+        panels += boundary_panels(run, boundary_frames(run, BOUNDARY_RESOLUTION), BOUNDARY_SIZE)
     return {panel.title: _report_spec(panel) for panel in panels}
 
 

@@ -7,7 +7,12 @@ min-max band over seeds is drawn only when there is more than one seed.
 
 from __future__ import annotations
 
+import base64
+import struct
+import zlib
+
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from pages.ui.palette import CLASS_COLORS, activation_color, color_scale
@@ -160,21 +165,66 @@ def _class_scale(class_names) -> alt.Scale:
     return alt.Scale(domain=list(class_names), range=CLASS_COLORS[: len(class_names)])
 
 
-def boundary_data(surface: pd.DataFrame, points: pd.DataFrame) -> pd.DataFrame:
-    """One frame for a decision-surface chart: grid cells (kind "cell") and data points (kind "point").
+SURFACE_MAX_ALPHA = 0.75  # several classes: the predicted class's colour at full confidence, over white
 
-    Cells overlap by a quarter cell so that anti-aliasing leaves no seams between them.
+
+def _rgb(hex_color: str) -> np.ndarray:
+    return np.array([int(hex_color[k:k + 2], 16) for k in (1, 3, 5)], dtype=float)
+
+
+def surface_rgba(surface: pd.DataFrame, class_names) -> np.ndarray:
+    """The decision surface as an image, (rows, columns, RGBA) uint8, top row = largest y.
+
+    Two classes: P(class 1) from class 0's colour through white (0.5) to class 1's, as the dots are coloured.
+    More: the predicted class's colour, its opacity the model's confidence (up to SURFACE_MAX_ALPHA).
+    ``surface`` is ``core.boundary.decision_surface`` output (a square grid, x varying fastest).
     """
-    pad = 0.25 * float(surface["x2"].iloc[0] - surface["x"].iloc[0]) if len(surface) else 0.0
-    cells = surface.assign(x2=surface["x2"] + pad, y2=surface["y2"] + pad, kind="cell")
-    return pd.concat([cells, points.assign(kind="point")], ignore_index=True)
+    n = int(round(np.sqrt(len(surface))))
+    if n * n != len(surface) or n < 2:
+        raise ValueError("A decision surface must be a square grid of at least 2 x 2 cells.")
+    names = list(class_names)
+    if len(names) == 2:
+        p1 = surface["p1"].to_numpy(dtype=float)[:, None]
+        low, white, high = _rgb(CLASS_COLORS[0]), np.full(3, 255.0), _rgb(CLASS_COLORS[1])
+        rgb = np.where(p1 < 0.5, low + (white - low) * (2 * p1), white + (high - white) * (2 * p1 - 1))
+        alpha = np.full((len(surface), 1), 255.0)
+    else:
+        palette = np.array([_rgb(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(len(names))])
+        index = pd.Categorical(surface["class"], categories=names).codes
+        rgb = palette[index]
+        alpha = 255 * SURFACE_MAX_ALPHA * surface["confidence"].to_numpy(dtype=float)[:, None]
+    pixels = np.clip(np.rint(np.hstack([rgb, alpha])), 0, 255).astype(np.uint8)
+    return pixels.reshape(n, n, 4)[::-1]  # grid rows go up in y; image rows go down
+
+
+def png_data_uri(rgba: np.ndarray) -> str:
+    """An RGBA uint8 image as a ``data:image/png`` URI (zlib and the PNG chunk layout, no imaging library)."""
+    height, width, _ = rgba.shape
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = np.hstack([np.zeros((height, 1), np.uint8), np.ascontiguousarray(rgba, np.uint8).reshape(height, -1)])
+    png = (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0))
+           + chunk(b"IDAT", zlib.compress(rows.tobytes(), 9)) + chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+
+
+def boundary_data(surface: pd.DataFrame, points: pd.DataFrame, class_names) -> pd.DataFrame:
+    """One frame for a decision-surface chart: the surface as one image (kind "surface": its extent and a PNG
+    data URI) and the data points (kind "point"). One image instead of a rectangle per cell keeps a redraw
+    cheap for the browser, and the browser's smoothing between cells leaves no seams."""
+    image = pd.DataFrame({"x": [surface["x"].min()], "x2": [surface["x2"].max()], "y": [surface["y"].min()],
+                          "y2": [surface["y2"].max()], "url": [png_data_uri(surface_rgba(surface, class_names))],
+                          "kind": ["surface"]})
+    return pd.concat([image, points.assign(kind="point")], ignore_index=True)
 
 
 def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, activation: str, title: str,
                    size: int = 260, legend: bool = True) -> alt.LayerChart:
     """The model's decision surface with the data on top. Two classes: P(class 1) shaded from one class
     colour to the other; more: the predicted class, faded where the model is unsure."""
-    return boundary_view(boundary_data(surface, points), class_names, activation, title, size, legend,
+    return boundary_view(boundary_data(surface, points, class_names), class_names, activation, title, size, legend,
                          domain=(surface["x"].min(), surface["x2"].max(), surface["y"].min(), surface["y2"].max()))
 
 
@@ -182,22 +232,15 @@ def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, 
                   legend: bool = True, domain: tuple[float, float, float, float] | None = None) -> alt.LayerChart:
     """``boundary_chart`` from the one frame of ``boundary_data``; ``domain`` = (x0, x1, y0, y1) of the grid."""
     if domain is None:
-        cells = data[data["kind"] == "cell"]
-        domain = (cells["x"].min(), cells["x2"].max(), cells["y"].min(), cells["y2"].max())
+        image = data[data["kind"] == "surface"]
+        domain = (image["x"].min(), image["x2"].max(), image["y"].min(), image["y2"].max())
     x0, x1, y0, y1 = (float(v) for v in domain)
     x_scale = alt.Scale(domain=[x0, x1], nice=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False)
     base = alt.Chart(data)
-    cells = base.transform_filter(alt.datum.kind == "cell").mark_rect(strokeWidth=0)
-    if len(class_names) == 2:
-        cells = cells.encode(color=alt.Color("p1:Q", scale=alt.Scale(domain=[0, 0.5, 1], range=[
-            CLASS_COLORS[0], "#FFFFFF", CLASS_COLORS[1]]), legend=None))
-    else:
-        cells = cells.encode(color=alt.Color("class:N", scale=_class_scale(class_names), legend=None),
-                             opacity=alt.Opacity("confidence:Q", scale=alt.Scale(domain=[0, 1], range=[0, 0.75]),
-                                                 legend=None))
-    cells = cells.encode(x=alt.X("x:Q", scale=x_scale, title=None, axis=None), x2="x2:Q",
-                         y=alt.Y("y:Q", scale=y_scale, title=None, axis=None), y2="y2:Q")
+    surface = base.transform_filter(alt.datum.kind == "surface").mark_image(aspect=False).encode(
+        x=alt.X("x:Q", scale=x_scale, title=None, axis=None), x2="x2:Q",
+        y=alt.Y("y:Q", scale=y_scale, title=None, axis=None), y2="y2:Q", url="url:N")
     dots = base.transform_filter(alt.datum.kind == "point").mark_point(
         filled=True, size=28, strokeWidth=0.8, stroke="white", opacity=0.95).encode(
         x="x:Q", y="y:Q",
@@ -207,7 +250,7 @@ def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, 
                         legend=alt.Legend(orient="bottom", title=None) if legend else None),
         tooltip=["class:N", "split:N"])
     # "pad" keeps the plot square: Streamlit's default autosize would squeeze it to make room for the legend.
-    return alt.layer(cells, dots).resolve_scale(color="independent").properties(
+    return alt.layer(surface, dots).properties(
         width=size, height=size, autosize=alt.AutoSizeParams(type="pad"),
         title=alt.TitleParams(title, color=activation_color(activation), fontSize=16, anchor="middle"))
 
