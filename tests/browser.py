@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -85,3 +86,23 @@ def screenshot(page, name: str) -> Path:
     page.screenshot(path=str(path))
     page.set_viewport_size(size)
     return path
+
+
+def play_to_end(page, epochs: int = 200, limit: float = 240.0) -> tuple[float, list[tuple[float, str]]]:
+    """Press Play on the open Arena and watch its counter until "Epoch M / M".
+
+    Returns the seconds from the click to the last epoch on screen, and every distinct counter text seen with
+    its time (the visible updates).
+    """
+    counter = page.get_by_text(re.compile(rf"^Epoch \d+ / {epochs}$"))
+    page.get_by_role("button", name="Play").click()
+    started = time.monotonic()
+    seen: list[tuple[float, str]] = []
+    while True:
+        text = counter.inner_text(timeout=30_000)
+        if not seen or seen[-1][1] != text:
+            seen.append((time.monotonic() - started, text))
+        if text == f"Epoch {epochs} / {epochs}":
+            return time.monotonic() - started, seen
+        assert time.monotonic() - started < limit, f"Arena stuck at {text}"
+        page.wait_for_timeout(40)

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import pytest
 
-from tests.browser import ROOT, screenshot, streamlit_server, wait_idle
+from tests.browser import ROOT, play_to_end, screenshot, streamlit_server, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -62,18 +61,7 @@ def test_arena_plays_the_default_experiment_to_the_end(server, page):
     wait_idle(page)
     counter = page.get_by_text(re.compile(r"^Epoch \d+ / 200$"))
     assert counter.inner_text() == "Epoch 0 / 200"
-    page.get_by_role("button", name="Play").click()
-    started = time.monotonic()
-    seen = []
-    while True:
-        text = counter.inner_text(timeout=30_000)
-        if not seen or seen[-1][1] != text:
-            seen.append((time.monotonic() - started, text))
-        if text == "Epoch 200 / 200":
-            break
-        assert time.monotonic() - started < 240, f"Arena stuck at {text}"
-        page.wait_for_timeout(40)
-    browser_seconds = time.monotonic() - started
+    browser_seconds, seen = play_to_end(page)
     page.get_by_text("Summary", exact=True).wait_for(timeout=30_000)
     wait_idle(page)
     assert page.locator("[data-testid=stException]").count() == 0

@@ -1,0 +1,82 @@
+"""Arena speed: the default experiment played in Chromium against the same work in the engine alone.
+
+Not a test (pytest does not collect it; timings on a shared machine make poor assertions). Run it as::
+
+    python -m tests.perf_arena --runs 3          # browser and server share every core, as in CI
+    python -m tests.perf_arena --runs 3 --pin    # server on CPU 0, Chromium on the others (like a viewer
+                                                 # whose browser runs on their own laptop)
+
+It prints, per run, the seconds from pressing Play to "Epoch 200 / 200" on screen and the visible counter
+updates, then the medians against the engine's own time for the same train_many work (median of as many
+headless runs, measured first, in this process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+from urllib.parse import urlparse
+
+from tests.browser import CHROMIUM_FLAGS, chromium_path, play_to_end, streamlit_server, wait_idle
+
+
+def engine_seconds(runs: int) -> float:
+    from core.experiment import Experiment
+    from core.live import LiveRun
+
+    times = []
+    for _ in range(runs):
+        run = LiveRun(Experiment())
+        run.advance(seconds=1e9)
+        times.append(run.compute_seconds)
+    return statistics.median(times)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pin", action="store_true", help="server on CPU 0, this script and Chromium on the rest")
+    args = parser.parse_args(argv)
+    path = chromium_path()
+    if path is None:
+        print("Chromium is not installed (apt-get install -y chromium).", file=sys.stderr)
+        return 2
+    cpus = sorted(os.sched_getaffinity(0))
+    if args.pin and len(cpus) < 2:
+        print("--pin needs at least 2 CPUs.", file=sys.stderr)
+        return 2
+    engine = engine_seconds(args.runs)
+    from playwright.sync_api import sync_playwright
+
+    if args.pin:
+        os.sched_setaffinity(0, set(cpus[1:]))  # Chromium, started below, inherits this
+    results = []
+    with streamlit_server() as url, sync_playwright() as playwright:
+        if args.pin:
+            port = urlparse(url).port
+            pids = subprocess.run(["pgrep", "-f", f"server.port {port}"], capture_output=True, text=True).stdout
+            for pid in pids.split():
+                os.sched_setaffinity(int(pid), {cpus[0]})
+        browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        for i in range(args.runs):
+            page.goto(f"{url}/arena")
+            wait_idle(page)
+            page.wait_for_timeout(1000)
+            seconds, seen = play_to_end(page)
+            results.append((seconds, len(seen) - 1))
+            print(f"run {i + 1}: {seconds:.2f} s, {len(seen) - 1} visible updates")
+        browser.close()
+    seconds = statistics.median(s for s, _ in results)
+    updates = statistics.median(n / s for s, n in results)
+    mode = "server pinned to one CPU, Chromium on the others" if args.pin else "browser and server share the CPUs"
+    print(f"\nArena default experiment ({mode}), median of {args.runs}: browser {seconds:.2f} s, engine alone "
+          f"{engine:.2f} s, ratio {seconds / engine:.2f}x, {updates:.1f} visible updates per second")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
