@@ -247,7 +247,8 @@ def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, 
         color=alt.Color("class:N", scale=_class_scale(class_names),
                         legend=alt.Legend(orient="bottom", title=None, columns=2) if legend else None),
         shape=alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle-up"]),
-                        legend=alt.Legend(orient="bottom", title=None) if legend else None),
+                        legend=alt.Legend(orient="bottom", title=None, symbolSize=70, symbolFillColor="#666666",
+                                          symbolStrokeWidth=0) if legend else None),
         tooltip=["class:N", "split:N"])
     # "pad" keeps the plot square: Streamlit's default autosize would squeeze it to make room for the legend.
     return alt.layer(surface, dots).properties(
