@@ -19,6 +19,7 @@ from core.live import LiveRun
 from core.mlp import MLP
 from pages.ui.palette import CLASS_COLORS, activation_color, label
 from pages.ui.training_charts import (
+    SURFACE_WHITE,
     boundary_chart,
     confusion_chart,
     layer_lines,
@@ -300,13 +301,13 @@ def test_two_class_boundary_shades_p1_between_the_class_colours(moons_parts):
     assert (data["kind"] == "surface").sum() == 1
     assert (data["kind"] == "point").sum() == len(ds.X_train) + len(ds.X_test)
     assert dots["encoding"]["shape"]["field"] == "split"
-    # The image is the 20 x 20 grid, top row = largest y; P(class 1) = 0 is class 0's dot colour, 1 is class 1's,
-    # 0.5 is white, linearly in between: the surface agrees with the dots.
+    # The image is the 20 x 20 grid, top row = largest y; P(class 1) = 0 is a tint of class 0's dot colour
+    # (SURFACE_WHITE of white), 1 the same tint of class 1's, 0.5 is white, linearly in between.
     pixels = decode_png(data.loc[data["kind"] == "surface", "url"].iloc[0])
     assert pixels.shape == (20, 20, 4)
     assert (pixels[..., 3] == 255).all()
     p1 = surface["p1"].to_numpy().reshape(20, 20)[::-1]
-    low, high = np.array(hex_rgb(dot_colours["range"][0])), np.array(hex_rgb(dot_colours["range"][1]))
+    low, high = (np.array(hex_rgb(c)) + (255 - np.array(hex_rgb(c))) * SURFACE_WHITE for c in dot_colours["range"])
     for row, col in [(0, 0), (0, 19), (19, 0), (19, 19), (10, 10), (5, 14)]:
         p = p1[row, col]
         expected = low + (255 - low) * 2 * p if p < 0.5 else 255 + (high - 255) * (2 * p - 1)
@@ -317,10 +318,14 @@ def test_surface_image_colours_the_extremes_and_the_middle_exactly():
     grid = pd.DataFrame({"p1": [0.0, 0.5, 1.0, 0.25], "class": ["a", "a", "b", "a"], "confidence": [1, 0.5, 1, 0.75]})
     pixels = surface_rgba(grid, ["a", "b"])
     # grid rows go up in y (row 0 = p1 0 and 0.5), image rows go down: row 0 of the image is the grid's top row
-    assert pixels[1, 0, :3].tolist() == hex_rgb(CLASS_COLORS[0])
+    def tint(color, white):
+        return [round(c + (255 - c) * white) for c in hex_rgb(color)]
+
+    assert pixels[1, 0, :3].tolist() == tint(CLASS_COLORS[0], SURFACE_WHITE)
     assert pixels[1, 1, :3].tolist() == [255, 255, 255]
-    assert pixels[0, 0, :3].tolist() == hex_rgb(CLASS_COLORS[1])
-    assert pixels[0, 1, :3].tolist() == [round(c + (255 - c) * 0.5) for c in hex_rgb(CLASS_COLORS[0])]
+    assert pixels[0, 0, :3].tolist() == tint(CLASS_COLORS[1], SURFACE_WHITE)
+    # halfway from the tint to white: half of the colour's distance to white is left, times (1 - SURFACE_WHITE)
+    assert pixels[0, 1, :3].tolist() == tint(CLASS_COLORS[0], 1 - 0.5 * (1 - SURFACE_WHITE))
     with pytest.raises(ValueError, match="square grid"):
         surface_rgba(grid.iloc[:3], ["a", "b"])
 

@@ -166,6 +166,7 @@ def _class_scale(class_names) -> alt.Scale:
 
 
 SURFACE_MAX_ALPHA = 0.75  # several classes: the predicted class's colour at full confidence, over white
+SURFACE_WHITE = 0.35  # two classes: share of white in the surface at full certainty, so the dots stand out
 
 
 def _rgb(hex_color: str) -> np.ndarray:
@@ -175,7 +176,8 @@ def _rgb(hex_color: str) -> np.ndarray:
 def surface_rgba(surface: pd.DataFrame, class_names) -> np.ndarray:
     """The decision surface as an image, (rows, columns, RGBA) uint8, top row = largest y.
 
-    Two classes: P(class 1) from class 0's colour through white (0.5) to class 1's, as the dots are coloured.
+    Two classes: P(class 1) from a light tint of class 0's dot colour (SURFACE_WHITE of white) through white
+    (0.5) to the same tint of class 1's.
     More: the predicted class's colour, its opacity the model's confidence (up to SURFACE_MAX_ALPHA).
     ``surface`` is ``core.boundary.decision_surface`` output (a square grid, x varying fastest).
     """
@@ -185,7 +187,8 @@ def surface_rgba(surface: pd.DataFrame, class_names) -> np.ndarray:
     names = list(class_names)
     if len(names) == 2:
         p1 = surface["p1"].to_numpy(dtype=float)[:, None]
-        low, white, high = _rgb(CLASS_COLORS[0]), np.full(3, 255.0), _rgb(CLASS_COLORS[1])
+        white = np.full(3, 255.0)
+        low, high = (_rgb(c) + (white - _rgb(c)) * SURFACE_WHITE for c in CLASS_COLORS[:2])
         rgb = np.where(p1 < 0.5, low + (white - low) * (2 * p1), white + (high - white) * (2 * p1 - 1))
         alpha = np.full((len(surface), 1), 255.0)
     else:
