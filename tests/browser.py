@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import shutil
 import socket
 import subprocess
@@ -88,21 +87,38 @@ def screenshot(page, name: str) -> Path:
     return path
 
 
+# Installed in the page before Play: records every new "Epoch N / M" text of the progress counter with its time,
+# from a MutationObserver (no polling: a harness that reads the page every few ms would itself slow the page down).
+WATCH_COUNTER = """(epochs) => new Promise(resolve => {
+  window.__counterSeen = [];
+  const read = () => {
+    const el = document.querySelector('[data-testid=stProgress]');
+    const text = el ? el.textContent.trim() : null;
+    const seen = window.__counterSeen;
+    if (text && /^Epoch \\d+ \\/ \\d+$/.test(text) && (!seen.length || seen[seen.length - 1][1] !== text)) {
+      seen.push([performance.now(), text]);
+      if (text === `Epoch ${epochs} / ${epochs}`) { observer.disconnect(); window.__counterDone = true; }
+    }
+  };
+  const observer = new MutationObserver(read);
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+  window.__counterDone = false;
+  resolve(performance.now());
+})"""
+
+
 def play_to_end(page, epochs: int = 200, limit: float = 240.0) -> tuple[float, list[tuple[float, str]]]:
-    """Press Play on the open Arena and watch its counter until "Epoch M / M".
+    """Press Play on the open Arena and wait for "Epoch M / M".
 
     Returns the seconds from the click to the last epoch on screen, and every distinct counter text seen with
-    its time (the visible updates).
+    its time (the visible updates), both as the page's own clock recorded them.
     """
-    counter = page.get_by_text(re.compile(rf"^Epoch \d+ / {epochs}$"))
-    page.get_by_role("button", name="Play").click()
-    started = time.monotonic()
-    seen: list[tuple[float, str]] = []
-    while True:
-        text = counter.inner_text(timeout=30_000)
-        if not seen or seen[-1][1] != text:
-            seen.append((time.monotonic() - started, text))
-        if text == f"Epoch {epochs} / {epochs}":
-            return time.monotonic() - started, seen
-        assert time.monotonic() - started < limit, f"Arena stuck at {text}"
-        page.wait_for_timeout(40)
+    page.evaluate(WATCH_COUNTER, epochs)
+    clicked = page.evaluate("() => new Promise(resolve => { const button = [...document.querySelectorAll("
+                            "'button')].find(b => b.innerText.trim().endsWith('Play')); "
+                            "const t = performance.now(); button.click(); resolve(t); })")
+    page.wait_for_function("() => window.__counterDone", timeout=limit * 1000, polling=250)
+    seen = [((t - clicked) / 1000, text) for t, text in page.evaluate("() => window.__counterSeen")]
+    if not seen or seen[0][1] != "Epoch 0 / " + str(epochs):
+        seen.insert(0, (0.0, f"Epoch 0 / {epochs}"))  # the counter as it stood before the click
+    return seen[-1][0], seen

@@ -6,9 +6,10 @@ Not a test (pytest does not collect it; timings on a shared machine make poor as
     python -m tests.perf_arena --runs 3 --pin    # server on CPU 0, Chromium on the others (like a viewer
                                                  # whose browser runs on their own laptop)
 
-It prints, per run, the seconds from pressing Play to "Epoch 200 / 200" on screen and the visible counter
-updates, then the medians against the engine's own time for the same train_many work (median of as many
-headless runs, measured first, in this process).
+It prints, per run, the seconds from pressing Play to "Epoch 200 / 200" on screen, the visible counter
+updates, and the engine's own time for the same train_many work, measured in this process just before that
+run (this VM's speed drifts by a third over minutes, so each browser run is paired with its own engine run);
+then the medians of the per-run ratios and update rates.
 """
 
 from __future__ import annotations
@@ -23,16 +24,14 @@ from urllib.parse import urlparse
 from tests.browser import CHROMIUM_FLAGS, chromium_path, play_to_end, streamlit_server, wait_idle
 
 
-def engine_seconds(runs: int) -> float:
+def engine_seconds() -> float:
+    """The engine alone on the default experiment: the train_many work the Arena's Play does."""
     from core.experiment import Experiment
     from core.live import LiveRun
 
-    times = []
-    for _ in range(runs):
-        run = LiveRun(Experiment())
-        run.advance(seconds=1e9)
-        times.append(run.compute_seconds)
-    return statistics.median(times)
+    run = LiveRun(Experiment())
+    run.advance(seconds=1e9)
+    return run.compute_seconds
 
 
 def main(argv=None) -> int:
@@ -48,7 +47,7 @@ def main(argv=None) -> int:
     if args.pin and len(cpus) < 2:
         print("--pin needs at least 2 CPUs.", file=sys.stderr)
         return 2
-    engine = engine_seconds(args.runs)
+    engine_seconds()  # warm up: imports, caches
     from playwright.sync_api import sync_playwright
 
     if args.pin:
@@ -66,15 +65,19 @@ def main(argv=None) -> int:
             page.goto(f"{url}/arena")
             wait_idle(page)
             page.wait_for_timeout(1000)
+            engine = engine_seconds()
             seconds, seen = play_to_end(page)
-            results.append((seconds, len(seen) - 1))
-            print(f"run {i + 1}: {seconds:.2f} s, {len(seen) - 1} visible updates")
+            results.append((seconds, engine, len(seen) - 1))
+            print(f"run {i + 1}: browser {seconds:.2f} s, engine alone {engine:.2f} s, ratio {seconds / engine:.2f}x, "
+                  f"{len(seen) - 1} visible updates ({(len(seen) - 1) / seconds:.1f} per second)")
         browser.close()
-    seconds = statistics.median(s for s, _ in results)
-    updates = statistics.median(n / s for s, n in results)
+    seconds = statistics.median(s for s, _, _ in results)
+    engine = statistics.median(e for _, e, _ in results)
+    ratio = statistics.median(s / e for s, e, _ in results)
+    updates = statistics.median(n / s for s, _, n in results)
     mode = "server pinned to one CPU, Chromium on the others" if args.pin else "browser and server share the CPUs"
     print(f"\nArena default experiment ({mode}), median of {args.runs}: browser {seconds:.2f} s, engine alone "
-          f"{engine:.2f} s, ratio {seconds / engine:.2f}x, {updates:.1f} visible updates per second")
+          f"{engine:.2f} s, ratio {ratio:.2f}x, {updates:.1f} visible updates per second")
     return 0
 
 
