@@ -59,9 +59,13 @@ def thin(frame: pd.DataFrame, max_epochs: int = 200) -> pd.DataFrame:
     return frame[frame["epoch"].isin(keep)]
 
 
-def bands(frame: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFrame:
-    """Mean, min and max over seeds for each (activation, metric, layer, epoch): lines with spread bands."""
-    sub = frame[frame["metric"].isin(list(metrics))]
+def bands(frame: pd.DataFrame, metrics: Iterable[str] | None = None) -> pd.DataFrame:
+    """Mean, min and max over seeds for each (activation, metric, layer, epoch): lines with spread bands.
+
+    ``metrics=None`` keeps every metric. Each epoch's rows depend only on that epoch's records, so the bands
+    of a history are the bands of its epochs concatenated (``core.live`` keeps them up to date that way).
+    """
+    sub = frame if metrics is None else frame[frame["metric"].isin(list(metrics))]
     grouped = sub.groupby(["activation", "metric", "layer", "epoch"], sort=False)["value"]
     out = grouped.agg(mean="mean", low="min", high="max", seeds="count").reset_index()
     return out
@@ -69,6 +73,8 @@ def bands(frame: pd.DataFrame, metrics: Iterable[str]) -> pd.DataFrame:
 
 def divergences(frame: pd.DataFrame) -> pd.DataFrame:
     """One row per diverged run: run, activation, seed and the epoch it diverged at."""
+    if not frame["diverged"].any():  # the usual case, answered fast: a live page asks several times a second
+        return frame.loc[:, ["run", "activation", "seed", "epoch"]].iloc[:0].reset_index(drop=True)
     flagged = frame[frame["diverged"]]
     return flagged.groupby("run", as_index=False).agg(activation=("activation", "first"), seed=("seed", "first"),
                                                       epoch=("epoch", "min"))

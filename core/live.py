@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import pandas as pd
 
 from core.experiment import Experiment
-from core.history import records_to_frame
+from core.history import bands, records_to_frame
 from core.training import EpochRecord, MultiTrainer
 
 LEASE_SECONDS = 2.0  # a playing run stops this long after its viewer last asked it to go on
@@ -39,6 +39,7 @@ class LiveRun:
         self.error: str | None = None  # set if the background thread failed (the page says so)
         self._records: list[EpochRecord] = []  # appended under the lock, one epoch at a time
         self._frames: list[pd.DataFrame] = []  # the records converted so far (reader side only)
+        self._bands: list[pd.DataFrame] = []  # core.history.bands of those records, every metric
         self._converted = 0
         self._epoch = 0
         self._done = False
@@ -147,12 +148,26 @@ class LiveRun:
 
     def history(self) -> pd.DataFrame:
         """Every record so far as one tidy long DataFrame (see core.history)."""
+        self._convert()
+        return self._frames[0]
+
+    def bands(self) -> pd.DataFrame:
+        """``core.history.bands`` of the history, every metric: mean, min and max over seeds per epoch.
+
+        Kept up to date epoch by epoch, so a live page's redraw aggregates only the epochs that are new."""
+        self._convert()
+        return self._bands[0]
+
+    def _convert(self) -> None:
+        """Convert the records that arrived since the last call. They always hold whole epochs (the trainer
+        adds an epoch's records at once, under the lock), so their bands are final."""
         with self.frozen():
             new = self._records[self._converted:]
             self._converted += len(new)
         if new:
-            self._frames = [pd.concat([*self._frames, records_to_frame(new)], ignore_index=True)]
-        return self._frames[0]
+            frame = records_to_frame(new)
+            self._frames = [pd.concat([*self._frames, frame], ignore_index=True)]
+            self._bands = [pd.concat([*self._bands, bands(frame)], ignore_index=True)]
 
     def model(self, run: int):
         """A copy of one run's network as it is now (it does not change as training goes on)."""

@@ -3,7 +3,6 @@
 import streamlit as st
 
 from core.experiment import UPLOAD, Experiment
-from core.history import thin
 from pages.ui import arena_views as views
 from pages.ui.controls import (
     dataset_controls,
@@ -19,7 +18,6 @@ from pages.ui.session import keep_playing, live_run, transport
 RUN_KEY = "arena.run"
 PLAYING_KEY = "arena.playing"
 REDRAW_EVERY = 0.25  # seconds between redraws of the main charts while the engine trains in the background
-DETAILS_EVERY = 1.0  # seconds between redraws of the per-layer charts and decision surfaces while playing
 URL_CHECKED_KEY = "arena.url_checked"  # the link's settings as the session opened, before the widgets read them
 URL_IGNORED_KEY = "arena.url_ignored"  # the settings of that link the widgets refused
 
@@ -92,7 +90,7 @@ def live():
     from its history so far. The engine never waits for the browser."""
     now_playing = keep_playing("arena", run)
     with run.frozen():  # one consistent epoch on every chart; the engine waits the few ms this takes
-        views.live_view(run, thin(run.history(), 120 if now_playing else 300), present)
+        views.live_view(run, present, now_playing)
     if st.session_state.get(PLAYING_KEY) and run.done:  # the end: stop the timers and show everything
         st.session_state[PLAYING_KEY] = False
         st.rerun()
@@ -103,12 +101,11 @@ def details():
     spends its time on the curves a room is watching."""
     now_playing = bool(st.session_state.get(PLAYING_KEY)) and not run.done
     with run.frozen():
-        views.detail_view(run, thin(run.history(), 120 if now_playing else 300), present, now_playing,
-                          "arena.boundaries")
+        views.detail_view(run, present, now_playing, "arena.details")
 
 
 st.fragment(live, run_every=REDRAW_EVERY if playing else None)()
-st.fragment(details, run_every=DETAILS_EVERY if playing else None)()
+st.fragment(details, run_every=views.DETAILS_EVERY if playing else None)()
 
 if not playing and run.epoch > 0 and not present:
     st.subheader("Summary" if run.done else f"Summary at epoch {run.epoch}")

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.data import DATASETS
 from core.experiment import Experiment
-from core.history import bands, divergences, thin
+from core.history import divergences, thin
 from core.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dying_at_init, initial_model, snapshot
 from pages.ui import neuron_charts, training_charts
 from pages.ui.controls import OPTIMIZER_LABELS, dataset_controls, network_controls, training_controls
@@ -226,7 +226,7 @@ def live_view():
     st.altair_chart(neuron_charts.histogram_grid(frames["histograms"], zeros, shown), width="content")
 
     st.subheader("Sparsity and dead units over training")
-    band = bands(thin(history, 200), ["sparsity", "dead_fraction"])
+    band = thin(run.bands(), 200)
     left, right = st.columns(2)
     left.altair_chart(training_charts.layer_lines(band, names, "sparsity", "Sparsity: share of exact zeros",
                                                   "fraction of zeros", domain=[0, 1], epochs=run.epochs),

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from core.experiment import Experiment
-from core.history import records_to_frame
+from core.history import bands, records_to_frame
 from core.live import LiveRun
 from core.training import train_many
 
@@ -109,6 +109,29 @@ def test_history_equals_records_to_frame_of_train_many(dataset, direct):
     assert (seconds.loc[seconds["epoch"] > 0, "value"] > 0).all()
 
 
+def test_bands_kept_epoch_by_epoch_equal_the_bands_of_the_whole_history(dataset):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    seen = [live.bands()]  # epoch 0 alone
+    live.advance(max_epochs=2)
+    seen.append(live.bands())
+    live.advance(max_epochs=3)
+    for partial, epochs in zip([*seen, live.bands()], (1, 3, 6), strict=True):
+        assert partial["epoch"].nunique() == epochs
+    pd.testing.assert_frame_equal(live.bands(), bands(live.history()), check_exact=True)
+    assert (live.bands()["seeds"] == 2).all()  # each row aggregates both seeds of its activation
+
+
+def test_bands_of_a_diverging_run_stop_with_it(dataset):
+    """A run that diverged yields no more records: later epochs aggregate the seeds still training."""
+    wild = Experiment(epochs=6, n_samples=100, activations=("relu", "linear"), seeds=2, hidden_layers=(8,) * 4,
+                      learning_rate=100.0)
+    live = LiveRun(wild, dataset=dataset)
+    live.advance(seconds=60)
+    pd.testing.assert_frame_equal(live.bands(), bands(live.history()), check_exact=True)
+    linear = live.bands()[live.bands()["activation"] == "Linear (none)"]
+    assert linear["epoch"].max() < 6 <= live.bands()["epoch"].max()  # ReLU trains on after linear diverged
+
+
 def test_compute_seconds_accumulate(dataset):
     live = LiveRun(EXPERIMENT, dataset=dataset)
     first = live.compute_seconds
@@ -149,6 +172,9 @@ def test_play_in_the_background_gives_the_same_history_and_models(dataset, direc
     live.pause()
     assert not live.playing and live.error is None
     pd.testing.assert_frame_equal(without_seconds(live.history()), without_seconds(records_to_frame(records)),
+                                  check_exact=True)
+    seconds = live.bands()["metric"] == "epoch_seconds"
+    pd.testing.assert_frame_equal(live.bands()[~seconds], bands(records_to_frame(records))[~seconds],
                                   check_exact=True)
     for run in range(RUNS):
         np.testing.assert_array_equal(live.model(run).forward(dataset.X_test),

@@ -24,8 +24,12 @@ from pages.ui.training_charts import (
     confusion_chart,
     layer_lines,
     layer_profile,
+    line_chart,
+    spec_without_data,
+    split_data,
     split_lines,
     surface_rgba,
+    used_columns,
 )
 
 NAMES = ["relu", "sigmoid"]
@@ -377,3 +381,32 @@ def test_confusion_chart_encodes_predicted_true_and_counts(moons_parts):
     assert [(r["true"], r["predicted"], r["count"]) for r in drawn] == list(
         zip(confusion["true"], confusion["predicted"], confusion["count"], strict=True))
     assert sum(r["count"] for r in drawn) == len(ds.y_test)
+
+
+# --- sending only what a chart uses ---------------------------------------------------------------------------
+
+
+def test_used_columns_keeps_what_the_spec_names_and_drops_the_rest(two_seeds, one_seed):
+    """A live page sends each chart only the columns its spec can read: fields, filters and tooltips."""
+    for frame, band_columns in ((two_seeds, {"low", "high"}), (one_seed, set())):
+        data = split_data(frame, {"train_loss": "train", "test_loss": "test"}, True)
+        chart = line_chart(data, NAMES, "Loss", "loss", log=True, epochs=EPOCHS)
+        spec = spec_without_data(chart)
+        kept = used_columns(data, spec)
+        # "seed" is read only by the divergence rule's tooltip; "layer" stays as the spec has a "layer" key (the
+        # check is by name, so it may keep a column it need not, but never drops one the spec reads).
+        assert set(kept.columns) == {"activation", "epoch", "mean", "group", "series", "kind", "seed", "layer"} & set(
+            data.columns) | band_columns
+        assert {"metric", "seeds"}.isdisjoint(kept.columns)
+        pd.testing.assert_frame_equal(kept, data[list(kept.columns)])
+        # Every field the spec reads is still there.
+        fields = {view["encoding"][channel]["field"] for view in views(chart.to_dict())
+                  for channel in ("x", "y", "y2", "color", "detail", "strokeDash")
+                  if "field" in view["encoding"].get(channel, {})}
+        assert fields <= set(kept.columns)
+
+
+def test_used_columns_keeps_a_column_read_only_by_a_filter():
+    data = pd.DataFrame({"kind": ["a", "b"], "value": [1.0, 2.0], "unused": [0, 0]})
+    chart = alt.Chart(data).mark_point().encode(y="value:Q").transform_filter(alt.datum.kind == "a")
+    assert list(used_columns(data, spec_without_data(chart)).columns) == ["kind", "value"]

@@ -6,6 +6,7 @@ built as ``Panel``s, so the page draws them and the HTML report embeds the very 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Callable, Hashable
@@ -19,17 +20,17 @@ import streamlit as st
 from core.boundary import confusion_frame, decision_surface, points_frame
 from core.experiment import UPLOAD
 from core.export import config_json, history_csv, report_html, report_markdown, weights_json, weights_npz
-from core.history import bands, divergences, summary, thin
+from core.history import divergences, summary, thin
 from core.live import LiveRun
 from pages.ui import training_charts as charts
 from pages.ui.palette import label
 from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
 from pages.ui.render import draw
 
-BOUNDARY_EVERY = 1.0  # seconds between decision-surface redraws while playing
+DETAILS_EVERY = 1.0  # seconds between redraws of the per-layer charts and decision surfaces while playing
 BOUNDARY_RESOLUTION = 80  # cells per axis: each surface is one small image, cheap to send and to redraw
-LIVE_METRICS = ["train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norm", "sparsity", "dead_fraction"]
-REPORT_EPOCHS = 300  # epochs the HTML report's curves keep (core.history.thin), as the page draws a finished run
+PLAYING_EPOCHS = 100  # epochs a curve keeps while playing (core.history.thin): less for the browser to redraw
+PAUSED_EPOCHS = 300  # ... and once paused or finished, on the page and in the HTML report
 REPORT_DIGITS = 4  # significant digits of the report's chart data, as its tables show numbers
 REPORT_CHART_WIDTH = 640  # px: on the page a curve fills its column; in the report it gets a fixed width
 BOUNDARY_SIZE = 260
@@ -84,11 +85,10 @@ def _style(run: LiveRun, present: bool) -> Style:
     return Style(experiment.activations, run.epochs, experiment.seeds > 1, present)
 
 
-def main_panels(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> list[Panel]:
-    """Loss, and accuracy for a classifier: train and test."""
+def main_panels(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> list[Panel]:
+    """Loss, and accuracy for a classifier: train and test, from the run's (thinned) ``bands``."""
     is_classifier = run.dataset.task == "classification"
     style = _style(run, present)
-    band = bands(history, LIVE_METRICS[:4])
     panels = [style.lines("loss", charts.split_data(band, {"train_loss": "train", "test_loss": "test"}, True,
                                                     diverged),
                           "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)", "loss", log=True)]
@@ -98,10 +98,10 @@ def main_panels(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, pre
     return panels
 
 
-def main_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> None:
+def main_charts(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> None:
     """Loss and accuracy, train and test."""
     left, right = st.columns(2)
-    loss, *accuracy = main_panels(run, history, diverged, present)
+    loss, *accuracy = main_panels(run, band, diverged, present)
     loss.draw(left)
     if accuracy:
         accuracy[0].draw(right)
@@ -109,10 +109,9 @@ def main_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame, pre
         right.info("Accuracy applies to classification; this dataset is a regression task.")
 
 
-def layer_panels(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame) -> list[Panel]:
-    """Per-layer gradient norms (now, and over training), sparsity and dead units."""
+def layer_panels(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame) -> list[Panel]:
+    """Per-layer gradient norms (now, and over training), sparsity and dead units, from the run's ``bands``."""
     style = _style(run, present=False)
-    band = bands(history, LIVE_METRICS[4:])
     profile_title = "Gradient norm by layer, now"
     return [
         Panel(("grad_profile", style), profile_title, charts.profile_data(band, "grad_norm"),
@@ -127,9 +126,9 @@ def layer_panels(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame) ->
                     "Dead units: 0 for every training sample", "fraction of units", domain=[0, 1], dash="layer")]
 
 
-def layer_charts(run: LiveRun, history: pd.DataFrame, diverged: pd.DataFrame) -> None:
+def layer_charts(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame) -> None:
     """Per-layer gradient norms (now, and over training), sparsity and dead units, two by two."""
-    panels = layer_panels(run, history, diverged)
+    panels = layer_panels(run, band, diverged)
     for row in (panels[:2], panels[2:]):
         for column, panel in zip(st.columns(2), row, strict=True):
             panel.draw(column)
@@ -160,27 +159,51 @@ def boundary_panels(run: LiveRun, frames: list[pd.DataFrame], size: int) -> list
             for i, (name, frame) in enumerate(zip(run.experiment.activations, frames, strict=True))]
 
 
-def decision_boundaries(run: LiveRun, key: str, playing: bool, present: bool = False) -> None:
-    """Decision surfaces for 2-D classification from the live weights (each activation's first seed),
-    recomputed at most about once a second while training."""
-    if not has_boundaries(run):
+@dataclass(frozen=True, eq=False)
+class Details:
+    """What the per-layer charts and decision surfaces show: the run's thinned bands, its divergences and
+    its decision-surface frames, all at one epoch."""
+
+    run: LiveRun
+    epoch: int
+    band: pd.DataFrame
+    diverged: pd.DataFrame
+    boundaries: list[pd.DataFrame] | None  # None when the data has no 2-D decision surface
+    at: float  # time.monotonic() when taken, or when play began (see details)
+    playing: bool
+
+
+def details(run: LiveRun, key: str, playing: bool) -> Details:
+    """The run's ``Details`` for the page, kept in session state under ``key``.
+
+    While paused they are always current. While playing they are retaken at most every ``DETAILS_EVERY``
+    seconds (the detail fragment's timer; half of it is enough, as timers drift): when play starts, the ones
+    on screen stay up for the first interval, so pressing Play costs no extra redraw."""
+    cached: Details | None = st.session_state.get(key)
+    now = time.monotonic()
+    if cached is not None and cached.run is run:
+        if playing and not cached.playing:
+            cached = st.session_state[key] = dataclasses.replace(cached, at=now, playing=True)
+        current = cached.epoch == run.epoch and cached.playing == playing  # (curves are thinned harder in play)
+        due = not playing or now - cached.at >= DETAILS_EVERY / 2
+        if current or not due:
+            return cached
+    band = thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS)
+    cached = st.session_state[key] = Details(
+        run, run.epoch, band, divergences(run.history()),
+        boundary_frames(run, BOUNDARY_RESOLUTION) if has_boundaries(run) else None, now, playing)
+    return cached
+
+
+def decision_boundaries(run: LiveRun, shown: Details, present: bool = False) -> None:
+    """Decision surfaces for 2-D classification from the live weights (each activation's first seed)."""
+    if shown.boundaries is None:
         return
-    cached = st.session_state.get(key)
-    stale = cached is None or cached["run"] is not run or cached["epoch"] != run.epoch
-    due = not playing or run.done or time.monotonic() - (cached["at"] if cached else 0.0) >= BOUNDARY_EVERY
-    if stale and due:
-        cached = {"run": run, "epoch": run.epoch, "frames": boundary_frames(run, BOUNDARY_RESOLUTION),
-                  "at": time.monotonic()}
-        st.session_state[key] = cached
     st.subheader("Decision boundaries", help="First seed of each activation; circles train, triangles test.")
-    if cached is None or cached["run"] is not run:
-        return
-    panels = boundary_panels(run, cached["frames"], BOUNDARY_SIZE_PRESENT if present else BOUNDARY_SIZE)
+    panels = boundary_panels(run, shown.boundaries, BOUNDARY_SIZE_PRESENT if present else BOUNDARY_SIZE)
     columns = st.columns(min(len(panels), 4))
     for i, panel in enumerate(panels):
         panel.draw(columns[i % len(columns)])
-    if cached["epoch"] != run.epoch:
-        st.caption(f"Surfaces drawn at epoch {cached['epoch']}; they refresh about once a second while training.")
 
 
 SUMMARY_NOTE = ("Test accuracy is the mean over seeds (± one standard deviation). \"Epochs to 90% of final\" is the "
@@ -213,30 +236,15 @@ def confusion(run: LiveRun, key: str) -> None:
     st.altair_chart(charts.confusion_chart(frame, f"{label(chosen)}, seed {run.experiment.first_seed}, test set"))
 
 
-def _strings(spec, out: set[str]) -> set[str]:
-    """Every string in a spec, keys and values."""
-    if isinstance(spec, dict):
-        for key, value in spec.items():
-            out.add(key)
-            _strings(value, out)
-    elif isinstance(spec, list):
-        for value in spec:
-            _strings(value, out)
-    elif isinstance(spec, str):
-        out.add(spec)
-    return out
-
-
 def _report_spec(panel: Panel) -> dict:
     """A panel's chart as a compact spec for a file, built as the live page builds it (``render.draw``: the
-    spec from empty data, the data at its top level), with a fixed width for charts that fill a column on
-    the page. The data keeps only the columns the spec names (one whose name is in none of the spec's
-    strings, its fields, filters and tooltips, cannot be used) and ``REPORT_DIGITS`` significant digits."""
+    spec from empty data, the data at its top level, only the columns it names), with a fixed width for charts
+    that fill a column on the page, and numbers to ``REPORT_DIGITS`` significant digits."""
     chart = panel.make(panel.data.head(0))
     spec = charts.spec_without_data(chart.properties(width=REPORT_CHART_WIDTH) if panel.width == "stretch" else chart)
-    strings = _strings(spec, set())
-    columns = [column for column in panel.data.columns if any(column in text for text in strings)]
-    values = {column: [_json_value(v) for v in panel.data[column].astype(object)] for column in columns}
+    data = charts.used_columns(panel.data, spec)
+    columns = list(data.columns)
+    values = {column: [_json_value(v) for v in data[column].astype(object)] for column in columns}
     spec["data"] = {"values": [dict(zip(columns, row, strict=True)) for row in zip(*values.values(), strict=True)]}
     return spec
 
@@ -248,23 +256,25 @@ def _json_value(value):
     return None if value is None or value is pd.NA else value
 
 
-def report_charts(run: LiveRun, history: pd.DataFrame | None = None) -> dict[str, dict]:
+def report_charts(run: LiveRun, history: pd.DataFrame | None = None, band: pd.DataFrame | None = None
+                  ) -> dict[str, dict]:
     """The run's charts as Vega-Lite specs with their data, title -> spec, for ``core.export.report_html``:
     the page's own panels (loss, accuracy, per-layer charts, decision surfaces for 2-D classification),
-    curves thinned to ``REPORT_EPOCHS`` epochs, surfaces on the live page's coarser grid (see
-    ``_report_spec``)."""
+    curves thinned to ``PAUSED_EPOCHS`` epochs as on the paused page, surfaces on the page's grid (see
+    ``_report_spec``). ``history`` and ``band`` pin the run's state (by default, as it is now)."""
     history = run.history() if history is None else history
     diverged = divergences(history)
-    shown = thin(history, REPORT_EPOCHS)
+    shown = thin(run.bands() if band is None else band, PAUSED_EPOCHS)
     panels = main_panels(run, shown, diverged, present=False) + layer_panels(run, shown, diverged)
     if has_boundaries(run):
         panels += boundary_panels(run, boundary_frames(run, BOUNDARY_RESOLUTION), BOUNDARY_SIZE)
     return {panel.title: _report_spec(panel) for panel in panels}
 
 
-def run_report_html(run: LiveRun, table: pd.DataFrame, history: pd.DataFrame | None = None) -> str:
+def run_report_html(run: LiveRun, table: pd.DataFrame, history: pd.DataFrame | None = None,
+                    band: pd.DataFrame | None = None) -> str:
     """The HTML report of the run, its charts pinned to the Vega, Vega-Lite and vega-embed versions Altair uses."""
-    return report_html(run.experiment, table, report_charts(run, history), vegalite_version=alt.VEGALITE_VERSION,
+    return report_html(run.experiment, table, report_charts(run, history, band), vegalite_version=alt.VEGALITE_VERSION,
                        vega_version=alt.VEGA_VERSION, vegaembed_version=alt.VEGAEMBED_VERSION)
 
 
@@ -279,7 +289,7 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
     """Copy link, and downloads (each built only when clicked): the run's data and reports in one row, a
     network's weights in the next."""
     experiment = run.experiment
-    history = run.history()  # the charts of the HTML report show the run as the table does
+    history, band = run.history(), run.bands()  # the charts of the HTML report show the run as the table does
     with st.expander("Share and export", icon=":material/ios_share:"):
         st.markdown("**Link to this experiment** — opening it reproduces the same settings, seeds and first picture.")
         st.code(share_link(), language=None, wrap_lines=True)
@@ -291,7 +301,7 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
         columns[1].download_button("Config (JSON)", config_json(experiment), "relu-lab-experiment.json",
                                    "application/json", icon=":material/settings:", width="stretch",
                                    on_click="ignore")
-        columns[2].download_button("Report (HTML)", lambda: run_report_html(run, table, history),
+        columns[2].download_button("Report (HTML)", lambda: run_report_html(run, table, history, band),
                                    "relu-lab-report.html", "text/html", icon=":material/analytics:",
                                    width="stretch", on_click="ignore")
         columns[3].download_button("Report (Markdown)", lambda: report_markdown(experiment, table),
@@ -314,16 +324,22 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
                    "also has its own menu (⋯) to save it as PNG or SVG.")
 
 
-def live_view(run: LiveRun, history: pd.DataFrame, present: bool) -> None:
+def live_view(run: LiveRun, present: bool, playing: bool) -> None:
     """What changes every redraw while training: the counter, divergence notices, loss and accuracy."""
     st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     diverged = divergences(run.history())
     divergence_notices(diverged)
-    main_charts(run, history, diverged, present)
+    main_charts(run, thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS), diverged, present)
 
 
-def detail_view(run: LiveRun, history: pd.DataFrame, present: bool, playing: bool, boundary_key: str) -> None:
-    """What a room can follow at a slower pace: per-layer charts (not in presenter mode) and decision surfaces."""
+def detail_view(run: LiveRun, present: bool, playing: bool, key: str) -> None:
+    """What a room can follow at a slower pace: per-layer charts (not in presenter mode) and decision surfaces,
+    from the run's ``details`` kept under ``key``."""
+    shown = details(run, key, playing)
     if not present:
-        layer_charts(run, history, divergences(run.history()))
-    decision_boundaries(run, boundary_key, playing, present)
+        layer_charts(run, shown.band, shown.diverged)
+    decision_boundaries(run, shown, present)
+    if shown.epoch != run.epoch:
+        what = "Decision surfaces" if present else "Per-layer charts and decision surfaces"
+        st.caption(f"{what if shown.boundaries is not None else 'Per-layer charts'} show epoch {shown.epoch}; "
+                   "while training they refresh about once a second.")

@@ -8,14 +8,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.ui.training_charts import spec_without_data
+from pages.ui.training_charts import spec_without_data, used_columns
 
 SPECS_KEY = "render.specs"
 
 
 def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.DataFrame], alt.TopLevelMixin],
          width: str = "stretch") -> None:
-    """Draw ``make_chart(data)`` in ``container``; the spec is cached per session under ``key``.
+    """Draw ``make_chart(data)`` in ``container``; the spec is cached per session under ``key``, and only the
+    columns it uses are sent.
 
     ``key`` must name everything the spec depends on besides the data (chart, activations, epochs,
     band and point flags), so that a cached spec is always the one ``make_chart`` would build.
@@ -25,4 +26,4 @@ def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.
         if len(specs) > 256:  # a long session with many experiments: forget the old specs
             specs.clear()
         specs[key] = spec_without_data(make_chart(data.head(0)))
-    container.vega_lite_chart(data, specs[key], width=width)
+    container.vega_lite_chart(used_columns(data, specs[key]), specs[key], width=width)

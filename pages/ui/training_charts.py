@@ -161,6 +161,27 @@ def spec_without_data(chart: alt.TopLevelMixin) -> dict:
     return spec
 
 
+def _strings(spec, out: set[str]) -> set[str]:
+    """Every string in a spec, keys and values."""
+    if isinstance(spec, dict):
+        for key, value in spec.items():
+            out.add(key)
+            _strings(value, out)
+    elif isinstance(spec, list):
+        for value in spec:
+            _strings(value, out)
+    elif isinstance(spec, str):
+        out.add(spec)
+    return out
+
+
+def used_columns(data: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """``data`` with only the columns ``spec`` can use: a column whose name is in none of the spec's strings
+    (fields, filters, tooltips) cannot be, and need not be sent to the browser."""
+    strings = _strings(spec, set())
+    return data[[column for column in data.columns if any(column in text for text in strings)]]
+
+
 def _class_scale(class_names) -> alt.Scale:
     return alt.Scale(domain=list(class_names), range=CLASS_COLORS[: len(class_names)])
 
