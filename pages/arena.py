@@ -13,7 +13,7 @@ from pages.ui.controls import (
     upload_controls,
 )
 from pages.ui.presenter import presenting
-from pages.ui.session import keep_playing, live_run, transport
+from pages.ui.session import finish_when_done, keep_playing, live_run, transport
 
 RUN_KEY = "arena.run"
 PLAYING_KEY = "arena.playing"
@@ -91,9 +91,7 @@ def live():
     now_playing = keep_playing("arena", run)
     with run.frozen():  # one consistent epoch on every chart; the engine waits the few ms this takes
         views.live_view(run, present, now_playing)
-    if st.session_state.get(PLAYING_KEY) and run.done:  # the end: stop the timers and show everything
-        st.session_state[PLAYING_KEY] = False
-        st.rerun()
+    finish_when_done("arena", run)  # the end: stop the timers and show everything
 
 
 def details():

@@ -12,7 +12,7 @@ from core.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dyin
 from pages.ui import neuron_charts, training_charts
 from pages.ui.controls import OPTIMIZER_LABELS, dataset_controls, network_controls, training_controls
 from pages.ui.palette import label
-from pages.ui.session import dataset_for, keep_playing, live_run, transport
+from pages.ui.session import dataset_for, finish_when_done, keep_playing, live_run, transport
 
 PREFIX = "neurons"
 RUN_KEY = "neurons.run"
@@ -255,9 +255,7 @@ def live_view():
     if "tanh" not in names:
         right.caption("Add Tanh to the activations in the sidebar to see a zero-centred one beside them.")
 
-    if st.session_state.get(PLAYING_KEY) and run.done:
-        st.session_state[PLAYING_KEY] = False
-        st.rerun()
+    finish_when_done("neurons", run)
 
 
 if run is not None:

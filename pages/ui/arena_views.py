@@ -29,7 +29,7 @@ from pages.ui.render import draw
 
 DETAILS_EVERY = 1.0  # seconds between redraws of the per-layer charts and decision surfaces while playing
 BOUNDARY_RESOLUTION = 80  # cells per axis: each surface is one small image, cheap to send and to redraw
-PLAYING_EPOCHS = 100  # epochs a curve keeps while playing (core.history.thin): less for the browser to redraw
+PLAYING_EPOCHS = 60  # epochs a curve keeps while playing (core.history.thin): less for the browser to redraw
 PAUSED_EPOCHS = 300  # ... and once paused or finished, on the page and in the HTML report
 REPORT_DIGITS = 4  # significant digits of the report's chart data, as its tables show numbers
 REPORT_CHART_WIDTH = 640  # px: on the page a curve fills its column; in the report it gets a fixed width
@@ -320,8 +320,8 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
                                    f"relu-lab-{chosen}-seed{cfg.seed}.json", "application/json",
                                    icon=":material/data_object:", width="stretch", on_click="ignore")
         st.caption("Weights load back with numpy's allow_pickle=False. The HTML report draws its charts with "
-                   "Vega from the jsDelivr CDN, so it needs an internet connection to show them. Every chart "
-                   "also has its own menu (⋯) to save it as PNG or SVG.")
+                   "Vega from the jsDelivr CDN, so it needs an internet connection to show them; there, each "
+                   "chart's menu (⋯) saves it as PNG or SVG. On this page, a chart's toolbar downloads it as PNG.")
 
 
 def live_view(run: LiveRun, present: bool, playing: bool) -> None:

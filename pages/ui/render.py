@@ -11,6 +11,9 @@ import streamlit as st
 from pages.ui.training_charts import spec_without_data, used_columns
 
 SPECS_KEY = "render.specs"
+# Vega draws these charts on a canvas rather than in SVG: redrawing a few times a second, Chromium keeps up with
+# more updates (measured on the playing Arena). The chart toolbar still downloads a PNG.
+CANVAS = {"embedOptions": {"renderer": "canvas"}}
 
 
 def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.DataFrame], alt.TopLevelMixin],
@@ -25,5 +28,5 @@ def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.
     if key not in specs:
         if len(specs) > 256:  # a long session with many experiments: forget the old specs
             specs.clear()
-        specs[key] = spec_without_data(make_chart(data.head(0)))
+        specs[key] = {**spec_without_data(make_chart(data.head(0))), "usermeta": CANVAS}
     container.vega_lite_chart(used_columns(data, specs[key]), specs[key], width=width)

@@ -92,3 +92,17 @@ def keep_playing(prefix: str, run: LiveRun) -> bool:
     if playing:
         run.play()
     return playing
+
+
+def finish_when_done(prefix: str, run: LiveRun) -> None:
+    """For a page's live fragment, after it drew: once the run is done, stop play and rerun the whole page (to
+    show its summary), one redraw later. A rerun started in the same redraw would drop that redraw's final
+    counter and curves before they reach the browser (a new run clears the messages not yet sent), so the room
+    would wait for the whole page to see the last epoch."""
+    playing_key, drawn_key = f"{prefix}.playing", f"{prefix}.end_drawn"
+    if not (st.session_state.get(playing_key) and run.done):
+        return
+    if st.session_state.pop(drawn_key, False):
+        st.session_state[playing_key] = False
+        st.rerun()
+    st.session_state[drawn_key] = True
