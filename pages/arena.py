@@ -95,7 +95,7 @@ def live():
 
 
 def details():
-    """Per-layer charts and decision surfaces: redrawn about once a second while playing, so the browser
+    """Per-layer charts and decision surfaces: redrawn every ``DETAILS_EVERY`` seconds while playing, so the browser
     spends its time on the curves a room is watching."""
     now_playing = bool(st.session_state.get(PLAYING_KEY)) and not run.done
     with run.frozen():

@@ -27,7 +27,10 @@ from pages.ui.palette import label
 from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
 from pages.ui.render import draw
 
-DETAILS_EVERY = 1.0  # seconds between redraws of the per-layer charts and decision surfaces while playing
+# Seconds between redraws of the per-layer charts and decision surfaces while playing. Seven charts at once cost
+# the browser about as much as two redraws of the curves; every 2 s (against 1 s) the default experiment played
+# to its end at 1.4x the engine's time instead of 1.8x, with the browser on its own CPU (tests/perf_arena.py).
+DETAILS_EVERY = 2.0
 BOUNDARY_RESOLUTION = 80  # cells per axis: each surface is one small image, cheap to send and to redraw
 PLAYING_EPOCHS = 60  # epochs a curve keeps while playing (core.history.thin): less for the browser to redraw
 PAUSED_EPOCHS = 300  # ... and once paused or finished, on the page and in the HTML report
@@ -342,4 +345,4 @@ def detail_view(run: LiveRun, present: bool, playing: bool, key: str) -> None:
     if shown.epoch != run.epoch:
         what = "Decision surfaces" if present else "Per-layer charts and decision surfaces"
         st.caption(f"{what if shown.boundaries is not None else 'Per-layer charts'} show epoch {shown.epoch}; "
-                   "while training they refresh about once a second.")
+                   f"while training they refresh every {DETAILS_EVERY:g} seconds.")
