@@ -342,7 +342,7 @@ def detail_view(run: LiveRun, present: bool, playing: bool, key: str) -> None:
     if not present:
         layer_charts(run, shown.band, shown.diverged)
     decision_boundaries(run, shown, present)
-    if shown.epoch != run.epoch:
-        what = "Decision surfaces" if present else "Per-layer charts and decision surfaces"
-        st.caption(f"{what if shown.boundaries is not None else 'Per-layer charts'} show epoch {shown.epoch}; "
-                   f"while training they refresh every {DETAILS_EVERY:g} seconds.")
+    drawn = ([] if present else ["per-layer charts"]) + ([] if shown.boundaries is None else ["decision surfaces"])
+    if shown.playing and drawn:  # the curves above move on meanwhile
+        st.caption(f"The {' and '.join(drawn)} show epoch {shown.epoch}; while training they refresh every "
+                   f"{DETAILS_EVERY:g} seconds.")
