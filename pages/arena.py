@@ -13,11 +13,16 @@ from pages.ui.controls import (
     upload_controls,
 )
 from pages.ui.presenter import presenting
-from pages.ui.session import finish_when_done, keep_playing, live_run, transport
+from pages.ui.session import live_run, redraws, transport
 
 RUN_KEY = "arena.run"
 PLAYING_KEY = "arena.playing"
 REDRAW_EVERY = 0.25  # seconds between redraws of the main charts while the engine trains in the background
+# Seconds one run of the live fragment lasts while playing, redrawing every REDRAW_EVERY (session.redraws): each
+# fragment run costs Streamlit's server and the browser a page's worth of work on top of the charts. Against one
+# run per redraw, the default experiment played to its end at 1.55x the engine's time instead of 2.16x, with
+# Chromium sharing this VM's 2 cores (runs alternated between the two versions, tests/perf_arena.py).
+FRAGMENT_SECONDS = 1.0
 URL_CHECKED_KEY = "arena.url_checked"  # the link's settings as the session opened, before the widgets read them
 URL_IGNORED_KEY = "arena.url_ignored"  # the settings of that link the widgets refused
 
@@ -83,15 +88,16 @@ present = presenting()
 
 
 transport("arena", run, playing, start_label="Play")
+live_area = st.container()  # the counter and curves go here; their fragment runs last (see the end)
 
 
 def live():
-    """Reruns on its own while playing: keeps the background training going and redraws the main charts
-    from its history so far. The engine never waits for the browser."""
-    now_playing = keep_playing("arena", run)
-    with run.frozen():  # one consistent epoch on every chart; the engine waits the few ms this takes
-        views.live_view(run, present, now_playing)
-    finish_when_done("arena", run)  # the end: stop the timers and show everything
+    """Reruns on its own while playing: keeps the background training going and redraws the counter and main
+    charts from its history so far, several times per run. The engine never waits for the browser."""
+    slots = views.live_slots()
+    for now_playing in redraws("arena", run, REDRAW_EVERY, FRAGMENT_SECONDS):  # ends with the page's rerun
+        with run.frozen():  # one consistent epoch on every chart; the engine waits the few ms this takes
+            views.live_view(run, present, now_playing, slots)
 
 
 def details():
@@ -102,7 +108,6 @@ def details():
         views.detail_view(run, present, now_playing, "arena.details")
 
 
-st.fragment(live, run_every=REDRAW_EVERY if playing else None)()
 st.fragment(details, run_every=views.DETAILS_EVERY if playing else None)()
 
 if not playing and run.epoch > 0 and not present:
@@ -110,3 +115,6 @@ if not playing and run.epoch > 0 and not present:
     table = views.summary_table(run)
     views.confusion(run, "arena.confusion")
     views.share_and_export(run, table, "arena.export")
+
+with live_area:  # last: while playing, its first run goes on redrawing after the rest of the page is drawn
+    st.fragment(live, run_every=FRAGMENT_SECONDS if playing else None)()

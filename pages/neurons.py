@@ -12,7 +12,7 @@ from core.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dyin
 from pages.ui import neuron_charts, training_charts
 from pages.ui.controls import OPTIMIZER_LABELS, dataset_controls, network_controls, training_controls
 from pages.ui.palette import label
-from pages.ui.session import dataset_for, finish_when_done, keep_playing, live_run, transport
+from pages.ui.session import dataset_for, live_run, redraws, transport
 
 PREFIX = "neurons"
 RUN_KEY = "neurons.run"
@@ -182,7 +182,12 @@ def current_frames(shown: list[str], layer: int) -> tuple[dict[str, pd.DataFrame
 
 
 def live_view():
-    keep_playing("neurons", run)
+    """Reruns on its own while playing, one redraw per run (the whole section below is redrawn)."""
+    for _ in redraws("neurons", run, REDRAW_EVERY):  # ends with the page's rerun once the run is done
+        neurons_view()
+
+
+def neurons_view():
     st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     history = run.history()
     diverged = divergences(history)
@@ -254,8 +259,6 @@ def live_view():
     right.markdown("Now, averaged over layers: " + "; ".join(f"{a} **{m:.3g}**" for a, m in now.items()) + ".")
     if "tanh" not in names:
         right.caption("Add Tanh to the activations in the sidebar to see a zero-centred one beside them.")
-
-    finish_when_done("neurons", run)
 
 
 if run is not None:

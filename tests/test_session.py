@@ -1,37 +1,74 @@
-"""Session helpers for live pages: the end of a played run is drawn before the page reruns for its summary."""
+"""Session helpers for live pages: several redraws per fragment run while playing, and the end of a played run
+is drawn before the page reruns for its summary."""
 
 from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
 
-def _page(done: bool):
+def _live_page(epochs: int, span: float, paused_after_first: bool = False):
+    """A live fragment body over a stand-in for a LiveRun that finishes after ``epochs`` redraws."""
     import types
 
     import streamlit as st
 
-    from pages.ui.session import finish_when_done
+    from pages.ui.session import redraws
 
-    st.session_state.setdefault("runs", 0)
+    if "p.run" not in st.session_state:
+        st.session_state["p.run"] = types.SimpleNamespace(epoch=0, error=None, play=lambda: None)
+        st.session_state.update({"p.playing": True, "runs": 0, "draws": []})
+    elif paused_after_first:
+        st.session_state["p.playing"] = False
+    run = st.session_state["p.run"]
+    run.done = run.epoch >= epochs
     st.session_state.runs += 1
-    st.session_state.setdefault("p.playing", True)
-    finish_when_done("p", types.SimpleNamespace(done=done))
-    st.write(f"run {st.session_state.runs}")
+    slot = st.empty()
+    for playing in redraws("p", run, every=0.01, span=span):
+        slot.markdown(f"epoch {run.epoch}, playing {playing}")
+        st.session_state.draws.append((st.session_state.runs, run.epoch, playing))
+        run.epoch = min(run.epoch + 1, epochs)  # the background engine, as far as the page can tell
+        run.done = run.epoch >= epochs
 
 
-def test_a_finished_run_is_drawn_once_then_the_page_reruns_and_stops_playing():
-    at = AppTest.from_function(_page, kwargs={"done": True}).run()
-    assert at.session_state["p.playing"] is True  # this redraw showed the last epoch: no rerun yet
-    assert at.session_state["runs"] == 1 and at.session_state["p.end_drawn"] is True
-    at.run()  # the next redraw: play stops and the whole page runs again
+def test_redraws_draw_several_times_per_run_into_the_same_placeholder():
+    at = AppTest.from_function(_live_page, kwargs={"epochs": 1000, "span": 0.2}).run(timeout=30)
     assert not at.exception
-    assert at.session_state["p.playing"] is False and "p.end_drawn" not in at.session_state
-    assert at.session_state["runs"] == 3  # the redraw that requested the rerun, then the rerun itself
-    at.run()
-    assert at.session_state["runs"] == 4 and at.session_state["p.playing"] is False
+    draws = at.session_state["draws"]
+    assert len(draws) >= 5 and all(run == 1 and playing for run, _, playing in draws)
+    assert [epoch for _, epoch, _ in draws] == list(range(len(draws)))
+    assert [m.value for m in at.markdown] == [f"epoch {len(draws) - 1}, playing True"]  # one element, the last
+    assert at.session_state["p.playing"] is True
 
 
-def test_a_run_still_training_is_left_alone():
-    at = AppTest.from_function(_page, kwargs={"done": False}).run().run()
-    assert at.session_state["p.playing"] is True and "p.end_drawn" not in at.session_state
-    assert at.session_state["runs"] == 2
+def test_redraws_draw_the_end_then_rerun_the_page_and_stop_playing():
+    at = AppTest.from_function(_live_page, kwargs={"epochs": 3, "span": 5.0}).run(timeout=30)
+    assert not at.exception and at.session_state["p.playing"] is False
+    # run 1 draws epochs 0-2 playing, then the end; the page then reruns, paused, and redraws once
+    assert at.session_state["draws"] == [(1, 0, True), (1, 1, True), (1, 2, True), (1, 3, False), (2, 3, False)]
+
+
+def test_redraws_stop_when_the_training_thread_failed():
+    def page():
+        import types
+
+        import streamlit as st
+
+        from pages.ui.session import redraws
+
+        st.session_state.setdefault("p.playing", True)
+        st.session_state.setdefault("draws", 0)
+        run = types.SimpleNamespace(epoch=5, done=False, error="MemoryError: out of memory", play=lambda: None)
+        for playing in redraws("p", run, every=0.01, span=5.0):
+            st.session_state.draws += 1
+            assert not playing
+
+    at = AppTest.from_function(page).run(timeout=30)
+    assert not at.exception and at.session_state["draws"] == 1 and at.session_state["p.playing"] is False
+    assert "MemoryError: out of memory" in at.error[0].value
+
+
+def test_redraws_draw_once_when_paused():
+    at = AppTest.from_function(_live_page, kwargs={"epochs": 1000, "span": 0.2, "paused_after_first": True})
+    at.run(timeout=30).run(timeout=30)
+    assert [draw for draw in at.session_state["draws"] if draw[0] == 2] == [(2, len(at.session_state["draws"]) - 1,
+                                                                              False)]

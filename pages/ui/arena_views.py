@@ -101,9 +101,8 @@ def main_panels(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame, presen
     return panels
 
 
-def main_charts(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> None:
-    """Loss and accuracy, train and test."""
-    left, right = st.columns(2)
+def main_charts(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame, present: bool, left, right) -> None:
+    """Loss and accuracy, train and test, in two placeholders side by side."""
     loss, *accuracy = main_panels(run, band, diverged, present)
     loss.draw(left)
     if accuracy:
@@ -327,12 +326,33 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
                    "chart's menu (⋯) saves it as PNG or SVG. On this page, a chart's toolbar downloads it as PNG.")
 
 
-def live_view(run: LiveRun, present: bool, playing: bool) -> None:
+@dataclass(frozen=True)
+class LiveSlots:
+    """Where ``live_view`` draws: placeholders made once per fragment run, redrawn in place while it plays."""
+
+    counter: object
+    notices: object
+    left: object
+    right: object
+
+
+def live_slots() -> LiveSlots:
+    counter, notices = st.empty(), st.empty()
+    left, right = st.columns(2)
+    return LiveSlots(counter, notices, left.empty(), right.empty())
+
+
+def live_view(run: LiveRun, present: bool, playing: bool, slots: LiveSlots) -> None:
     """What changes every redraw while training: the counter, divergence notices, loss and accuracy."""
-    st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
+    slots.counter.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     diverged = divergences(run.history())
-    divergence_notices(diverged)
-    main_charts(run, thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS), diverged, present)
+    if diverged.empty:
+        slots.notices.empty()
+    else:
+        with slots.notices.container():
+            divergence_notices(diverged)
+    main_charts(run, thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS), diverged, present, slots.left,
+                slots.right)
 
 
 def detail_view(run: LiveRun, present: bool, playing: bool, key: str) -> None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+
 import streamlit as st
 
 from core.data import load_dataset
@@ -49,7 +52,7 @@ def reset_run(key: str) -> None:
 def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play") -> None:
     """Play/Pause, Step and Reset for the live run under ``<prefix>.run``.
 
-    ``<prefix>.playing`` is the flag a page's fragment reads to keep the run playing (see ``keep_playing``).
+    ``<prefix>.playing`` is the flag a page's fragment reads to keep the run playing (see ``redraws``).
     """
     run_key, playing_key = f"{prefix}.run", f"{prefix}.playing"
 
@@ -78,7 +81,7 @@ def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play
                      help="Back to the networks at init")
 
 
-def keep_playing(prefix: str, run: LiveRun) -> bool:
+def _keep_playing(prefix: str, run: LiveRun) -> bool:
     """For a page's live fragment: renew the run's background training while ``<prefix>.playing`` is set.
 
     Returns whether it is playing. A failure in the training thread stops play and is shown, not lost.
@@ -94,15 +97,27 @@ def keep_playing(prefix: str, run: LiveRun) -> bool:
     return playing
 
 
-def finish_when_done(prefix: str, run: LiveRun) -> None:
-    """For a page's live fragment, after it drew: once the run is done, stop play and rerun the whole page (to
-    show its summary), one redraw later. A rerun started in the same redraw would drop that redraw's final
-    counter and curves before they reach the browser (a new run clears the messages not yet sent), so the room
-    would wait for the whole page to see the last epoch."""
-    playing_key, drawn_key = f"{prefix}.playing", f"{prefix}.end_drawn"
-    if not (st.session_state.get(playing_key) and run.done):
-        return
-    if st.session_state.pop(drawn_key, False):
-        st.session_state[playing_key] = False
-        st.rerun()
-    st.session_state[drawn_key] = True
+def redraws(prefix: str, run: LiveRun, every: float, span: float = 0.0) -> Iterator[bool]:
+    """For a page's live fragment: one item per redraw, whether the run is playing (``_keep_playing``).
+
+    While it plays, one fragment run redraws every ``every`` seconds for about ``span`` seconds, and the fragment's
+    own timer brings the next run: the browser and the server pay a script run's overhead once per ``span``
+    rather than once per redraw. The fragment must then draw into placeholders (``st.empty``), so that each
+    redraw replaces the last. Paused, or with ``span`` 0, it is one redraw per run.
+
+    Once the run is done, that redraw shows its last epoch; after ``every`` seconds, time for it to reach the
+    browser, the page reruns with play stopped, to show its summary. (A rerun at once would drop the redraw's
+    messages not yet sent: a new script run clears them, and the room would wait for the whole page.)"""
+    playing_key, start = f"{prefix}.playing", time.monotonic()
+    while True:
+        playing = _keep_playing(prefix, run)  # False once done: the redraw that follows shows the end
+        yield playing
+        if not st.session_state.get(playing_key):  # paused, or the training thread failed
+            return
+        if not playing:  # done: the end is drawn
+            time.sleep(every)
+            st.session_state[playing_key] = False
+            st.rerun()
+        if time.monotonic() - start + every > span:
+            return
+        time.sleep(every)  # the engine trains meanwhile: its thread needs no redraw to go on
