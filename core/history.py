@@ -22,30 +22,29 @@ COLUMNS = ("epoch", "run", "activation", "seed", "layer", "metric", "value", "di
 def records_to_frame(records: Iterable) -> pd.DataFrame:
     """Tidy long DataFrame from EpochRecords (any iterable, e.g. a flattened train_many history)."""
     cols: dict[str, list] = {c: [] for c in COLUMNS}
-
-    def add(rec, layer, metric, value):
-        cols["epoch"].append(rec.epoch)
-        cols["run"].append(rec.run)
-        cols["activation"].append(rec.label)
-        cols["seed"].append(rec.seed)
-        cols["layer"].append(layer)
-        cols["metric"].append(metric)
-        cols["value"].append(np.nan if value is None else value)
-        cols["diverged"].append(rec.diverged)
-
+    epoch, run, activation, seed, layer, metric, value, diverged = cols.values()
     for rec in records:
-        for metric in SCALAR_METRICS:
-            value = getattr(rec, metric)
-            if value is not None:
-                add(rec, 0, metric, value)
-        for metric in LAYER_METRICS:
-            for layer, value in enumerate(getattr(rec, metric), start=1):
-                add(rec, layer, metric.removesuffix("s") if metric == "grad_norms" else metric, value)
-    frame = pd.DataFrame(cols, columns=list(COLUMNS)).astype(
-        {"epoch": int, "run": int, "activation": object, "seed": int, "layer": int, "metric": object,
-         "value": float, "diverged": bool})
-    frame.loc[~np.isfinite(frame["value"]), "value"] = np.nan
-    return frame
+        rows = [(0, name, getattr(rec, name)) for name in SCALAR_METRICS if getattr(rec, name) is not None]
+        for name in LAYER_METRICS:
+            shown = name.removesuffix("s") if name == "grad_norms" else name
+            rows += [(i, shown, v) for i, v in enumerate(getattr(rec, name), start=1)]
+        epoch += [rec.epoch] * len(rows)
+        run += [rec.run] * len(rows)
+        activation += [rec.label] * len(rows)
+        seed += [rec.seed] * len(rows)
+        diverged += [rec.diverged] * len(rows)
+        layer += [i for i, _, _ in rows]
+        metric += [name for _, name, _ in rows]
+        value += [v for _, _, v in rows]
+    values = np.array([np.nan if v is None else v for v in value], dtype=float)
+    values[~np.isfinite(values)] = np.nan
+    # Built column by column from typed arrays (pandas would otherwise infer every column again, and turn the
+    # text ones into its string dtype): a live page converts each new epoch's records several times a second.
+    return pd.DataFrame({
+        "epoch": np.array(epoch, dtype=int), "run": np.array(run, dtype=int),
+        "activation": pd.Series(activation, dtype=object), "seed": np.array(seed, dtype=int),
+        "layer": np.array(layer, dtype=int), "metric": pd.Series(metric, dtype=object), "value": values,
+        "diverged": np.array(diverged, dtype=bool)})
 
 
 def thin(frame: pd.DataFrame, max_epochs: int = 200) -> pd.DataFrame:
