@@ -20,8 +20,8 @@ PLAYING_KEY = "arena.playing"
 REDRAW_EVERY = 0.25  # seconds between redraws of the main charts while the engine trains in the background
 # Seconds one run of the live fragment lasts while playing, redrawing every REDRAW_EVERY (session.redraws): each
 # fragment run costs Streamlit's server and the browser a page's worth of work on top of the charts. Against one
-# run per redraw, the default experiment played to its end at 1.55x the engine's time instead of 2.16x, with
-# Chromium sharing this VM's 2 cores (runs alternated between the two versions, tests/perf_arena.py).
+# run per redraw, the default experiment played to its end at 1.6x the engine's time instead of 2.1x, with
+# Chromium sharing this VM's 2 cores (medians of 10 runs alternated between the two versions); 2 s gained no more.
 FRAGMENT_SECONDS = 1.0
 URL_CHECKED_KEY = "arena.url_checked"  # the link's settings as the session opened, before the widgets read them
 URL_IGNORED_KEY = "arena.url_ignored"  # the settings of that link the widgets refused
