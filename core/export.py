@@ -41,7 +41,7 @@ import pandas as pd
 
 from core.activations import ACTIVATIONS
 from core.data import DATASETS, MAX_FEATURES, MAX_NOISE, MAX_SAMPLES, MIN_SAMPLES
-from core.experiment import Experiment
+from core.experiment import UPLOAD, Experiment
 from core.history import COLUMNS
 from core.mlp import HIDDEN_CHOICES, MAXOUT, MLP, TASKS
 from core.training import DTYPES, MAX_DEPTH, MAX_HIDDEN_UNITS, MAX_WIDTH, TrainConfig
@@ -598,6 +598,9 @@ def _cell_text(value) -> str:
     return str(value)
 
 
+UPLOADED_TITLE = "your own table (CSV)"  # a report's title names the data; an upload has no registry name
+
+
 @dataclass(frozen=True)
 class _ReportContent:
     """What every report says, as raw text and values; each format escapes it its own way."""
@@ -621,10 +624,11 @@ def _report_content(experiment: Experiment, summary_frame: pd.DataFrame | None) 
     if summary_frame is not None and not isinstance(summary_frame, pd.DataFrame):
         _fail(f"Expected the summary as a DataFrame, got {type(summary_frame).__name__}.")
     info = DATASETS.get(experiment.dataset)
+    title = info.label if info is not None else UPLOADED_TITLE if experiment.dataset == UPLOAD else experiment.dataset
     labels = [experiment.config(name, experiment.first_seed).label for name in experiment.activations]
     empty = summary_frame is None or summary_frame.empty
     return _ReportContent(
-        title=info.label if info is not None else experiment.dataset, labels=", ".join(labels),
+        title=title, labels=", ".join(labels),
         seeds=experiment.seeds, settings=[[name, value] for name, value in experiment.to_dict().items()],
         summary_header=[] if empty else [str(c) for c in summary_frame.columns],
         summary_rows=[] if empty else summary_frame.to_numpy(dtype=object).tolist())

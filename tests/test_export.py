@@ -20,7 +20,7 @@ import pytest
 
 from core import export
 from core.data import load_dataset
-from core.experiment import Experiment
+from core.experiment import UPLOAD, Experiment
 from core.export import (
     config_json,
     experiment_from_json,
@@ -517,6 +517,12 @@ def test_report_has_title_settings_summary_and_charts(run_summary):
     uris = re.findall(r"!\[([^\]]*)\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", text)
     assert [alt for alt, _ in uris] == ["Test accuracy", "Loss | log"]
     assert all(base64.b64decode(data) == PNG for _, data in uris)
+
+
+def test_report_on_an_uploaded_table_names_it_as_such(run_summary):
+    experiment = Experiment(dataset=UPLOAD)
+    assert report_markdown(experiment, run_summary).startswith("# ReLU Lab report: your own table (CSV)\n")
+    assert "<h1>ReLU Lab report: your own table (CSV)</h1>" in report_html(experiment, run_summary, {})
 
 
 def test_report_is_deterministic_and_date_free(run_summary):
