@@ -19,7 +19,15 @@ from core.gradients import (
 )
 from core.mlp import HIDDEN_CHOICES
 from pages.ui import deep_charts as charts
-from pages.ui.controls import BIND, INIT_LABELS, LEARNING_RATES, WIDTHS, dataset_controls
+from pages.ui.controls import (
+    BIND,
+    INIT_LABELS,
+    LEARNING_RATES,
+    TOO_HEAVY,
+    WIDTHS,
+    dataset_controls,
+    within_cap,
+)
 from pages.ui.palette import label
 from pages.ui.session import cached_dataset
 
@@ -32,7 +40,6 @@ MAX_SWEEP_SEEDS = 3
 MAX_ROWS = 500  # training rows the gradients at init are measured on (the first ones)
 SWEEP_ROWS = 250
 TRAIN_EPOCHS = 30
-TOO_HEAVY = ":material/hourglass:"
 SCALE_CHOICES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 HEATMAP_KEY = "flow.heatmap"
 
@@ -101,11 +108,8 @@ rows_note = f" (its first {MAX_ROWS} rows)" if len(dataset.X_train) > MAX_ROWS e
 
 # (1) At init
 st.subheader("At init", help=f"Loss over the training set{rows_note}, before any training step.")
-try:
-    profile = cached_profile(data, names, depth, width, init, seeds)
-except ValueError as error:  # over the engine's work cap: say so instead of computing
-    st.warning(str(error), icon=TOO_HEAVY)
-else:
+profile = within_cap(cached_profile, data, names, depth, width, init, seeds)
+if profile is not None:
     st.altair_chart(charts.profile_chart(profile, names, depth), width="stretch")
     ratios = log10_ratios(profile)
     reading = "; ".join(f"**{label(n)}** {power_of_ten(ratios.get(label(n), np.nan))}" for n in names)
@@ -116,11 +120,8 @@ else:
 st.subheader("Through depth")
 depths = sweep_depths(depth)
 sweep_seeds = min(seeds, MAX_SWEEP_SEEDS)
-try:
-    sweep = cached_sweep(data, names, depths, width, init, sweep_seeds)
-except ValueError as error:
-    st.warning(str(error), icon=TOO_HEAVY)
-else:
+sweep = within_cap(cached_sweep, data, names, depths, width, init, sweep_seeds)
+if sweep is not None:
     st.altair_chart(charts.depth_sweep_chart(sweep, names), width="stretch")
     st.caption(f"Depths {', '.join(map(str, depths))}; {sweep_seeds} seed{'s' if sweep_seeds > 1 else ''}; the "
                f"first {min(SWEEP_ROWS, len(dataset.X_train))} training rows.")
@@ -185,11 +186,8 @@ low, high = scale_col.select_slider("Init std multiplied by", SCALE_CHOICES, val
                                     format_func=lambda s: f"×{s:g}", key="flow.scales", bind=BIND,
                                     help="Every weight matrix's initial draws are multiplied by each factor in range.")
 scales = tuple(s for s in SCALE_CHOICES if low <= s <= high)
-try:
-    blowup = cached_exploding(data, explode_name, depth, width, init, scales)
-except ValueError as error:
-    st.warning(str(error), icon=TOO_HEAVY)
-else:
+blowup = within_cap(cached_exploding, data, explode_name, depth, width, init, scales)
+if blowup is not None:
     st.altair_chart(charts.exploding_chart(blowup, explode_name), width="stretch")
     if len(scales) > 1:
         growth = log10_growth(blowup)

@@ -10,7 +10,14 @@ from core.experiment import Experiment
 from core.history import divergences, thin
 from core.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dying_at_init, initial_model, snapshot
 from pages.ui import neuron_charts, training_charts
-from pages.ui.controls import OPTIMIZER_LABELS, dataset_controls, network_controls, training_controls
+from pages.ui.controls import (
+    OPTIMIZER_LABELS,
+    TOO_HEAVY,
+    dataset_controls,
+    network_controls,
+    training_controls,
+    within_cap,
+)
 from pages.ui.palette import label
 from pages.ui.session import dataset_for, live_run, redraws, transport
 
@@ -27,7 +34,6 @@ DEFAULTS = Experiment(activations=SCENARIO_ACTIVATIONS, hidden_layers=(16, 16), 
                       epochs=100)
 MONTE_CARLO_WIDTHS = (2, 3, 4)
 MONTE_CARLO_DEPTH = 30
-TOO_HEAVY = ":material/hourglass:"
 
 
 @st.cache_data(show_spinner="Drawing thousands of ReLU networks…", max_entries=8)
@@ -278,11 +284,7 @@ n_seeds = mc_left.select_slider("Networks per width and depth", [500, 1000, 2000
                                 key="neurons.mc_seeds")
 if mc_right.button("Run the Monte Carlo", icon=":material/casino:", key="neurons.mc_run"):
     st.session_state[MONTE_CARLO_KEY] = True
-try:
-    shares = cached_dying_at_init(n_seeds) if st.session_state.get(MONTE_CARLO_KEY) else None
-except ValueError as error:  # over the engine's work cap
-    st.warning(str(error), icon=TOO_HEAVY)
-    shares = None
+shares = within_cap(cached_dying_at_init, n_seeds) if st.session_state.get(MONTE_CARLO_KEY) else None
 if shares is not None:
     st.altair_chart(neuron_charts.dying_curve(shares), width="stretch")
     at = shares.set_index(["depth", "width"])["share_collapsed"]

@@ -27,6 +27,7 @@ OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adam": "Ada
 assert set(OPTIMIZER_LABELS) == set(OPTIMIZER_CHOICES)
 
 
+TOO_HEAVY = ":material/hourglass:"  # the icon of a notice that settings are over the engine's work cap
 UPLOAD_LABEL = "Your CSV…"
 UPLOAD_CACHE = "upload_cache"  # st.session_state[f"{prefix}.upload_cache"]: this session's last prepared upload
 
@@ -223,3 +224,12 @@ def link_defaults(prefix: str, defaults: Experiment) -> dict:
         "seeds": defaults.seeds, "first_seed": defaults.first_seed,
     }
     return {f"{prefix}.{name}": value if isinstance(value, list) else str(value) for name, value in values.items()}
+
+
+def within_cap(compute, *args):
+    """``compute(*args)``, or None after a notice when the engine refuses the work as over its cap (ValueError)."""
+    try:
+        return compute(*args)
+    except ValueError as error:
+        st.warning(str(error), icon=TOO_HEAVY)
+        return None
