@@ -58,16 +58,44 @@ def thin(frame: pd.DataFrame, max_epochs: int = 200) -> pd.DataFrame:
     return frame[frame["epoch"].isin(keep)]
 
 
+BAND_KEYS = ("activation", "metric", "layer", "epoch")
+
+
 def bands(frame: pd.DataFrame, metrics: Iterable[str] | None = None) -> pd.DataFrame:
     """Mean, min and max over seeds for each (activation, metric, layer, epoch): lines with spread bands.
 
-    ``metrics=None`` keeps every metric. Each epoch's rows depend only on that epoch's records, so the bands
-    of a history are the bands of its epochs concatenated (``core.live`` keeps them up to date that way).
+    ``metrics=None`` keeps every metric. Rows come in the order their groups first appear; NaN values (a
+    diverged seed) are left out of the mean, min, max and ``seeds`` count. Each epoch's rows depend only on
+    that epoch's records, so the bands of a history are the bands of its epochs concatenated (``core.live``
+    keeps them up to date that way).
     """
     sub = frame if metrics is None else frame[frame["metric"].isin(list(metrics))]
-    grouped = sub.groupby(["activation", "metric", "layer", "epoch"], sort=False)["value"]
-    out = grouped.agg(mean="mean", low="min", high="max", seeds="count").reset_index()
-    return out
+    # A group-by in numpy: pandas' groupby with four aggregations took 10 ms on the few epochs a live page
+    # converts several times a second, while the engine waits (this takes about 1 ms).
+    key = np.zeros(len(sub), dtype=np.int64)
+    for column in BAND_KEYS:
+        codes, uniques = pd.factorize(sub[column].to_numpy())
+        key = key * max(len(uniques), 1) + codes
+    _, first, group = np.unique(key, return_index=True, return_inverse=True)
+    appearance = np.argsort(first, kind="stable")  # groups in the order they first appear, like sort=False
+    rank = np.empty_like(appearance)
+    rank[appearance] = np.arange(len(appearance))
+    group = rank[group.reshape(-1)]
+    values = sub["value"].to_numpy(dtype=float)
+    present = ~np.isnan(values)
+    count = np.bincount(group, weights=present, minlength=len(first))
+    total = np.bincount(group, weights=np.where(present, values, 0.0), minlength=len(first))
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(group[order]) != 0]) if len(order) else order
+    low = np.minimum.reduceat(np.where(present, values, np.inf)[order], starts) if len(order) else values
+    high = np.maximum.reduceat(np.where(present, values, -np.inf)[order], starts) if len(order) else values
+    empty, rows = count == 0, first[appearance]
+    keys = {column: sub[column].to_numpy()[rows] for column in BAND_KEYS}
+    return pd.DataFrame({
+        **{column: pd.Series(values, dtype=object) if values.dtype == object else values
+           for column, values in keys.items()},
+        "mean": np.divide(total, count, out=np.full(len(count), np.nan), where=~empty),
+        "low": np.where(empty, np.nan, low), "high": np.where(empty, np.nan, high), "seeds": count.astype(np.int64)})
 
 
 def divergences(frame: pd.DataFrame) -> pd.DataFrame:

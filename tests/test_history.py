@@ -192,6 +192,28 @@ def test_bands_skip_a_diverged_seed_and_count_the_rest():
     assert (out["mean"], out["low"], out["high"], out["seeds"]) == (pytest.approx(0.6), 0.4, 0.8, 2)
 
 
+def test_bands_equal_a_pandas_groupby_on_shuffled_rows_with_gaps():
+    """Against pandas' own groupby (an independent implementation): rows in any order, NaN seeds, a group whose
+    every seed is NaN, negative and tied values; groups come in the order they first appear."""
+    rng = np.random.default_rng(7)
+    keys = [(a, m, layer, e) for a in ("ReLU", "Tanh", "Sigmoid") for m in ("train_loss", "grad_norm")
+            for layer in (0, 1, 2) for e in range(4)]
+    rows = [(*key, rng.choice([-1.5, 0.0, 2.0, rng.normal()])) for key in keys for _ in range(rng.integers(1, 5))]
+    frame = pd.DataFrame(rows, columns=["activation", "metric", "layer", "epoch", "value"])
+    frame = frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    frame.loc[rng.random(len(frame)) < 0.2, "value"] = np.nan
+    frame.loc[(frame["activation"] == "Tanh") & (frame["epoch"] == 2), "value"] = np.nan  # every seed gone
+    ours = bands(frame)
+    theirs = (frame.groupby(["activation", "metric", "layer", "epoch"], sort=False)["value"]
+              .agg(mean="mean", low="min", high="max", seeds="count").reset_index())
+    pd.testing.assert_frame_equal(ours, theirs, check_dtype=False, rtol=1e-12)
+    assert (ours["seeds"] == 0).any() and ours.loc[ours["seeds"] == 0, ["mean", "low", "high"]].isna().all().all()
+    for metrics in (["grad_norm"], []):
+        pd.testing.assert_frame_equal(bands(frame, metrics), bands(frame[frame["metric"].isin(metrics)]))
+    assert list(bands(frame.iloc[:0]).columns) == ["activation", "metric", "layer", "epoch", "mean", "low", "high",
+                                                   "seeds"]
+
+
 # --- divergences ------------------------------------------------------------------------------------------
 
 
