@@ -39,8 +39,19 @@ def _epoch_axis(epochs: int | None) -> alt.X:
 # keep a chart's spec and send only new data on each redraw.
 
 
-def _with_divergence(curves: pd.DataFrame, diverged: pd.DataFrame | None) -> pd.DataFrame:
-    curves = curves.assign(kind="curve")
+def _curves(frame: pd.DataFrame, rows: np.ndarray, group: np.ndarray, log: bool,
+            diverged: pd.DataFrame | None) -> pd.DataFrame:
+    """The chart's frame: ``frame``'s ``rows`` (only positive means on a log scale) with their ``group`` and
+    series (activation + group), then a rule row for each divergence. Built from numpy columns in one go: a
+    live page builds it for every redraw while the engine waits, and pandas' per-step costs add up."""
+    if log:
+        rows = rows & (frame["mean"].to_numpy() > 0)
+    columns = {column: frame[column].to_numpy()[rows] for column in frame.columns}
+    group = group[rows]
+    columns.update(group=group, series=columns["activation"].astype(object) + " " + group,
+                   kind=np.full(len(group), "curve", dtype=object))
+    curves = pd.DataFrame({column: pd.Series(values, dtype=object) if values.dtype == object else values
+                           for column, values in columns.items()})
     if diverged is None or diverged.empty:
         return curves
     rules = diverged[["activation", "epoch", "seed"]].assign(kind="diverged")
@@ -50,23 +61,18 @@ def _with_divergence(curves: pd.DataFrame, diverged: pd.DataFrame | None) -> pd.
 def split_data(frame: pd.DataFrame, metrics: dict[str, str], log: bool = False,
                diverged: pd.DataFrame | None = None) -> pd.DataFrame:
     """Curves of e.g. train and test loss from ``bands``: group = the split, series = activation + split."""
-    data = frame[frame["metric"].isin(list(metrics))]
-    data = data.assign(group=data["metric"].map(metrics))
-    data = data.assign(series=data["activation"] + " " + data["group"])
-    if log:
-        data = data[data["mean"] > 0]
-    return _with_divergence(data, diverged)
+    metric, group = frame["metric"].to_numpy(), np.full(len(frame), None, dtype=object)
+    for name, split in metrics.items():
+        group[metric == name] = split
+    return _curves(frame, group != None, group, log, diverged)  # noqa: E711 - elementwise, on a numpy array
 
 
 def layer_data(frame: pd.DataFrame, metric: str, log: bool = False,
                diverged: pd.DataFrame | None = None) -> pd.DataFrame:
     """Curves of a per-layer metric from ``bands``: group = "layer k", series = activation + layer."""
-    data = frame[frame["metric"] == metric]
-    data = data.assign(group="layer " + data["layer"].astype(str))
-    data = data.assign(series=data["activation"] + " " + data["group"])
-    if log:
-        data = data[data["mean"] > 0]
-    return _with_divergence(data, diverged)
+    rows = frame["metric"].to_numpy() == metric
+    group = np.array(["layer " + str(layer) for layer in frame["layer"].to_numpy()], dtype=object)
+    return _curves(frame, rows, group, log, diverged)
 
 
 def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = False, domain=None,
