@@ -46,6 +46,8 @@ class LiveRun:
         self._lock = threading.RLock()  # re-entrant: a reader inside frozen() may call history() and model()
         self._reader_waiting = threading.Event()
         self._stop = threading.Event()
+        self._idle = threading.Event()  # set while no background thread trains (see wait)
+        self._idle.set()
         self._worker: threading.Thread | None = None
         self._lease_until = 0.0
         self.step()  # epoch 0: the networks at init
@@ -113,6 +115,7 @@ class LiveRun:
         if self._done or self.playing:
             return
         self._stop.clear()
+        self._idle.clear()
         self._worker = threading.Thread(target=self._work, name="relu-lab-live-run", daemon=True)
         self._worker.start()
 
@@ -131,6 +134,13 @@ class LiveRun:
                     time.sleep(0.0005)  # let the waiting reader take the lock before the next epoch
         except Exception as error:  # noqa: BLE001 - reported on the page instead of dying silently
             self.error = f"{type(error).__name__}: {error}"
+        finally:
+            self._idle.set()
+
+    def wait(self, seconds: float) -> None:
+        """Sleep ``seconds``, or less if the background training stops meanwhile (done, paused or failed): a live
+        page that waits here between redraws shows the end of a run as soon as it comes, not up to one wait later."""
+        self._idle.wait(seconds)
 
     @contextmanager
     def frozen(self):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -200,6 +201,22 @@ def test_pause_stops_the_thread_and_play_resumes_where_it_stopped(dataset, direc
         time.sleep(0.01)
     assert live.done and live.epoch == 400
     assert sorted(live.history()["epoch"].unique()) == list(range(401))  # no epoch lost or repeated
+
+
+@pytest.mark.timeout(60)
+def test_wait_returns_when_the_background_training_stops(dataset):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    live.play()
+    live.wait(3600)  # an hour, unless the run ends first: a page waiting between redraws draws the end at once
+    assert live.done and live.epoch == 5 and not live.playing
+    long = LiveRun(Experiment(epochs=5000, n_samples=100, activations=("relu",), hidden_layers=(8,)), dataset=dataset)
+    long.play()
+    pausing = threading.Timer(0.05, long.pause)
+    pausing.start()
+    long.wait(3600)  # ... or is paused
+    pausing.join()
+    assert not long.done and not long.playing
+    long.wait(0.01)  # nothing trains: a plain short sleep
 
 
 def test_the_thread_stops_when_its_lease_runs_out(dataset):

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 def _live_page(epochs: int, span: float, paused_after_first: bool = False):
     """A live fragment body over a stand-in for a LiveRun that finishes after ``epochs`` redraws."""
+    import time
     import types
 
     import streamlit as st
@@ -15,7 +16,7 @@ def _live_page(epochs: int, span: float, paused_after_first: bool = False):
     from pages.ui.session import redraws
 
     if "p.run" not in st.session_state:
-        st.session_state["p.run"] = types.SimpleNamespace(epoch=0, error=None, play=lambda: None)
+        st.session_state["p.run"] = types.SimpleNamespace(epoch=0, error=None, play=lambda: None, wait=time.sleep)
         st.session_state.update({"p.playing": True, "runs": 0, "draws": []})
     elif paused_after_first:
         st.session_state["p.playing"] = False

@@ -105,8 +105,9 @@ def redraws(prefix: str, run: LiveRun, every: float, span: float = 0.0) -> Itera
     rather than once per redraw. The fragment must then draw into placeholders (``st.empty``), so that each
     redraw replaces the last. Paused, or with ``span`` 0, it is one redraw per run.
 
-    Once the run is done, that redraw shows its last epoch; after ``every`` seconds, time for it to reach the
-    browser, the page reruns with play stopped, to show its summary. (A rerun at once would drop the redraw's
+    The wait between two redraws ends early if the training stops (``LiveRun.wait``): once the run is done, the
+    next redraw shows its last epoch at once; after ``every`` seconds, time for it to reach the browser, the
+    page reruns with play stopped, to show its summary. (A rerun at once would drop the redraw's
     messages not yet sent: a new script run clears them, and the room would wait for the whole page.)"""
     playing_key, start = f"{prefix}.playing", time.monotonic()
     while True:
@@ -120,4 +121,4 @@ def redraws(prefix: str, run: LiveRun, every: float, span: float = 0.0) -> Itera
             st.rerun()
         if time.monotonic() - start + every > span:
             return
-        time.sleep(every)  # the engine trains meanwhile: its thread needs no redraw to go on
+        run.wait(every)  # the engine trains meanwhile (its thread needs no redraw to go on), maybe to its end
