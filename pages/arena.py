@@ -104,8 +104,7 @@ def details():
     """Per-layer charts and decision surfaces: redrawn every ``DETAILS_EVERY`` seconds while playing, so the browser
     spends its time on the curves a room is watching."""
     now_playing = bool(st.session_state.get(PLAYING_KEY)) and not run.done
-    with run.frozen():
-        views.detail_view(run, present, now_playing, "arena.details")
+    views.detail_view(run, present, now_playing, "arena.details")
 
 
 st.fragment(details, run_every=views.DETAILS_EVERY if playing else None)()

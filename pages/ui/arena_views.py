@@ -180,7 +180,8 @@ def details(run: LiveRun, key: str, playing: bool) -> Details:
 
     While paused they are always current. While playing they are retaken at most every ``DETAILS_EVERY``
     seconds (the detail fragment's timer; half of it is enough, as timers drift): when play starts, the ones
-    on screen stay up for the first interval, so pressing Play costs no extra redraw."""
+    on screen stay up for the first interval, so pressing Play costs no extra redraw. Only taking them holds
+    the engine still (``LiveRun.frozen``): drawing the ones on screen again lets it train on."""
     cached: Details | None = st.session_state.get(key)
     now = time.monotonic()
     if cached is not None and cached.run is run:
@@ -190,10 +191,11 @@ def details(run: LiveRun, key: str, playing: bool) -> Details:
         due = not playing or now - cached.at >= DETAILS_EVERY / 2
         if current or not due:
             return cached
-    band = thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS)
-    cached = st.session_state[key] = Details(
-        run, run.epoch, band, divergences(run.history()),
-        boundary_frames(run, BOUNDARY_RESOLUTION) if has_boundaries(run) else None, now, playing)
+    with run.frozen():  # one epoch for every chart; drawing from the snapshot then needs no lock
+        band = thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS)
+        cached = st.session_state[key] = Details(
+            run, run.epoch, band, divergences(run.history()),
+            boundary_frames(run, BOUNDARY_RESOLUTION) if has_boundaries(run) else None, now, playing)
     return cached
 
 
@@ -346,9 +348,7 @@ def live_view(run: LiveRun, present: bool, playing: bool, slots: LiveSlots) -> N
     """What changes every redraw while training: the counter, divergence notices, loss and accuracy."""
     slots.counter.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     diverged = divergences(run.history())
-    if diverged.empty:
-        slots.notices.empty()
-    else:
+    if not diverged.empty:  # (the slot is new each fragment run, and divergences never go away: no need to clear it)
         with slots.notices.container():
             divergence_notices(diverged)
     main_charts(run, thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS), diverged, present, slots.left,
