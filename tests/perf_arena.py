@@ -7,9 +7,9 @@ Not a test (pytest does not collect it; timings on a shared machine make poor as
                                                  # whose browser runs on their own laptop)
 
 It prints, per run, the seconds from pressing Play to "Epoch 200 / 200" on screen, the visible counter
-updates, and the engine's own time for the same train_many work, measured in this process just before that
-run (this VM's speed drifts by a third over minutes, so each browser run is paired with its own engine run);
-then the medians of the per-run ratios and update rates.
+updates, and the engine's own time for the same train_many work, measured in this process just before and
+just after that run (this VM's speed drifts by a third over minutes, so each browser run is paired with the
+mean of its own two engine runs); then the medians of the per-run ratios and update rates.
 """
 
 from __future__ import annotations
@@ -65,8 +65,9 @@ def main(argv=None) -> int:
             page.goto(f"{url}/arena")
             wait_idle(page)
             page.wait_for_timeout(1000)
-            engine = engine_seconds()
+            before = engine_seconds()
             seconds, seen = play_to_end(page)
+            engine = (before + engine_seconds()) / 2  # this VM's speed drifts: the mean of just before and after
             results.append((seconds, engine, len(seen) - 1))
             print(f"run {i + 1}: browser {seconds:.2f} s, engine alone {engine:.2f} s, ratio {seconds / engine:.2f}x, "
                   f"{len(seen) - 1} visible updates ({(len(seen) - 1) / seconds:.1f} per second)")
