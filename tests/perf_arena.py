@@ -8,8 +8,9 @@ Not a test (pytest does not collect it; timings on a shared machine make poor as
 
 It prints, per run, the seconds from pressing Play to "Epoch 200 / 200" on screen, the visible counter
 updates, and the engine's own time for the same train_many work, measured in this process just before and
-just after that run (this VM's speed drifts by a third over minutes, so each browser run is paired with the
-mean of its own two engine runs); then the medians of the per-run ratios and update rates.
+just after that run, once the page is idle again (this VM's speed drifts by a third over minutes, so each
+browser run is paired with the mean of its own two engine runs); then the medians of the per-run ratios and
+update rates.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def main(argv=None) -> int:
             page.wait_for_timeout(1000)
             before = engine_seconds()
             seconds, seen = play_to_end(page)
+            wait_idle(page)  # the page's rerun for the summary must not slow the engine run that follows
             engine = (before + engine_seconds()) / 2  # this VM's speed drifts: the mean of just before and after
             results.append((seconds, engine, len(seen) - 1))
             print(f"run {i + 1}: browser {seconds:.2f} s, engine alone {engine:.2f} s, ratio {seconds / engine:.2f}x, "
