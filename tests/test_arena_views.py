@@ -4,9 +4,11 @@ lower rate while playing (no extra redraw when Play is pressed)."""
 from __future__ import annotations
 
 import itertools
+import json
 import logging
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from core.experiment import Experiment
@@ -100,3 +102,31 @@ def test_curves_while_playing_are_thinned_harder_than_when_paused(clock):
 def test_no_surfaces_for_a_regression_task(clock):
     run = LiveRun(Experiment(dataset="sine", epochs=5, n_samples=60, hidden_layers=(4,), activations=("relu",)))
     assert views.details(run, key(), playing=False).boundaries is None
+
+
+def test_live_charts_go_out_on_canvas_without_aria_and_with_only_the_columns_they_read():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import altair as alt
+        import pandas as pd
+        import streamlit as st
+
+        from pages.ui.render import draw
+
+        data = pd.DataFrame({"epoch": [0, 1, 2], "mean": [1.0, 0.5, 0.25], "unused": ["a", "b", "c"]})
+        for _ in range(2):  # the second draw reuses the cached spec
+            draw(st.container(), "curve", data, lambda d: alt.Chart(d).mark_line().encode(x="epoch:Q", y="mean:Q"))
+
+    at = AppTest.from_function(page).run(timeout=30)
+    assert not at.exception
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 2
+    for chart in charts:
+        spec = json.loads(chart.proto.spec)
+        assert spec["usermeta"]["embedOptions"]["renderer"] == "canvas"
+        assert spec["config"]["aria"] is False  # canvas never shows ARIA descriptions: Vega need not build them
+        assert "data" not in spec and "datasets" not in spec  # the data travels as Arrow, apart from the spec
+        sent = pa.ipc.open_stream(chart.proto.data.data).read_all()
+        assert set(sent.column_names) == {"epoch", "mean"}  # not "unused"
+    assert charts[0].proto.spec == charts[1].proto.spec
