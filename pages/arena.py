@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.experiment import UPLOAD, Experiment
+from core.settings import UPLOAD, Experiment
 from pages.ui import arena_views as views
 from pages.ui.controls import (
     dataset_controls,

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from core.activations import ACTIVATIONS
-from core.probe import (
+from core.engine.activations import ACTIVATIONS
+from core.lab.explorer import (
     DERIVATIVE,
     FUNCTION,
     SATURATION_THRESHOLD,
@@ -17,7 +17,7 @@ from core.probe import (
     saturation_bands,
     saturation_intervals,
 )
-from core.speed import relative_costs
+from core.lab.speed import relative_costs
 from pages.ui.activation_charts import batch_histogram_chart, curve_chart
 from pages.ui.palette import label
 

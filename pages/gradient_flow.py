@@ -5,8 +5,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.experiment import Experiment
-from core.gradients import (
+from core.engine.mlp import HIDDEN_CHOICES
+from core.lab.gradient_flow import (
     check_heatmap,
     decades_per_layer,
     depth_sweep,
@@ -17,7 +17,7 @@ from core.gradients import (
     profile_frame,
     training_heatmap,
 )
-from core.mlp import HIDDEN_CHOICES
+from core.settings import Experiment
 from pages.ui import deep_charts as charts
 from pages.ui.controls import (
     BIND,
@@ -33,7 +33,7 @@ from pages.ui.session import cached_dataset
 
 DEFAULT_ACTIVATIONS = ["relu", "sigmoid", "tanh"]
 MAX_DEPTH = 30
-# What the page measures. The engine refuses any measurement over its work cap (core.training.MAX_WORK) with a
+# What the page measures. The engine refuses any measurement over its work cap (core.engine.training.MAX_WORK) with a
 # message the page shows in place of that section; these sizes keep most settings well within it.
 MAX_SWEEP_POINTS = 8  # depths measured in the sweep, evenly spread from 1 to the chosen depth
 MAX_SWEEP_SEEDS = 3

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.probe import FUNCTION, curves
+from core.lab.explorer import FUNCTION, curves
 from pages.ui.activation_charts import curve_chart
 
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from core import lessons
-from core.data import DATASETS
-from core.experiment import Experiment
+from core.engine.data import DATASETS
+from core.lab import lessons
+from core.settings import Experiment
 from pages.ui.controls import INIT_LABELS, OPTIMIZER_LABELS
 from pages.ui.palette import label
 

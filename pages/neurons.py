@@ -5,10 +5,10 @@ import time
 import pandas as pd
 import streamlit as st
 
-from core.data import DATASETS
-from core.experiment import Experiment
-from core.history import divergences, thin
-from core.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dying_at_init, initial_model, snapshot
+from core.engine.data import DATASETS
+from core.io.history import divergences, thin
+from core.lab.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dying_at_init, initial_model, snapshot
+from core.settings import Experiment
 from pages.ui import neuron_charts, training_charts
 from pages.ui.controls import (
     OPTIMIZER_LABELS,

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from core.activations import ACTIVATIONS
-from core.costs import machine_info, network_epoch_costs, sweep_sizes
-from core.mlp import HIDDEN_CHOICES, MAXOUT
+from core.engine.activations import ACTIVATIONS
+from core.engine.mlp import HIDDEN_CHOICES, MAXOUT
+from core.lab.speed import machine_info, network_epoch_costs, sweep_sizes
 from pages.ui import deep_charts as charts
 from pages.ui.palette import label
 from pages.ui.session import cached_dataset

@@ -9,7 +9,7 @@ import os
 import pytest
 from hypothesis import settings
 
-from tests.browser import CHROMIUM_FLAGS, chromium_path
+from tests.support.browser import CHROMIUM_FLAGS, chromium_path
 
 settings.register_profile("default", derandomize=True, deadline=None)
 settings.register_profile("explore", derandomize=False, deadline=None)

@@ -28,7 +28,7 @@ def test_ci_runs_the_readme_test_command_verbatim():
 
 
 def test_core_never_imports_streamlit_or_altair():
-    for path in (ROOT / "core").glob("*.py"):
+    for path in (ROOT / "core").rglob("*.py"):
         source = path.read_text()
         assert not re.search(r"^\s*(import|from)\s+(streamlit|altair)\b", source, flags=re.M), path.name
 

@@ -1,6 +1,6 @@
 """Pure chart builders for activation functions: tidy DataFrame in, ``alt.Chart`` out.
 
-Inputs are the long-form frames of ``core.probe``. Every chart colours activations through
+Inputs are the long-form frames of ``core.lab.explorer``. Every chart colours activations through
 ``pages.ui.palette.color_scale`` so an activation looks the same everywhere, and every chart has
 axis titles and a legend (or a title naming its one activation).
 """
@@ -12,7 +12,7 @@ from collections.abc import Iterable
 import altair as alt
 import pandas as pd
 
-from core.probe import DERIVATIVE, FUNCTION
+from core.lab.explorer import DERIVATIVE, FUNCTION
 from pages.ui.palette import NEUTRAL, color_scale, label
 
 X_TITLE = "x (pre-activation)"
@@ -114,9 +114,9 @@ def curve_chart(
     height: int = 420,
     title: str | None = None,
 ) -> alt.LayerChart:
-    """One panel of ``core.probe.curves``: f(x) or f′(x) against x, one line per activation.
+    """One panel of ``core.lab.explorer.curves``: f(x) or f′(x) against x, one line per activation.
 
-    ``bands`` (from ``core.probe.saturation_bands``) are shaded underneath. Lines are split into
+    ``bands`` (from ``core.lab.explorer.saturation_bands``) are shaded underneath. Lines are split into
     the curve's continuous pieces, so ReLU's derivative shows a jump at 0, not a steep slope.
     """
     if function not in (FUNCTION, DERIVATIVE):
@@ -182,7 +182,7 @@ def _convention_points(derivative: pd.DataFrame, names: list[str]) -> alt.Chart:
 
 
 def batch_histogram_chart(histogram: pd.DataFrame, height: int = 200, title: str | None = None) -> alt.Chart:
-    """Output histogram of a batch (from ``core.probe.batch_response(...).histogram``).
+    """Output histogram of a batch (from ``core.lab.explorer.batch_response(...).histogram``).
 
     The y axis is the share of the whole batch per bin, so ReLU's exact zeros show as one tall bar at
     0. Several activations overlap translucently; a single one gets its label as the title.

@@ -17,11 +17,11 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from core.boundary import confusion_frame, decision_surface, points_frame
-from core.experiment import UPLOAD
-from core.export import config_json, history_csv, report_html, report_markdown, weights_json, weights_npz
-from core.history import divergences, summary, thin
-from core.live import LiveRun
+from core.engine.live import LiveRun
+from core.io.export import config_json, history_csv, report_html, report_markdown, weights_json, weights_npz
+from core.io.history import divergences, summary, thin
+from core.lab.boundary import confusion_frame, decision_surface, points_frame
+from core.settings import UPLOAD
 from pages.ui import training_charts as charts
 from pages.ui.palette import label
 from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
@@ -32,7 +32,7 @@ from pages.ui.render import draw
 # to its end at 1.4x the engine's time instead of 1.8x, with the browser on its own CPU (tests/perf_arena.py).
 DETAILS_EVERY = 2.0
 BOUNDARY_RESOLUTION = 80  # cells per axis: each surface is one small image, cheap to send and to redraw
-PLAYING_EPOCHS = 60  # epochs a curve keeps while playing (core.history.thin): less for the browser to redraw
+PLAYING_EPOCHS = 60  # epochs a curve keeps while playing (core.io.history.thin): less for the browser to redraw
 PAUSED_EPOCHS = 300  # ... and once paused or finished, on the page and in the HTML report
 REPORT_DIGITS = 4  # significant digits of the report's chart data, as its tables show numbers
 REPORT_CHART_WIDTH = 640  # px: on the page a curve fills its column; in the report it gets a fixed width
@@ -217,7 +217,7 @@ SUMMARY_NOTE = ("Test accuracy is the mean over seeds (± one standard deviation
 
 
 def summary_frame(run: LiveRun) -> pd.DataFrame:
-    """The run's summary table (``core.history.summary``) without the columns that do not apply."""
+    """The run's summary table (``core.io.history.summary``) without the columns that do not apply."""
     return summary(run.history()).dropna(axis=1, how="all")
 
 
@@ -262,7 +262,7 @@ def _json_value(value):
 
 def report_charts(run: LiveRun, history: pd.DataFrame | None = None, band: pd.DataFrame | None = None
                   ) -> dict[str, dict]:
-    """The run's charts as Vega-Lite specs with their data, title -> spec, for ``core.export.report_html``:
+    """The run's charts as Vega-Lite specs with their data, title -> spec, for ``core.io.export.report_html``:
     the page's own panels (loss, accuracy, per-layer charts, decision surfaces for 2-D classification),
     curves thinned to ``PAUSED_EPOCHS`` epochs as on the paused page, surfaces on the page's grid (see
     ``_report_spec``). ``history`` and ``band`` pin the run's state (by default, as it is now)."""

@@ -1,8 +1,8 @@
 """Pure chart builders for the deep-dive pages (Gradient Flow, Speed): tidy DataFrame in, ``alt.Chart`` out.
 
-Inputs are the frames of ``core.gradients`` and ``core.costs``; their ``activation`` column holds
+Inputs are the frames of ``core.lab.gradient_flow`` and ``core.lab.speed``; their ``activation`` column holds
 display labels, and ``names`` (registry names) give each activation its palette colour. Weight
-matrices are numbered as in ``core.gradients``: 1 is the first (input side), the highest the last
+matrices are numbered as in ``core.lab.gradient_flow``: 1 is the first (input side), the highest the last
 (output side). Gradient norms and time ratios span decades, so they are drawn on log scales.
 """
 

@@ -1,7 +1,7 @@
 """Pure chart builders for the Neurons page: tidy DataFrame in, ``alt.Chart`` out.
 
-Inputs come from ``core.neurons`` with an ``activation`` column holding each activation's display
-label (as in ``core.history``), and ``names`` listing the activation names in display order.
+Inputs come from ``core.lab.neurons`` with an ``activation`` column holding each activation's display
+label (as in ``core.io.history``), and ``names`` listing the activation names in display order.
 Activations are coloured through the palette; the dying-at-init curves are all ReLU, so they use a
 neutral grey ramp for width instead, and say so in their legend.
 """
@@ -65,7 +65,7 @@ def histogram_grid(histograms: pd.DataFrame, zeros: pd.DataFrame, names, width: 
     """One row per activation: its layer's histogram at init and now, side by side on shared bins.
 
     ``histograms``: activation, when, bin_start, bin_end, count, share (one layer, see
-    ``core.neurons.histograms_before_after``); ``zeros``: activation, when, exact_zeros,
+    ``core.lab.neurons.histograms_before_after``); ``zeros``: activation, when, exact_zeros,
     near_zeros, total — the subtitles give exact zeros as their own number.
     """
     rows = []
@@ -81,7 +81,7 @@ def histogram_grid(histograms: pd.DataFrame, zeros: pd.DataFrame, names, width: 
 
 
 def unit_states(units: pd.DataFrame) -> pd.DataFrame:
-    """``core.neurons.dead_map`` rows plus a ``state`` column: alive, dead, or no gradient (but not 0)."""
+    """``core.lab.neurons.dead_map`` rows plus a ``state`` column: alive, dead, or no gradient (but not 0)."""
     state = units["dead"].map({True: DEAD, False: ALIVE})
     state = state.where(~(units["no_gradient"] & ~units["dead"]), NO_GRADIENT)
     return units.assign(state=state)
@@ -109,7 +109,7 @@ def dead_unit_map(units: pd.DataFrame, names) -> alt.HConcatChart:
     """Units x layers, one panel per activation titled in its colour: alive cells in the activation's
     colour, dead ones in a dark neutral, saturated ones (output not 0, f′ = 0) in grey.
 
-    ``units``: ``core.neurons.dead_map`` rows with an ``activation`` label column.
+    ``units``: ``core.lab.neurons.dead_map`` rows with an ``activation`` label column.
     """
     units = unit_states(units)
     n_units = int(units["unit"].max()) if not units.empty else 1
@@ -162,7 +162,7 @@ def _grey_ramp(n: int) -> list[str]:
 def dying_curve(shares: pd.DataFrame, height: int = 320) -> alt.Chart:
     """Share of ReLU networks whose output is constant at init, against depth: one line per width.
 
-    ``shares``: width, depth, share_collapsed (``core.neurons.dying_at_init``). Widths are shaded
+    ``shares``: width, depth, share_collapsed (``core.lab.neurons.dying_at_init``). Widths are shaded
     from dark (narrow) to light grey with their own dash, since every network here is ReLU.
     """
     widths = sorted(shares["width"].unique().tolist())

@@ -11,8 +11,8 @@ from collections.abc import Iterable
 
 import altair as alt
 
-from core.activations import ACTIVATIONS
-from core.mlp import MAXOUT
+from core.engine.activations import ACTIVATIONS
+from core.engine.mlp import MAXOUT
 
 ACTIVATION_COLORS: dict[str, str] = {
     "relu": "#D55E00",  # vermillion

@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from core.data import load_dataset
-from core.experiment import Experiment
-from core.live import LiveRun
+from core.engine.data import load_dataset
+from core.engine.live import LiveRun
+from core.settings import Experiment
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -1,7 +1,7 @@
 """Pure chart builders for training histories: tidy DataFrame in, ``alt.Chart`` out.
 
-Inputs come from ``core.history`` (``bands``: activation, metric, layer, epoch, mean, low, high,
-seeds) and ``core.boundary``. Activations are coloured through the palette on every chart; the
+Inputs come from ``core.io.history`` (``bands``: activation, metric, layer, epoch, mean, low, high,
+seeds) and ``core.lab.boundary``. Activations are coloured through the palette on every chart; the
 min-max band over seeds is drawn only when there is more than one seed.
 """
 
@@ -206,7 +206,7 @@ def surface_rgba(surface: pd.DataFrame, class_names) -> np.ndarray:
     Two classes: P(class 1) from a light tint of class 0's dot colour (SURFACE_WHITE of white) through white
     (0.5) to the same tint of class 1's.
     More: the predicted class's colour, its opacity the model's confidence (up to SURFACE_MAX_ALPHA).
-    ``surface`` is ``core.boundary.decision_surface`` output (a square grid, x varying fastest).
+    ``surface`` is ``core.lab.boundary.decision_surface`` output (a square grid, x varying fastest).
     """
     n = int(round(np.sqrt(len(surface))))
     if n * n != len(surface) or n < 2:

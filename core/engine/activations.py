@@ -1,0 +1,283 @@
+"""The registry of activation functions: one place for each function and its derivative.
+
+Every entry is a pair (value, derivative) in the spirit of scikit-learn's ``_base.py`` and
+TensorFlow Playground's ``nn.ts``, plus the facts the Activation Explorer shows about it.
+
+Conventions
+-----------
+* ``derivative`` is taken with respect to the pre-activation ``x``.
+* Where the derivative is undefined (ReLU and Leaky ReLU at 0, ELU at 0 when alpha != 1) we use
+  the left-hand value, so ``relu'(0) = 0`` — the convention of PyTorch and TensorFlow.
+* Results keep the floating dtype of the input (float32 stays float32); integer input is
+  promoted to float64.
+* Every function is free of overflow / invalid-value warnings for |x| <= 1e4 in float32 and
+  float64: exponentials only ever see non-positive arguments, and GELU uses ``erfc`` so that
+  float32 does not cancel for x < -5.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from scipy.special import erfc
+
+Array = np.ndarray
+
+_SQRT_HALF = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+
+
+def _as_float(x) -> Array:
+    x = np.asarray(x)
+    return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
+
+
+# --- the functions -------------------------------------------------------------------------------
+
+
+def relu(x):
+    return np.maximum(x, 0)
+
+
+def relu_derivative(x):
+    return (x > 0).astype(x.dtype)
+
+
+def leaky_relu(x, alpha=0.01):
+    return np.where(x > 0, x, x * alpha)
+
+
+def leaky_relu_derivative(x, alpha=0.01):
+    return np.where(x > 0, 1, alpha).astype(x.dtype, copy=False)
+
+
+def sigmoid(x):
+    # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: exp only sees -|x|, so it cannot overflow,
+    # and small outputs keep full relative precision. Several times faster than scipy's expit.
+    e = np.exp(-np.abs(x))
+    r = 1 / (1 + e)
+    return np.where(x >= 0, r, e * r)
+
+
+def sigmoid_derivative(x):
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def tanh(x):
+    return np.tanh(x)
+
+
+def tanh_derivative(x):
+    t = np.tanh(x)
+    return 1 - t * t
+
+
+def linear(x):
+    return x.copy()
+
+
+def linear_derivative(x):
+    return np.ones_like(x)
+
+
+def elu(x, alpha=1.0):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * alpha)
+
+
+def elu_derivative(x, alpha=1.0):
+    return np.where(x > 0, 1, np.exp(np.minimum(x, 0)) * alpha).astype(x.dtype, copy=False)
+
+
+def gelu(x):
+    # x * Phi(x) with Phi(x) = erfc(-x / sqrt 2) / 2: erfc avoids 1 - erf cancelling in float32.
+    return x * (erfc(x * -_SQRT_HALF) * 0.5)
+
+
+def gelu_derivative(x):
+    # Phi(x) + x * phi(x); x*x <= 1e8 stays finite in float32, exp of a non-positive number cannot overflow.
+    return erfc(x * -_SQRT_HALF) * 0.5 + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI)
+
+
+def silu(x):
+    return x * sigmoid(x)
+
+
+def silu_derivative(x):
+    s = sigmoid(x)
+    return s * (1 + x * (1 - s))
+
+
+def softplus(x):
+    return np.logaddexp(0, x)
+
+
+def softplus_derivative(x):
+    return sigmoid(x)
+
+
+# --- derivatives from the output, for backprop ---------------------------------------------------
+# Backprop already holds y = f(x); for these functions f'(x) is cheaper from y than from x.
+
+
+def _relu_grad_from_output(x, y):
+    return (y > 0).astype(y.dtype)
+
+
+def _sigmoid_grad_from_output(x, y):
+    return y * (1 - y)
+
+
+def _tanh_grad_from_output(x, y):
+    return 1 - y * y
+
+
+# --- the registry ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation function with its derivative and the facts the Explorer shows about it."""
+
+    name: str
+    label: str
+    formula: str  # LaTeX for st.latex
+    derivative_formula: str
+    _forward: Callable[..., Array] = field(repr=False)
+    _derivative: Callable[..., Array] = field(repr=False)
+    output_range: str
+    zero_centred: bool
+    saturating: str  # where |f'(x)| -> 0: "both sides", "left side", "no"
+    monotonic: bool
+    derivative_at_zero: float  # f'(0), by our convention where it is undefined
+    convention: str = ""  # how f'(0) is chosen, when f is not differentiable at 0
+    params: dict = field(default_factory=dict, hash=False)
+    _grad_from_output: Callable[[Array, Array], Array] | None = field(default=None, repr=False)
+
+    def forward(self, x) -> Array:
+        """f(x), elementwise, same floating dtype as x."""
+        return self._forward(_as_float(x), **self.params)
+
+    def derivative(self, x) -> Array:
+        """f'(x) with respect to the pre-activation x, elementwise, same dtype as x."""
+        return self._derivative(_as_float(x), **self.params)
+
+    def derivative_given_output(self, x: Array, y: Array) -> Array:
+        """f'(x) when y = f(x) is already known; cheaper for ReLU, sigmoid and tanh."""
+        if self._grad_from_output is not None:
+            return self._grad_from_output(x, y)
+        return self.derivative(x)
+
+    def __call__(self, x) -> Array:
+        return self.forward(x)
+
+
+def _entry(name, label, formula, derivative_formula, forward, derivative, **facts) -> Activation:
+    return Activation(name, label, formula, derivative_formula, forward, derivative, **facts)
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        _entry(
+            "relu", "ReLU", r"f(x) = \max(0, x)",
+            r"f'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
+            relu, relu_derivative,
+            output_range="[0, ∞)", zero_centred=False, saturating="no (but f′ = 0 for x < 0)",
+            monotonic=True, derivative_at_zero=0.0,
+            convention="not differentiable at 0; we use f′(0) = 0",
+            _grad_from_output=_relu_grad_from_output,
+        ),
+        _entry(
+            "leaky_relu", "Leaky ReLU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
+            r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}",
+            leaky_relu, leaky_relu_derivative,
+            output_range="(−∞, ∞)", zero_centred=False, saturating="no",
+            monotonic=True, derivative_at_zero=0.01,
+            convention="not differentiable at 0; we use f′(0) = α",
+            params={"alpha": 0.01},
+        ),
+        _entry(
+            "sigmoid", "Sigmoid", r"f(x) = \sigma(x) = \frac{1}{1 + e^{-x}}",
+            r"f'(x) = \sigma(x)\,(1 - \sigma(x)) \le \tfrac{1}{4}",
+            sigmoid, sigmoid_derivative,
+            output_range="(0, 1)", zero_centred=False, saturating="both sides",
+            monotonic=True, derivative_at_zero=0.25, _grad_from_output=_sigmoid_grad_from_output,
+        ),
+        _entry(
+            "tanh", "Tanh", r"f(x) = \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+            r"f'(x) = 1 - \tanh^2(x) \le 1",
+            tanh, tanh_derivative,
+            output_range="(−1, 1)", zero_centred=True, saturating="both sides",
+            monotonic=True, derivative_at_zero=1.0, _grad_from_output=_tanh_grad_from_output,
+        ),
+        _entry(
+            "linear", "Linear (none)", r"f(x) = x", r"f'(x) = 1",
+            linear, linear_derivative,
+            output_range="(−∞, ∞)", zero_centred=True, saturating="no",
+            monotonic=True, derivative_at_zero=1.0,
+        ),
+        _entry(
+            "elu", "ELU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
+            r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}",
+            elu, elu_derivative,
+            output_range="(−α, ∞)", zero_centred=False, saturating="left side",
+            monotonic=True, derivative_at_zero=1.0,
+            convention="differentiable at 0 only when α = 1; otherwise we use f′(0) = α",
+            params={"alpha": 1.0},
+        ),
+        _entry(
+            "gelu", "GELU", r"f(x) = x\,\Phi(x) = \tfrac{x}{2}\,\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt{2}}\right)",
+            r"f'(x) = \Phi(x) + x\,\varphi(x)",
+            gelu, gelu_derivative,
+            output_range="[≈ −0.170, ∞)", zero_centred=False, saturating="left side",
+            monotonic=False, derivative_at_zero=0.5,
+        ),
+        _entry(
+            "silu", "SiLU (Swish)", r"f(x) = x\,\sigma(x)",
+            r"f'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
+            silu, silu_derivative,
+            output_range="[≈ −0.278, ∞)", zero_centred=False, saturating="left side",
+            monotonic=False, derivative_at_zero=0.5,
+        ),
+        _entry(
+            "softplus", "Softplus", r"f(x) = \ln(1 + e^{x})", r"f'(x) = \sigma(x)",
+            softplus, softplus_derivative,
+            output_range="(0, ∞)", zero_centred=False, saturating="left side",
+            monotonic=True, derivative_at_zero=0.5,
+        ),
+    )
+}
+
+
+def get_activation(name: str, **params) -> Activation:
+    """The registry entry ``name``, with parameters such as ``alpha`` bound.
+
+    Raises ValueError naming the valid choices for an unknown name or parameter.
+    """
+    if name not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {name!r}. Valid choices: {', '.join(ACTIVATIONS)}.")
+    base = ACTIVATIONS[name]
+    unknown = set(params) - set(base.params)
+    if unknown:
+        allowed = ", ".join(base.params) or "none"
+        raise ValueError(
+            f"Activation {name!r} takes no parameter {', '.join(sorted(unknown))}; its parameters: {allowed}."
+        )
+    if not params:
+        return base
+    bound = {**base.params, **{k: float(v) for k, v in params.items()}}
+    for key, value in bound.items():
+        if not math.isfinite(value) or value < 0:
+            raise ValueError(f"{base.label}'s {key} must be a finite number >= 0, got {value}.")
+    facts = {}
+    if name == "leaky_relu":
+        facts["derivative_at_zero"] = bound["alpha"]
+    elif name == "elu":
+        facts["derivative_at_zero"] = bound["alpha"]
+        facts["output_range"] = f"(−{bound['alpha']:g}, ∞)"
+    return replace(base, params=bound, **facts)
+

@@ -1,0 +1,366 @@
+"""The network: init, forward, loss and gradients.
+
+Backprop lives in three small functions (``forward_layers``, ``output_loss``, ``backward_layers``)
+that work on one network (weights ``(fan_in, fan_out)``) or on a stack of networks trained in
+lockstep (weights ``(models, fan_in, fan_out)``): numpy's ``@`` broadcasts over the leading model
+axis, so the stacked trainer in ``core.engine.training`` and the single ``MLP`` below share every line.
+
+Loss (exactly as the guide defines it):
+* classification: mean over samples of ``-log softmax(z)[y]``, from the logits via log-sum-exp;
+* regression: ``0.5 * mean over samples of sum over outputs (yhat - y)^2``;
+* plus ``0.5 * l2 * sum of squared weights`` (biases are not regularised).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from core.engine.activations import ACTIVATIONS, Activation, get_activation
+
+MAXOUT = "maxout"
+TASKS = ("classification", "regression")
+INITS = ("he", "xavier")
+HIDDEN_CHOICES = (*ACTIVATIONS, MAXOUT)
+
+
+# --- hidden layers: a nonlinearity with its forward and backward ----------------------------------
+
+
+class ActivationLayer:
+    """An elementwise activation from the registry."""
+
+    pieces = 1
+
+    def __init__(self, activation: Activation):
+        self.activation = activation
+        self.name = activation.name
+        self.signature = (activation.name, tuple(sorted(activation.params.items())))
+
+    def forward(self, z):
+        return self.activation.forward(z), None
+
+    def backward(self, grad_out, z, out, cache):
+        grad_out *= self.activation.derivative_given_output(z, out)
+        return grad_out
+
+
+class MaxoutLayer:
+    """Maxout: each unit is the max of ``pieces`` linear pieces; the gradient flows to the arg-max only."""
+
+    name = MAXOUT
+
+    def __init__(self, pieces: int):
+        self.pieces = pieces
+        self.signature = (MAXOUT, pieces)
+
+    def forward(self, z):
+        zk = z.reshape(*z.shape[:-1], -1, self.pieces)
+        winner = zk.argmax(axis=-1)[..., None]
+        return np.take_along_axis(zk, winner, axis=-1)[..., 0], winner
+
+    def backward(self, grad_out, z, out, winner):
+        grad_z = np.zeros(z.shape[:-1] + (z.shape[-1] // self.pieces, self.pieces), dtype=z.dtype)
+        np.put_along_axis(grad_z, winner, grad_out[..., None], axis=-1)
+        return grad_z.reshape(z.shape)
+
+
+class SegmentedLayer:
+    """Different activations along the model axis of a stack: ``segments`` is [(slice, layer), ...].
+
+    It also keeps the seconds each segment spends in its activation, so a stack can attribute
+    wall time to each activation fairly.
+    """
+
+    pieces = 1
+
+    def __init__(self, segments: Sequence[tuple[slice, ActivationLayer]]):
+        self.segments = list(segments)
+        self.seconds = np.zeros(len(self.segments))
+
+    def forward(self, z):
+        out = np.empty_like(z)
+        for i, (rows, layer) in enumerate(self.segments):
+            t0 = time.perf_counter()
+            out[rows] = layer.forward(z[rows])[0]
+            self.seconds[i] += time.perf_counter() - t0
+        return out, None
+
+    def backward(self, grad_out, z, out, cache):
+        for i, (rows, layer) in enumerate(self.segments):
+            t0 = time.perf_counter()
+            layer.backward(grad_out[rows], z[rows], out[rows], None)
+            self.seconds[i] += time.perf_counter() - t0
+        return grad_out
+
+
+def make_layer(name: str, maxout_pieces: int = 2, **activation_params):
+    """The hidden layer for an activation name (``"maxout"`` included)."""
+    if name == MAXOUT:
+        if int(maxout_pieces) != maxout_pieces or not 2 <= maxout_pieces <= 8:
+            raise ValueError(f"maxout_pieces must be an integer from 2 to 8, got {maxout_pieces!r}.")
+        return MaxoutLayer(int(maxout_pieces))
+    if name not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
+    accepted = {k: v for k, v in activation_params.items() if k in ACTIVATIONS[name].params}
+    return ActivationLayer(get_activation(name, **accepted))
+
+
+def hidden_activation_names(activation, n_hidden: int) -> list[str]:
+    """One activation name per hidden layer, from a single name or a per-layer sequence."""
+    names = [activation] * n_hidden if isinstance(activation, str) else list(activation)
+    if len(names) != n_hidden:
+        raise ValueError(f"Got {len(names)} activations for {n_hidden} hidden layers; give one per layer.")
+    for name in names:
+        if name not in HIDDEN_CHOICES:
+            raise ValueError(f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
+    return names
+
+
+# --- initialisation ------------------------------------------------------------------------------
+
+
+def init_scale(init: str, fan_in: int, fan_out: int) -> float:
+    """Standard deviation of the normal init: He keeps ReLU's forward variance, Xavier a linear one's."""
+    if init == "he":
+        return float(np.sqrt(2.0 / fan_in))
+    if init == "xavier":
+        return float(np.sqrt(2.0 / (fan_in + fan_out)))
+    raise ValueError(f"Unknown init {init!r}. Valid choices: {', '.join(INITS)}.")
+
+
+def standard_normal_weights(layer_sizes: Sequence[int], pieces: Sequence[int], seed: int) -> list[np.ndarray]:
+    """Unit-variance draws for every weight matrix, in float64, from one seed.
+
+    Kept apart from the scale so that nets sharing a seed start from the same directions,
+    whatever their activation or init.
+    """
+    rng = np.random.default_rng(seed)
+    return [
+        rng.standard_normal((fan_in, fan_out * k))
+        for fan_in, fan_out, k in zip(layer_sizes[:-1], layer_sizes[1:], pieces, strict=True)
+    ]
+
+
+# --- the three steps of backprop -------------------------------------------------------------------
+
+
+def matmul(a, W):
+    """``a @ W``; when one 2-D input meets a stack of weight matrices, one GEMM serves them all.
+
+    numpy runs a broadcast ``(n, k) @ (M, k, m)`` as M separate products, several times slower
+    than a single ``(n, k) @ (k, M*m)``.
+    """
+    if a.ndim == 2 and W.ndim == 3:
+        models, fan_in, fan_out = W.shape
+        flat = a @ W.transpose(1, 0, 2).reshape(fan_in, models * fan_out)
+        return np.ascontiguousarray(flat.reshape(len(a), models, fan_out).transpose(1, 0, 2))
+    return a @ W
+
+
+def forward_layers(X, weights, biases, layers):
+    """Pre-activations ``zs``, layer outputs ``hs`` (``hs[0]`` is X), caches, and the raw output."""
+    zs, hs, caches = [], [X], []
+    h = X
+    for W, b, layer in zip(weights[:-1], biases[:-1], layers, strict=True):
+        z = matmul(h, W)
+        z += b
+        h, cache = layer.forward(z)
+        zs.append(z)
+        hs.append(h)
+        caches.append(cache)
+    out = matmul(h, weights[-1])
+    out += biases[-1]
+    return zs, hs, caches, out
+
+
+def softmax(logits):
+    """Row-wise softmax, stable for any finite logits (max subtracted first)."""
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    np.exp(shifted, out=shifted)
+    shifted /= shifted.sum(axis=-1, keepdims=True)
+    return shifted
+
+
+def output_loss(out, targets, task: str):
+    """Mean loss over samples and its gradient with respect to ``out`` (logits or predictions).
+
+    ``targets`` are one-hot rows for classification and values for regression. With a model axis
+    the loss is one value per model.
+    """
+    n = out.shape[-2]
+    if task == "classification":
+        shifted = out - out.max(axis=-1, keepdims=True)
+        grad = np.exp(shifted)
+        total = grad.sum(axis=-1, keepdims=True)
+        # -log softmax(z)[y] = log sum exp(z - max) - (z_y - max); never exp of a positive number
+        per_sample = np.log(total[..., 0]) - (shifted * targets).sum(axis=-1)
+        grad /= total
+        grad -= targets
+    else:
+        grad = out - targets
+        per_sample = 0.5 * (grad * grad).sum(axis=-1)
+    grad /= n
+    return per_sample.mean(axis=-1), grad
+
+
+def backward_layers(grad_out, weights, zs, hs, caches, layers):
+    """Gradients of the loss for every weight matrix and bias, from the gradient at the output."""
+    grad_w = [None] * len(weights)
+    grad_b = [None] * len(weights)
+    delta = grad_out
+    for i in range(len(weights) - 1, -1, -1):
+        grad_w[i] = np.swapaxes(hs[i], -1, -2) @ delta
+        grad_b[i] = delta.sum(axis=-2, keepdims=delta.ndim > 2)
+        if i:
+            delta = delta @ np.swapaxes(weights[i], -1, -2)
+            delta = layers[i - 1].backward(delta, zs[i - 1], hs[i], caches[i - 1])
+    return grad_w, grad_b
+
+
+def l2_penalty(weights, l2: float):
+    """0.5 * l2 * sum of squared weights (one value per model with a model axis)."""
+    return 0.5 * l2 * sum((W * W).sum(axis=(-2, -1)) for W in weights)
+
+
+def one_hot(y, n_classes: int, dtype) -> np.ndarray:
+    y = np.asarray(y)
+    if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
+        raise ValueError("Classification targets must be a 1-D array of integer class labels.")
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"Class labels must lie in 0..{n_classes - 1}.")
+    return np.eye(n_classes, dtype=dtype)[y]
+
+
+# --- the network ---------------------------------------------------------------------------------
+
+
+class MLP:
+    """A multi-layer perceptron with instrumented hidden layers.
+
+    ``activation`` is one name for every hidden layer or one per hidden layer; ``"maxout"`` makes
+    a layer of ``maxout_pieces`` linear pieces per unit (its weight matrix is ``pieces`` times wider).
+    ``bias_init`` is the constant every hidden bias starts at (output biases start at 0); a
+    large negative value is how the dying-ReLU demonstration starts.
+    """
+
+    def __init__(
+        self,
+        layer_sizes: Sequence[int],
+        activation="relu",
+        task: str = "classification",
+        init: str = "he",
+        bias_init: float = 0.0,
+        seed: int = 0,
+        dtype=np.float64,
+        maxout_pieces: int = 2,
+        **activation_params,
+    ):
+        layer_sizes = [int(s) for s in layer_sizes]
+        if len(layer_sizes) < 2 or min(layer_sizes) < 1:
+            raise ValueError("layer_sizes needs at least an input and an output size, each >= 1.")
+        if task not in TASKS:
+            raise ValueError(f"Unknown task {task!r}. Valid choices: {', '.join(TASKS)}.")
+        if init not in INITS:
+            raise ValueError(f"Unknown init {init!r}. Valid choices: {', '.join(INITS)}.")
+        self.dtype = np.dtype(dtype)
+        if self.dtype not in (np.float32, np.float64):
+            raise ValueError(f"dtype must be float32 or float64, got {self.dtype}.")
+        if task == "classification" and layer_sizes[-1] < 2:
+            raise ValueError("A classifier needs at least 2 outputs (one per class).")
+        self.layer_sizes = layer_sizes
+        self.task = task
+        self.init = init
+        self.activations = hidden_activation_names(activation, len(layer_sizes) - 2)
+        self.layers = [make_layer(name, maxout_pieces, **activation_params) for name in self.activations]
+        unused = set(activation_params) - {p for layer in self.layers for p in getattr(
+            getattr(layer, "activation", None), "params", {})}
+        if unused:
+            raise ValueError(f"No hidden activation takes the parameter(s) {', '.join(sorted(unused))}.")
+        pieces = [layer.pieces for layer in self.layers] + [1]
+        draws = standard_normal_weights(layer_sizes, pieces, seed)
+        self.weights = [
+            (d * init_scale(init, fan_in, fan_out)).astype(self.dtype)
+            for d, fan_in, fan_out in zip(draws, layer_sizes[:-1], layer_sizes[1:], strict=True)
+        ]
+        self.biases = [np.full(W.shape[1], bias_init, dtype=self.dtype) for W in self.weights[:-1]]
+        self.biases.append(np.zeros(layer_sizes[-1], dtype=self.dtype))
+
+    @classmethod
+    def from_parameters(cls, weights, biases, activation, task="classification", maxout_pieces=2,
+                        **activation_params) -> MLP:
+        """A network around existing arrays (views stay live: training updates them in place)."""
+        net = cls.__new__(cls)
+        net.weights, net.biases = list(weights), list(biases)
+        net.dtype = np.dtype(net.weights[0].dtype)
+        net.task = task
+        net.init = None
+        net.activations = hidden_activation_names(activation, len(net.weights) - 1)
+        net.layers = [make_layer(name, maxout_pieces, **activation_params) for name in net.activations]
+        net.layer_sizes = [net.weights[0].shape[0]] + [b.shape[-1] // layer.pieces for b, layer in
+                                                        zip(net.biases[:-1], net.layers, strict=True)]
+        net.layer_sizes.append(net.weights[-1].shape[1])
+        return net
+
+    @property
+    def n_classes(self) -> int:
+        return self.layer_sizes[-1] if self.task == "classification" else 0
+
+    def _inputs(self, X) -> np.ndarray:
+        X = np.asarray(X)
+        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
+            raise ValueError(f"Expected inputs of shape (n, {self.layer_sizes[0]}), got {X.shape}.")
+        return X.astype(self.dtype, copy=False)
+
+    def _targets(self, y) -> np.ndarray:
+        if self.task == "classification":
+            return one_hot(y, self.layer_sizes[-1], self.dtype)
+        y = np.asarray(y, dtype=self.dtype)
+        y = y.reshape(len(y), -1)
+        if y.shape[1] != self.layer_sizes[-1]:
+            raise ValueError(f"Regression targets need {self.layer_sizes[-1]} column(s), got {y.shape[1]}.")
+        return y
+
+    def trace(self, X):
+        """Every pre-activation and hidden output for X: (zs, hidden outputs, raw output)."""
+        zs, hs, _, out = forward_layers(self._inputs(X), self.weights, self.biases, self.layers)
+        return zs, hs[1:], out
+
+    def hidden_outputs(self, X) -> list[np.ndarray]:
+        """The output of each hidden layer for X, shape (n, units)."""
+        return self.trace(X)[1]
+
+    def forward(self, X) -> np.ndarray:
+        """Classification: softmax probabilities (n, n_classes). Regression: predictions (n, n_out)."""
+        out = self.trace(X)[2]
+        return softmax(out) if self.task == "classification" else out
+
+    def predict(self, X) -> np.ndarray:
+        """Class labels for classification, predictions for regression."""
+        out = self.forward(X)
+        return out.argmax(axis=1) if self.task == "classification" else out
+
+    def loss(self, X, y, l2: float = 0.0) -> float:
+        return self.loss_and_gradients(X, y, l2)[0]
+
+    def loss_and_gradients(self, X, y, l2: float = 0.0):
+        """The loss of the guide's contract and its gradients: (loss, grad_weights, grad_biases)."""
+        X = self._inputs(X)
+        targets = self._targets(y)
+        if len(targets) != len(X):
+            raise ValueError(f"X has {len(X)} rows but y has {len(targets)}.")
+        if not len(X):
+            raise ValueError("The loss needs at least one sample.")
+        zs, hs, caches, out = forward_layers(X, self.weights, self.biases, self.layers)
+        loss, grad_out = output_loss(out, targets, self.task)
+        grad_w, grad_b = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
+        if l2:
+            loss = loss + l2_penalty(self.weights, l2)
+            for g, W in zip(grad_w, self.weights, strict=True):
+                g += l2 * W
+        return float(loss), grad_w, grad_b
+
+    def parameters(self) -> list[np.ndarray]:
+        return [*self.weights, *self.biases]

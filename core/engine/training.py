@@ -1,0 +1,527 @@
+"""TrainConfig, and the instrumented training generators ``train`` and ``train_many``.
+
+``train_many`` is the fast path the dashboard uses. Runs that share an architecture and the
+optimiser's settings are stacked into one set of 3-D weight tensors (a leading model axis,
+which numpy's ``@`` broadcasts over), so one BLAS call serves every model of a stack, and the
+Python work per mini-batch is paid once per stack rather than once per model. Activations,
+inits, bias inits and seeds may differ inside a stack: each hidden layer applies each
+activation to its own slice of the model axis. ``train`` is ``train_many`` of one config, and
+the backprop itself is the same code ``MLP`` uses (``core.engine.mlp``), held against finite
+differences in the tests.
+
+Every epoch (epoch 0 is the network at init) yields one plain record per live run, measured
+on the whole training set at that epoch's weights.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from core.engine.activations import ACTIVATIONS
+from core.engine.mlp import (
+    HIDDEN_CHOICES,
+    MAXOUT,
+    MLP,
+    SegmentedLayer,
+    backward_layers,
+    forward_layers,
+    one_hot,
+    output_loss,
+)
+from core.engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_learning_rate
+
+# Caps on everything a user controls: a shared deployment must not be eaten by one experiment.
+MAX_DEPTH = 32
+MAX_WIDTH = 512
+MAX_HIDDEN_UNITS = 4096  # depth x width
+MAX_EPOCHS = 5000
+MAX_BATCH_SIZE = 100_000
+MAX_LEARNING_RATE = 1e4
+MAX_RUNS = 120  # configs in one train_many call (activations x seeds)
+# The caps above bound each size alone; the cost of one computation is their product (networks x rows x depth x
+# width² x epochs), so it has a cap of its own. Work is counted in multiply-adds of the matrix products (forward
+# and backward), with the engine's other costs counted as their equivalent: the elementwise steps on a layer's
+# outputs (ELEMENTWISE_WORK per value), a mini-batch smaller than SMALL_BATCH_ROWS rows (it costs about as much as
+# one of that many rows) and the Python overhead of a mini-batch step (STEP_WORK per layer and activation).
+# One 2-core server does 3e9 to 1e10 of it a second, so MAX_WORK is 1 to 3 s of one engine call: a page rerun
+# makes at most three such calls, and the defaults and lessons of the lab need at most half of it.
+MAX_WORK = 1e10  # per engine call: a measurement at init, a press of Train, one epoch of a live run
+ELEMENTWISE_WORK = 20
+SMALL_BATCH_ROWS = 16
+STEP_WORK = 1e5
+
+INIT_CHOICES = ("he", "xavier", "auto")
+DTYPES = ("float64", "float32")
+# "auto" init: He for the ReLU family (their forward variance halves without the factor 2), Xavier otherwise.
+RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu", "gelu", "silu", "softplus", MAXOUT})
+
+
+def _check(condition: bool, message: str) -> None:
+    if not condition:
+        raise ValueError(message)
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int | np.integer) and not isinstance(value, bool)
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
+
+
+# --- work: the one estimate and check every heavy engine call uses ------------------------------------------
+
+
+def format_work(work: float) -> str:
+    """A work figure as the messages print it: 3.1e11, 5e9."""
+    mantissa, exponent = f"{work:.1e}".split("e")
+    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+
+
+def check_work(work: float, what: str, advice: str, cap: float = MAX_WORK) -> float:
+    """``work`` when it is within ``cap``; otherwise a ValueError saying what would cost how much, and what to
+    change: "<what> would need about 3.1e11 multiply-adds, over the cap of 5e9 per request: <advice>."."""
+    if not work <= cap:  # NaN is over the cap too
+        raise ValueError(f"{what} would need about {format_work(work)} multiply-adds, over the cap of "
+                         f"{format_work(cap)} per request (MAX_WORK): {advice}.")
+    return work
+
+
+def dense_work(sizes: Sequence[int], pieces: int | Sequence[int] = 1) -> int:
+    """Work of one row's forward pass through dense layers of ``sizes`` (inputs, hidden..., outputs): the
+    multiply-adds of the matrix products and ELEMENTWISE_WORK per hidden value. ``pieces`` (one for all hidden
+    layers, or one per layer): a maxout layer of k pieces computes k values per unit."""
+    sizes = [int(s) for s in sizes]
+    n_hidden = len(sizes) - 2
+    pieces = [int(pieces)] * n_hidden if _is_int(pieces) else [int(p) for p in pieces]
+    _check(len(pieces) == n_hidden, f"Got {len(pieces)} piece counts for {n_hidden} hidden layers.")
+    hidden = sum(width * k for width, k in zip(sizes[1:-1], pieces, strict=True))
+    products = sum(a * b * k for a, b, k in zip(sizes[:-1], sizes[1:], [*pieces, 1], strict=True))
+    return products + ELEMENTWISE_WORK * hidden
+
+
+def network_work(model: MLP) -> int:
+    """``dense_work`` of one row through an existing network."""
+    return dense_work(model.layer_sizes, [layer.pieces for layer in model.layers])
+
+
+def output_size(ds) -> int:
+    """Outputs of a network on ``ds``: one per class, or one per regression target column."""
+    if ds.task == "classification":
+        return int(ds.n_classes)
+    return np.asarray(ds.y_train).reshape(len(ds.y_train), -1).shape[1]
+
+
+def config_work(cfg: TrainConfig, n_features: int, n_outputs: int) -> int:
+    """``dense_work`` of the network ``cfg`` builds for ``n_features`` inputs and ``n_outputs`` outputs."""
+    pieces = [cfg.maxout_pieces if name == MAXOUT else 1 for name in cfg.hidden_activations]
+    return dense_work([n_features, *cfg.hidden_layers, n_outputs], pieces)
+
+
+def training_work(ds, configs: Sequence[TrainConfig], epochs: int | None = None, at_init: bool = True) -> float:
+    """Work of ``train_many(ds, configs)`` for ``epochs`` epochs (default: the configs' own), and of epoch 0
+    (the measurement at init) when ``at_init``: ``training_work(ds, configs, 1, at_init=False)`` is one more epoch.
+
+    Per config and epoch: the training pass (forward and backward, three products a layer; a mini-batch of
+    fewer than SMALL_BATCH_ROWS rows counts as that many) and the measurement (forward and backward over the
+    training set, forward over the test set); per stack and mini-batch step, STEP_WORK for each weight matrix
+    and activation in the stack.
+    """
+    n_train, n_test = len(ds.X_train), len(ds.X_test)
+    n_features, n_outputs = ds.X_train.shape[1], output_size(ds)
+    work = 0.0
+    stacks: dict[tuple, tuple[int, int, int, set]] = {}
+    for cfg in configs:
+        n_epochs = cfg.epochs if epochs is None else int(epochs)
+        per_row = config_work(cfg, n_features, n_outputs)
+        steps = math.ceil(n_train / min(cfg.batch_size, n_train))
+        train_rows = max(n_train, steps * SMALL_BATCH_ROWS)
+        work += (n_epochs * 3 * train_rows + (n_epochs + int(at_init)) * (3 * n_train + n_test)) * per_row
+        key = (cfg.stack_key(), n_epochs)
+        stacks.setdefault(key, (n_epochs, steps, len(cfg.hidden_layers) + 1, set()))[3].add(
+            (cfg.hidden_activations, cfg.alpha))
+    for n_epochs, steps, matrices, activations in stacks.values():
+        work += n_epochs * steps * STEP_WORK * matrices * len(activations)
+    return work
+
+
+def check_epoch_work(ds, configs: Sequence[TrainConfig]) -> float:
+    """The work of one epoch of ``train_many(ds, configs)`` (its training pass and its measurement: what one
+    Step, or one redraw of a live run, costs at least), or a ValueError when it is over MAX_WORK."""
+    configs = list(configs)
+    depth = max(len(c.hidden_layers) for c in configs)
+    width = max(max(c.hidden_layers) for c in configs)
+    return check_work(training_work(ds, configs, epochs=1, at_init=False),
+                      f"One epoch of training {len(configs)} network{'s' if len(configs) > 1 else ''} of {depth} × "
+                      f"{width} units on {len(ds.X_train):,} samples",
+                      "choose fewer activations or seeds, fewer or narrower layers, a larger batch or fewer samples")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """One training run. Validated on construction: a bad value raises a ValueError saying why."""
+
+    activation: str | tuple[str, ...] = "relu"  # one name, or one per hidden layer; "maxout" too
+    hidden_layers: tuple[int, ...] = (16, 16)
+    epochs: int = 100
+    batch_size: int = 32
+    learning_rate: float = 0.05
+    optimizer: str = "sgd"
+    momentum: float = 0.0
+    l2: float = 0.0
+    init: str = "he"  # "he", "xavier" or "auto"
+    bias_init: float = 0.0
+    seed: int = 0
+    nesterov: bool = False
+    schedule: str = "constant"  # "constant", "step" (x gamma every step_size epochs) or "cosine"
+    step_size: int = 50
+    gamma: float = 0.5
+    dtype: str = "float64"
+    maxout_pieces: int = 2
+    alpha: float | None = None  # Leaky ReLU's / ELU's alpha; None keeps the registry default
+
+    def __post_init__(self):
+        hidden = self.hidden_layers
+        if isinstance(hidden, np.ndarray):
+            hidden = hidden.tolist()
+        _check(isinstance(hidden, Sequence) and not isinstance(hidden, str) and len(hidden) > 0,
+               "hidden_layers must be a non-empty sequence of layer widths, e.g. (16, 16).")
+        _check(all(_is_int(w) for w in hidden), "hidden_layers must hold whole numbers.")
+        object.__setattr__(self, "hidden_layers", tuple(int(w) for w in hidden))
+        _check(len(hidden) <= MAX_DEPTH, f"At most {MAX_DEPTH} hidden layers, got {len(hidden)}.")
+        _check(all(1 <= w <= MAX_WIDTH for w in hidden), f"Each hidden layer needs 1 to {MAX_WIDTH} units.")
+        _check(sum(hidden) <= MAX_HIDDEN_UNITS,
+               f"At most {MAX_HIDDEN_UNITS} hidden units in all (depth x width), got {sum(hidden)}.")
+        if not isinstance(self.activation, str):
+            _check(isinstance(self.activation, Sequence), "activation must be a name or a list of names.")
+            object.__setattr__(self, "activation", tuple(self.activation))
+            _check(len(self.activation) == len(hidden),
+                   f"Got {len(self.activation)} activations for {len(hidden)} hidden layers; give one per layer.")
+        for name in self.hidden_activations:
+            _check(name in HIDDEN_CHOICES,
+                   f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
+        _check(_is_int(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS,
+               f"epochs must be a whole number from 1 to {MAX_EPOCHS}.")
+        _check(_is_int(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH_SIZE,
+               f"batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}.")
+        _check(_is_number(self.learning_rate) and 0 < self.learning_rate <= MAX_LEARNING_RATE,
+               f"learning_rate must be a number in (0, {MAX_LEARNING_RATE:g}].")
+        _check(self.optimizer in OPTIMIZERS,
+               f"Unknown optimizer {self.optimizer!r}. Valid choices: {', '.join(OPTIMIZERS)}.")
+        _check(_is_number(self.momentum) and 0 <= self.momentum < 1, "momentum must be a number in [0, 1).")
+        _check(self.optimizer == "sgd" or self.momentum == 0, "momentum applies to the 'sgd' optimizer only.")
+        _check(isinstance(self.nesterov, bool | np.bool_), "nesterov must be True or False.")
+        _check(not self.nesterov or self.momentum > 0, "Nesterov needs a momentum above 0.")
+        _check(_is_number(self.l2) and 0 <= self.l2 <= 10, "l2 must be a number in [0, 10].")
+        _check(self.init in INIT_CHOICES,
+               f"Unknown init {self.init!r}. Valid choices: {', '.join(INIT_CHOICES)}.")
+        _check(_is_number(self.bias_init) and math.isfinite(self.bias_init) and abs(self.bias_init) <= 100,
+               "bias_init must be a number in [-100, 100].")
+        _check(_is_int(self.seed) and 0 <= self.seed < 2**32, "seed must be a whole number from 0 to 2**32 - 1.")
+        _check(self.schedule in SCHEDULES,
+               f"Unknown schedule {self.schedule!r}. Valid choices: {', '.join(SCHEDULES)}.")
+        _check(_is_int(self.step_size) and 1 <= self.step_size <= MAX_EPOCHS,
+               f"step_size must be a whole number from 1 to {MAX_EPOCHS}.")
+        _check(_is_number(self.gamma) and 0 < self.gamma <= 1, "gamma must be a number in (0, 1].")
+        _check(self.dtype in DTYPES, f"dtype must be one of {', '.join(DTYPES)}.")
+        _check(_is_int(self.maxout_pieces) and 2 <= self.maxout_pieces <= 8, "maxout_pieces must be from 2 to 8.")
+        if self.alpha is not None:
+            _check(_is_number(self.alpha) and 0 <= self.alpha <= 10, "alpha must be a number in [0, 10].")
+            _check(any(n in ("leaky_relu", "elu") for n in self.hidden_activations),
+                   "alpha applies to Leaky ReLU and ELU only.")
+
+    @property
+    def hidden_activations(self) -> tuple[str, ...]:
+        """One activation name per hidden layer."""
+        if isinstance(self.activation, str):
+            return (self.activation,) * len(self.hidden_layers)
+        return self.activation
+
+    @property
+    def resolved_init(self) -> str:
+        if self.init != "auto":
+            return self.init
+        return "he" if all(n in RELU_FAMILY for n in self.hidden_activations) else "xavier"
+
+    @property
+    def label(self) -> str:
+        """A display name for the activation(s), e.g. "ReLU" or "Tanh → ReLU"."""
+        names = dict.fromkeys(self.hidden_activations)
+        return " → ".join("Maxout" if n == MAXOUT else ACTIVATIONS[n].label for n in names)
+
+    def activation_params(self) -> dict:
+        return {} if self.alpha is None else {"alpha": self.alpha}
+
+    def replace(self, **changes) -> TrainConfig:
+        return replace(self, **changes)
+
+    def stack_key(self) -> tuple:
+        """Runs with equal keys train in one stack: same shapes, same optimiser, same batches per epoch."""
+        pattern = tuple(n == MAXOUT for n in self.hidden_activations)
+        return (self.hidden_layers, pattern, self.maxout_pieces if any(pattern) else 0, self.epochs,
+                self.batch_size, self.optimizer, self.learning_rate, self.momentum, self.nesterov, self.l2,
+                self.schedule, self.step_size, self.gamma, self.dtype)
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """What one run measured at one epoch, on the whole training (and test) set. Plain data."""
+
+    run: int  # index of the config in the train_many call
+    label: str  # display name of the activation(s)
+    activation: str  # activation name(s), comma-separated per layer when mixed
+    seed: int
+    epoch: int
+    train_loss: float  # data loss (cross-entropy or 0.5 MSE) without the L2 term
+    test_loss: float
+    train_accuracy: float | None  # None for regression
+    test_accuracy: float | None
+    grad_norms: tuple[float, ...]  # per weight matrix: ||dL/dW||_F of the training objective
+    sparsity: tuple[float, ...]  # per hidden layer: fraction of exact zeros in its outputs
+    dead_fraction: tuple[float, ...]  # per hidden layer: fraction of units that are 0 for every sample
+    mean_activation: tuple[float, ...]  # per hidden layer: mean output (the zero-centring point)
+    learning_rate: float
+    epoch_seconds: float  # wall time of this epoch's training, attributed to this run
+    diverged: bool = False
+    extra: dict = field(default_factory=dict, compare=False)
+
+
+class _Stack:
+    """Runs with one architecture and optimiser, trained in lockstep along a leading model axis."""
+
+    def __init__(self, ds, runs: list[tuple[int, TrainConfig]]):
+        # Same activation next to each other, so each layer applies each activation to one slice.
+        runs = sorted(runs, key=lambda r: (r[1].hidden_activations, r[1].alpha or 0.0, r[0]))
+        self.run_ids = [run for run, _ in runs]
+        self.configs = [cfg for _, cfg in runs]
+        cfg = self.config = self.configs[0]
+        self.task = ds.task
+        self.dtype = np.dtype(cfg.dtype)
+        self.X_train = np.ascontiguousarray(ds.X_train, dtype=self.dtype)
+        self.X_test = np.ascontiguousarray(ds.X_test, dtype=self.dtype)
+        self.T_train, self.T_test = self._targets(ds.y_train, ds), self._targets(ds.y_test, ds)
+        self.y_train, self.y_test = np.asarray(ds.y_train), np.asarray(ds.y_test)
+        n_out = ds.n_classes if ds.task == "classification" else self.T_train.shape[1]
+        sizes = [self.X_train.shape[1], *cfg.hidden_layers, n_out]
+        # Each run is initialised by MLP itself, then stacked: init lives in one place.
+        nets = [
+            MLP(sizes, activation=list(c.hidden_activations), task=ds.task, init=c.resolved_init,
+                bias_init=c.bias_init, seed=c.seed, dtype=self.dtype, maxout_pieces=c.maxout_pieces,
+                **c.activation_params())
+            for c in self.configs
+        ]
+        self.weights = [np.stack([net.weights[i] for net in nets]) for i in range(len(sizes) - 1)]
+        self.biases = [np.stack([net.biases[i] for net in nets])[:, None, :] for i in range(len(sizes) - 1)]
+        self.layers = [self._stacked_layer([net.layers[i] for net in nets]) for i in range(len(sizes) - 2)]
+        self.optimizer = make_optimizer(cfg.optimizer, self.parameters, cfg.momentum, cfg.nesterov)
+        self.shufflers = [np.random.default_rng([c.seed, 1]) for c in self.configs]
+        self.alive = np.ones(len(runs), dtype=bool)
+        self.epoch = 0
+
+    def _targets(self, y, ds) -> np.ndarray:
+        """One-hot rows for classification, a 2-D column block for regression, in the run's dtype."""
+        if ds.task == "classification":
+            return one_hot(y, ds.n_classes, self.dtype)
+        y = np.asarray(y, dtype=self.dtype)
+        return y.reshape(len(y), -1)
+
+    @staticmethod
+    def _stacked_layer(per_model):
+        signature = [layer.signature for layer in per_model]
+        if len(set(signature)) == 1:
+            return per_model[0]
+        segments, start = [], 0
+        for m in range(1, len(per_model) + 1):
+            if m == len(per_model) or signature[m] != signature[start]:
+                segments.append((slice(start, m), per_model[start]))
+                start = m
+        return SegmentedLayer(segments)
+
+    @property
+    def parameters(self) -> list[np.ndarray]:
+        return [*self.weights, *self.biases]
+
+    @property
+    def done(self) -> bool:
+        return self.epoch >= self.config.epochs or not self.alive.any()
+
+    def model(self, position: int) -> MLP:
+        """A live view of one run as an MLP (its arrays are slices of the stack's)."""
+        cfg = self.configs[position]
+        return MLP.from_parameters(
+            [W[position] for W in self.weights], [b[position, 0] for b in self.biases],
+            list(cfg.hidden_activations), self.task, cfg.maxout_pieces, **cfg.activation_params())
+
+    @np.errstate(all="ignore")  # a diverging run overflows by design; it is detected and flagged below
+    def train_epoch(self) -> np.ndarray:
+        """One pass over the training set in mini-batches; returns each run's attributed seconds."""
+        cfg = self.config
+        self.epoch += 1
+        lr = scheduled_learning_rate(cfg.learning_rate, self.epoch, cfg.epochs, cfg.schedule, cfg.step_size,
+                                     cfg.gamma)
+        segmented = [layer for layer in self.layers if isinstance(layer, SegmentedLayer)]
+        for layer in segmented:
+            layer.seconds[:] = 0
+        n = len(self.X_train)
+        batch = min(cfg.batch_size, n)
+        params = self.parameters
+        started = time.perf_counter()
+        # One gather per epoch; each mini-batch is then a contiguous slice.
+        order = np.stack([rng.permutation(n) for rng in self.shufflers])
+        X, T = self.X_train[order], self.T_train[order]
+        for start in range(0, n, batch):
+            rows = slice(start, start + batch)
+            zs, hs, caches, out = forward_layers(X[:, rows], self.weights, self.biases, self.layers)
+            _, grad_out = output_loss(out, T[:, rows], self.task)
+            grad_w, grad_b = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
+            if cfg.l2:
+                for g, W in zip(grad_w, self.weights, strict=True):
+                    g += cfg.l2 * W
+            self.optimizer.step(params, [*grad_w, *grad_b], lr)
+        return self._attribute(time.perf_counter() - started, segmented)
+
+    def _attribute(self, total: float, segmented: list[SegmentedLayer]) -> np.ndarray:
+        """Split the epoch's wall time: shared work evenly, each activation's own time to its runs."""
+        own = np.zeros(len(self.configs))
+        for layer in segmented:
+            for seconds, (rows, _) in zip(layer.seconds, layer.segments, strict=True):
+                own[rows] += seconds / (rows.stop - rows.start)
+        shared = max(total - sum(layer.seconds.sum() for layer in segmented), 0.0)
+        return own + shared / len(self.configs)
+
+    @np.errstate(all="ignore")
+    def measure(self, seconds: np.ndarray | None) -> list[EpochRecord]:
+        """Records for the live runs at the current weights; flags and freezes runs that diverged."""
+        cfg = self.config
+        zs, hs, caches, out = forward_layers(self.X_train, self.weights, self.biases, self.layers)
+        train_loss, grad_out = output_loss(out, self.T_train, self.task)
+        grad_w, _ = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
+        if cfg.l2:
+            for g, W in zip(grad_w, self.weights, strict=True):
+                g += cfg.l2 * W
+        grad_norms = np.stack([_frobenius_norms(g) for g in grad_w], axis=1)
+        hidden = hs[1:]
+        zeros = [h == 0 for h in hidden]
+        sparsity = np.stack([z.mean(axis=(-2, -1)) for z in zeros], axis=1)
+        dead = np.stack([z.all(axis=-2).mean(axis=-1) for z in zeros], axis=1)
+        mean_act = np.stack([h.mean(axis=(-2, -1), dtype=np.float64) for h in hidden], axis=1)
+        test_out = forward_layers(self.X_test, self.weights, self.biases, self.layers)[3]
+        test_loss = output_loss(test_out, self.T_test, self.task)[0]
+        train_acc = test_acc = None
+        if self.task == "classification":
+            train_acc = (out.argmax(axis=-1) == self.y_train).mean(axis=-1)
+            test_acc = (test_out.argmax(axis=-1) == self.y_test).mean(axis=-1)
+        finite = np.isfinite(train_loss) & np.isfinite(test_loss)
+        for p in self.parameters:
+            finite &= np.isfinite(p).all(axis=(-2, -1))
+        finite &= np.isfinite(grad_norms).all(axis=1) & np.isfinite(mean_act).all(axis=1)
+        lr = scheduled_learning_rate(cfg.learning_rate, max(self.epoch, 1), cfg.epochs, cfg.schedule,
+                                     cfg.step_size, cfg.gamma)
+        records = []
+        for m in np.flatnonzero(self.alive):
+            c = self.configs[m]
+            records.append(EpochRecord(
+                run=self.run_ids[m], label=c.label, activation=",".join(dict.fromkeys(c.hidden_activations)),
+                seed=c.seed, epoch=self.epoch,
+                train_loss=float(train_loss[m]), test_loss=float(test_loss[m]),
+                train_accuracy=self._accuracy(train_acc, m, finite[m]),
+                test_accuracy=self._accuracy(test_acc, m, finite[m]),
+                grad_norms=tuple(map(float, grad_norms[m])), sparsity=tuple(map(float, sparsity[m])),
+                dead_fraction=tuple(map(float, dead[m])), mean_activation=tuple(map(float, mean_act[m])),
+                learning_rate=lr, epoch_seconds=0.0 if seconds is None else float(seconds[m]),
+                diverged=not finite[m],
+            ))
+            if not finite[m]:
+                self._freeze(m)
+        return records
+
+    def _accuracy(self, accuracies, m: int, finite: bool) -> float | None:
+        """None for regression; NaN once a run diverged (argmax of NaN outputs would fake a class)."""
+        if self.task != "classification":
+            return None
+        return float(accuracies[m]) if finite else float("nan")
+
+    def _freeze(self, m: int) -> None:
+        """Stop a diverged run: zero its parameters and optimiser state so it costs no more NaNs."""
+        self.alive[m] = False
+        for p in self.parameters:
+            p[m] = 0
+        self.optimizer.reset(m)
+
+
+def _frobenius_norms(g: np.ndarray) -> np.ndarray:
+    """||g||_F per model, in float64, scaled by the largest entry so that squaring cannot overflow."""
+    scale = np.abs(g).max(axis=(-2, -1)).astype(np.float64)
+    safe = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    scaled = g / safe[:, None, None]
+    return safe * np.sqrt((scaled * scaled).sum(axis=(-2, -1), dtype=np.float64))
+
+
+class MultiTrainer:
+    """Trains several configs on one dataset in lockstep; iterate it for one list of records per epoch.
+
+    Records come in config order; a run that diverged yields its flagged record and then no more.
+    ``model(run)`` gives a live MLP view of any run, for decision boundaries and exports.
+    """
+
+    def __init__(self, ds, configs: Sequence[TrainConfig]):
+        configs = list(configs)
+        _check(len(configs) > 0, "Give at least one TrainConfig.")
+        _check(len(configs) <= MAX_RUNS, f"At most {MAX_RUNS} runs at once, got {len(configs)}.")
+        _check(all(isinstance(c, TrainConfig) for c in configs), "Every config must be a TrainConfig.")
+        check_epoch_work(ds, configs)  # so that no single epoch runs away with a shared server
+        self.dataset = ds
+        self.configs = configs
+        groups: dict[tuple, list[tuple[int, TrainConfig]]] = {}
+        for run, cfg in enumerate(configs):
+            groups.setdefault(cfg.stack_key(), []).append((run, cfg))
+        self.stacks = [_Stack(ds, runs) for runs in groups.values()]
+        self._where = {run: (s, pos) for s in self.stacks for pos, run in enumerate(s.run_ids)}
+        self._started = False
+
+    @property
+    def epoch(self) -> int:
+        return max(s.epoch for s in self.stacks)
+
+    @property
+    def done(self) -> bool:
+        return self._started and all(s.done for s in self.stacks)
+
+    def model(self, run: int) -> MLP:
+        stack, position = self._where[run]
+        return stack.model(position)
+
+    def __iter__(self) -> Iterator[list[EpochRecord]]:
+        return self
+
+    def __next__(self) -> list[EpochRecord]:
+        if not self._started:
+            self._started = True
+            records = [r for s in self.stacks for r in s.measure(None)]
+        else:
+            records = []
+            for stack in self.stacks:
+                if not stack.done:
+                    records += stack.measure(stack.train_epoch())
+            if not records:
+                raise StopIteration
+        return sorted(records, key=lambda r: r.run)
+
+
+def train_many(ds, configs: Sequence[TrainConfig]) -> MultiTrainer:
+    """Train every config on ``ds``: one list of records per epoch, in config order (epoch 0 first).
+
+    Equal to running ``train`` on each config, up to floating-point rounding.
+    """
+    return MultiTrainer(ds, configs)
+
+
+def train(ds, cfg: TrainConfig) -> Iterator[EpochRecord]:
+    """Train one config on ``ds``: the record at init (epoch 0), then one record per epoch."""
+    for records in MultiTrainer(ds, [cfg]):
+        yield records[0]

@@ -1,0 +1,70 @@
+"""What a trained classifier decides: its probability surface on a grid, and its confusion matrix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import confusion_matrix
+
+from core.engine.mlp import MLP
+from core.engine.training import check_work, network_work
+
+MAX_GRID = 200  # grid points per axis; the surface has MAX_GRID**2 cells at most
+
+
+def grid(X: np.ndarray, resolution: int = 50, margin: float = 0.5) -> tuple[np.ndarray, float, float]:
+    """Cell centres covering the 2-D points X with a margin: (points, cell width, cell height)."""
+    if not 2 <= resolution <= MAX_GRID:
+        raise ValueError(f"Grid resolution must be from 2 to {MAX_GRID} points per axis.")
+    low, high = X.min(axis=0) - margin, X.max(axis=0) + margin
+    xs = np.linspace(low[0], high[0], resolution)
+    ys = np.linspace(low[1], high[1], resolution)
+    xx, yy = np.meshgrid(xs, ys)
+    return np.column_stack([xx.ravel(), yy.ravel()]), xs[1] - xs[0], ys[1] - ys[0]
+
+
+def decision_surface(model, X: np.ndarray, resolution: int = 50, class_names=None) -> pd.DataFrame:
+    """One row per grid cell: x, y, x2, y2 (cell corners), predicted class, its probability,
+    and ``p1`` = P(class 1) (the natural colour for two classes).
+
+    An ``MLP``'s surface has its work checked first: resolution² forward passes, at most ``MAX_WORK``."""
+    if X.shape[1] != 2:
+        raise ValueError("A decision surface needs exactly 2 input features.")
+    points, width, height = grid(X, resolution)
+    if isinstance(model, MLP):
+        check_work(len(points) * network_work(model),
+                   f"A decision surface of {resolution} × {resolution} cells for a network of {len(model.layers)} "
+                   "hidden layers", "choose a coarser grid, or fewer or narrower layers")
+    with np.errstate(all="ignore"):
+        probs = model.forward(points)
+    probs = np.nan_to_num(probs, nan=1.0 / probs.shape[1])
+    predicted = probs.argmax(axis=1)
+    names = np.asarray(class_names if class_names is not None else [str(c) for c in range(probs.shape[1])])
+    return pd.DataFrame({
+        "x": points[:, 0] - width / 2, "y": points[:, 1] - height / 2,
+        "x2": points[:, 0] + width / 2, "y2": points[:, 1] + height / 2,
+        "class": names[predicted], "confidence": probs.max(axis=1), "p1": probs[:, 1],
+    })
+
+
+def points_frame(ds) -> pd.DataFrame:
+    """Training and test points of a 2-D dataset, tidy: x, y, class, split."""
+    parts = []
+    for split, X, y in (("train", ds.X_train, ds.y_train), ("test", ds.X_test, ds.y_test)):
+        parts.append(pd.DataFrame({"x": X[:, 0], "y": X[:, 1], "class": np.asarray(ds.class_names)[y],
+                                   "split": split}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def confusion_frame(model, X: np.ndarray, y: np.ndarray, class_names) -> pd.DataFrame:
+    """Counts of (true, predicted) class pairs on X, tidy, with each true class's share."""
+    with np.errstate(all="ignore"):
+        predicted = model.predict(X)
+    labels = np.arange(len(class_names))
+    matrix = confusion_matrix(y, predicted, labels=labels)
+    totals = matrix.sum(axis=1, keepdims=True)
+    share = np.divide(matrix, totals, out=np.zeros(matrix.shape), where=totals > 0)
+    true_idx, pred_idx = np.meshgrid(labels, labels, indexing="ij")
+    names = np.asarray(class_names)
+    return pd.DataFrame({"true": names[true_idx.ravel()], "predicted": names[pred_idx.ravel()],
+                         "count": matrix.ravel(), "share": share.ravel()})

@@ -1,0 +1,1 @@
+"""Command-line tools: the lab headless (cli) and the engine benchmark."""

@@ -1,0 +1,386 @@
+"""The lab from a terminal: ``python -m core.tools.cli compare ...`` and ``python -m core.tools.cli sweep ...``.
+
+``compare`` builds the same ``core.settings.Experiment`` the Training Arena builds from its
+widgets and trains it with ``train_many``; ``sweep`` runs a grid of such experiments (depth x
+width x learning rate, each cell one ``train_many`` over activations x seeds) through joblib, so
+the grid can run on local processes or, with joblib's Dask or Ray backends, on a cluster.
+Both write the tidy long CSV of ``core.io.history`` (``core.io.export.history_csv``).
+
+Bad arguments exit with status 2 and a one-line message, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+
+from core.engine.data import DATASETS
+from core.engine.training import INIT_CHOICES, train_many
+from core.io.export import config_json, experiment_from_json, history_csv
+from core.io.history import records_to_frame, summary
+from core.settings import MAX_SEEDS, OPTIMIZER_CHOICES, Experiment
+
+DEFAULTS = Experiment()
+BACKENDS = ("loky", "threading", "dask", "ray")
+SWEEP_COLUMNS = ("depth", "width", "lr")
+
+COMPARE_COMMAND = """\
+  python -m core.tools.cli compare --dataset moons --activations relu,sigmoid,tanh --seeds 5 --epochs 200 \\
+      --out runs.csv --config-out config.json"""
+SWEEP_COMMAND = """\
+  python -m core.tools.cli sweep --dataset moons --activations relu,tanh --depths 1,2,4 --widths 8,16 \\
+      --lrs 0.01,0.1 --seeds 3 --epochs 50 --out sweep.csv --jobs 2"""
+
+MAIN_EPILOG = f"""\
+examples:
+{COMPARE_COMMAND}
+{SWEEP_COMMAND}
+
+Run 'python -m core.tools.cli compare --help' or 'python -m core.tools.cli sweep --help' for every option."""
+
+COMPARE_EPILOG = f"""\
+example:
+{COMPARE_COMMAND}
+
+The CSV is tidy and long (one row per epoch, run, layer and metric: epoch, run, activation, seed, layer,
+metric, value, diverged); the config JSON loads back with core.io.export.experiment_from_json and is the
+same experiment the Training Arena runs."""
+
+SWEEP_EPILOG = f"""\
+example:
+{SWEEP_COMMAND}
+
+Each grid cell (depth, width, lr) is one train_many call over activations x seeds, with hidden layers
+(width,) * depth. The CSV adds the columns depth, width and lr; run numbers are unique over the whole
+sweep (cell index * runs per cell + run within the cell).
+
+backends (joblib):
+  loky       local worker processes (the default)
+  threading  threads in this process
+  dask       joblib's Dask backend: needs dask.distributed. Pass --scheduler ADDRESS to connect a client,
+             or, when calling core.tools.cli.main() from Python, create one first:
+               from dask.distributed import Client; Client(...)   # registers the 'dask' backend
+  ray        joblib's Ray backend: needs ray; the CLI calls ray.util.joblib.register_ray() itself and Ray
+             connects to the cluster in RAY_ADDRESS (or starts a local one).
+Neither dask nor ray is a dependency of ReLU Lab; a backend joblib cannot use exits with a message."""
+
+
+class ProgressBar:
+    """A one-line text progress bar on stderr (no dependency): ``label [#####.....] 12/200``.
+
+    It redraws only when the bar grows, so a redirected stderr gets a few dozen updates, not thousands.
+    """
+
+    def __init__(self, total: int, label: str, stream=None, width: int = 30, enabled: bool = True):
+        self.total, self.label, self.width, self.enabled = max(total, 1), label, width, enabled
+        self.stream = stream if stream is not None else sys.stderr
+        self.done = 0
+        self._drawn: int | None = None  # filled characters last drawn
+
+    def update(self, done: int) -> None:
+        self.done = min(done, self.total)
+        filled = round(self.width * self.done / self.total)
+        if self.enabled and (filled != self._drawn or self.done == self.total):
+            self._drawn = filled
+            self.stream.write(f"\r{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {self.done}/{self.total}")
+            self.stream.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# --- argument parsing -----------------------------------------------------------------------------
+
+
+def _list_of(convert: Callable, what: str) -> Callable[[str], tuple]:
+    """An argparse type for comma-separated values, each converted; duplicates and blanks refused."""
+
+    def parse(text: str) -> tuple:
+        items = [item.strip() for item in text.split(",")]
+        if not text.strip() or any(not item for item in items):
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}, got {text!r}")
+        try:
+            values = tuple(convert(item) for item in items)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list of {what}, got {text!r}") from None
+        if len(set(values)) != len(values):
+            raise argparse.ArgumentTypeError(f"each value may appear once, got {text!r}")
+        return values
+
+    return parse
+
+
+def _finite_float(text: str) -> float:
+    """A float argument; NaN and infinities are refused here, with the argument's name."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value) or not value > 0:
+        raise ValueError(text)
+    return value
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value == 0 or value < -1:
+        raise argparse.ArgumentTypeError(f"--jobs must be a whole number >= 1, or -1 for every CPU; got {text!r}")
+    return value
+
+
+_names = _list_of(str, "names")
+_ints = _list_of(int, "whole numbers")
+_floats = _list_of(_positive_float, "positive numbers")
+
+
+def _add_experiment_arguments(parser: argparse.ArgumentParser, *, grid: bool) -> argparse._ArgumentGroup:
+    """Settings every experiment shares; ``grid`` leaves hidden layers and learning rate to the sweep flags."""
+    d = DEFAULTS
+    data = parser.add_argument_group("data")
+    data.add_argument("--dataset", default=d.dataset, choices=list(DATASETS), metavar="NAME",
+                      help=f"one of {', '.join(DATASETS)} (default {d.dataset})")
+    data.add_argument("--n-samples", type=int, default=d.n_samples, metavar="N",
+                      help=f"points to generate, for the generated 2-D sets (default {d.n_samples})")
+    data.add_argument("--noise", type=_finite_float, default=d.noise, metavar="SD",
+                      help=f"noise of the generated sets (default {d.noise})")
+    data.add_argument("--test-size", type=_finite_float, default=d.test_size, metavar="FRACTION",
+                      help=f"fraction held out for testing (default {d.test_size})")
+    model = parser.add_argument_group("model and training")
+    model.add_argument("--activations", type=_names, default=d.activations, metavar="A,B,...",
+                       help=f"activations to compare (default {','.join(d.activations)})")
+    if not grid:
+        model.add_argument("--hidden", type=_list_of(int, "layer widths"), default=d.hidden_layers,
+                           metavar="W1,W2,...",
+                           help=f"hidden layer widths (default {','.join(map(str, d.hidden_layers))})")
+        model.add_argument("--lr", type=_finite_float, default=d.learning_rate,
+                           help=f"learning rate (default {d.learning_rate})")
+    model.add_argument("--epochs", type=int, default=d.epochs, help=f"epochs to train (default {d.epochs})")
+    model.add_argument("--batch-size", type=int, default=d.batch_size, help=f"mini-batch size (default {d.batch_size})")
+    model.add_argument("--optimizer", default=d.optimizer, choices=list(OPTIMIZER_CHOICES),
+                       help=f"sgd, momentum (SGD with 0.9) or adam (default {d.optimizer})")
+    model.add_argument("--init", default=d.init, choices=list(INIT_CHOICES),
+                       help="weight init; auto is He for the ReLU family, Xavier otherwise (default auto)")
+    model.add_argument("--bias-init", type=_finite_float, default=d.bias_init,
+                       help=f"initial hidden biases; very negative values kill ReLU units (default {d.bias_init:g})")
+    model.add_argument("--l2", type=_finite_float, default=d.l2, help=f"L2 weight penalty (default {d.l2:g})")
+    model.add_argument("--leaky-alpha", type=_finite_float, default=d.leaky_alpha,
+                       help=f"Leaky ReLU's slope for x < 0 (default {d.leaky_alpha})")
+    model.add_argument("--elu-alpha", type=_finite_float, default=d.elu_alpha,
+                       help=f"ELU's alpha (default {d.elu_alpha})")
+    model.add_argument("--maxout-pieces", type=int, default=d.maxout_pieces,
+                       help=f"linear pieces per maxout unit (default {d.maxout_pieces})")
+    seeds = parser.add_argument_group("seeds")
+    seeds.add_argument("--seeds", type=int, default=d.seeds,
+                       help=f"seeds per activation, 1 to {MAX_SEEDS} (default {d.seeds})")
+    seeds.add_argument("--first-seed", type=int, default=d.first_seed,
+                       help=f"first seed; it also seeds the dataset and its split (default {d.first_seed})")
+    out = parser.add_argument_group("output")
+    out.add_argument("--out", required=True, type=Path, metavar="CSV", help="where to write the tidy history CSV")
+    out.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
+    return out
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m core.tools.cli",
+        description="ReLU Lab from the terminal: train activations side by side (compare) or over a grid (sweep).",
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{compare,sweep}")
+    formatter = argparse.RawDescriptionHelpFormatter
+    compare = commands.add_parser(
+        "compare", help="train several activations side by side and summarise them",
+        description="Train several activations side by side on identical data, initial draws and batches (the "
+                    "Training Arena's experiment), print a summary over seeds and write the tidy history CSV.",
+        epilog=COMPARE_EPILOG, formatter_class=formatter)
+    compare.set_defaults(handler=run_compare, parser=compare)  # the subparser, so errors name the command
+    _add_experiment_arguments(compare, grid=False).add_argument(
+        "--config-out", type=Path, metavar="JSON",
+        help="also write the experiment as JSON (core.io.export.config_json)")
+    sweep = commands.add_parser(
+        "sweep", help="train activations over a grid of depths, widths and learning rates",
+        description="Train activations x seeds over a grid of depth x width x learning rate with joblib and write "
+                    "one tidy CSV with the extra columns depth, width and lr.",
+        epilog=SWEEP_EPILOG, formatter_class=formatter)
+    sweep.set_defaults(handler=run_sweep, parser=sweep)
+    _add_experiment_arguments(sweep, grid=True)
+    grid = sweep.add_argument_group("grid")
+    grid.add_argument("--depths", type=_list_of(int, "depths"), default=(len(DEFAULTS.hidden_layers),),
+                      metavar="D1,D2,...", help="numbers of hidden layers (default 2)")
+    grid.add_argument("--widths", type=_list_of(int, "widths"), default=(DEFAULTS.hidden_layers[0],),
+                      metavar="W1,W2,...", help="units per hidden layer (default 16)")
+    grid.add_argument("--lrs", type=_floats, default=(DEFAULTS.learning_rate,), metavar="LR1,LR2,...",
+                      help=f"learning rates (default {DEFAULTS.learning_rate})")
+    grid.add_argument("--jobs", type=_jobs, default=1, help="grid cells run at once; -1 for every CPU (default 1)")
+    grid.add_argument("--backend", default="loky", choices=BACKENDS, help="joblib backend (default loky; see below)")
+    grid.add_argument("--scheduler", metavar="ADDRESS",
+                      help="dask only: connect a dask.distributed Client to this scheduler address first")
+    return parser
+
+
+def _experiment(args: argparse.Namespace, hidden_layers: tuple[int, ...], learning_rate: float) -> Experiment:
+    """The Experiment these arguments describe; ValueError (Experiment's own message) when it is invalid.
+
+    It must also survive its own JSON export, which refuses a few values Experiment lets pass when
+    they are unused (e.g. a NaN Leaky ReLU alpha without Leaky ReLU).
+    """
+    experiment = Experiment(
+        dataset=args.dataset, n_samples=args.n_samples, noise=args.noise, test_size=args.test_size,
+        activations=args.activations, hidden_layers=hidden_layers, init=args.init, bias_init=args.bias_init,
+        optimizer=args.optimizer, learning_rate=learning_rate, batch_size=args.batch_size, epochs=args.epochs,
+        l2=args.l2, seeds=args.seeds, first_seed=args.first_seed, leaky_alpha=args.leaky_alpha,
+        elu_alpha=args.elu_alpha, maxout_pieces=args.maxout_pieces,
+    )
+    experiment_from_json(config_json(experiment))
+    return experiment
+
+
+def _check_writable(parser: argparse.ArgumentParser, *paths: Path | None) -> None:
+    """Fail before training, not after: every output's folder must exist."""
+    for path in paths:
+        if path is not None and (path.is_dir() or not path.resolve().parent.is_dir()):
+            parser.error(f"cannot write {str(path)!r}: its folder does not exist or it is a folder")
+
+
+# --- running --------------------------------------------------------------------------------------
+
+
+def run_experiment(experiment: Experiment, progress: ProgressBar | None = None) -> pd.DataFrame:
+    """Train every config of ``experiment`` with ``train_many``; the tidy history frame."""
+    trainer = train_many(experiment.load_data(), experiment.configs())
+    records = []
+    for epoch_records in trainer:
+        records.extend(epoch_records)
+        if progress is not None:
+            progress.update(trainer.epoch + 1)
+    return records_to_frame(records)
+
+
+def sweep_cells(base: Experiment, depths: Sequence[int], widths: Sequence[int],
+                learning_rates: Sequence[float]) -> list[tuple[tuple[int, int, float], Experiment]]:
+    """((depth, width, lr), Experiment) for every grid cell, depth-major; ValueError for an invalid cell."""
+    return [((depth, width, lr), replace(base, hidden_layers=(width,) * depth, learning_rate=lr))
+            for depth, width, lr in itertools.product(depths, widths, learning_rates)]
+
+
+def _sweep_cell(index: int, cell: tuple[int, int, float], experiment: Experiment) -> pd.DataFrame:
+    """One grid cell (runs in a joblib worker): its history with unique run numbers and the grid columns."""
+    frame = run_experiment(experiment)
+    frame["run"] += index * len(experiment.configs())
+    for name, value in zip(SWEEP_COLUMNS, cell, strict=True):
+        frame[name] = value
+    return frame.astype({"depth": "int64", "width": "int64", "lr": "float64"})
+
+
+def _parallel(jobs: int, backend: str, scheduler: str | None):
+    """A joblib.Parallel on ``backend``, registering Dask or Ray first; ValueError saying why it cannot."""
+    import joblib
+
+    if backend == "dask":
+        try:
+            from dask.distributed import Client
+        except ImportError:
+            raise ValueError("the dask backend needs dask.distributed, which is not installed "
+                             "(pip install 'dask[distributed]')") from None
+        if scheduler:
+            Client(scheduler)
+    elif scheduler:
+        raise ValueError("--scheduler applies to --backend dask only")
+    if backend == "ray":
+        try:
+            from ray.util.joblib import register_ray
+        except ImportError:
+            raise ValueError("the ray backend needs ray, which is not installed (pip install ray)") from None
+        register_ray()
+    try:
+        return joblib.Parallel(n_jobs=jobs, backend=backend, return_as="generator")
+    except ValueError as err:
+        raise ValueError(f"joblib cannot use the {backend!r} backend here: {err}") from None
+
+
+def _print_table(frame: pd.DataFrame) -> None:
+    print(frame.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+
+
+def _write(path: Path, text: str) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        handle.write(text)
+
+
+def run_compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    try:
+        experiment = _experiment(args, args.hidden, args.lr)
+    except ValueError as err:
+        parser.error(str(err))
+    _check_writable(parser, args.out, args.config_out)
+    progress = ProgressBar(experiment.epochs + 1, "epochs", enabled=not args.quiet)
+    frame = run_experiment(experiment, progress)
+    progress.close()
+    _print_table(summary(frame))
+    _write(args.out, history_csv(frame))
+    if args.config_out is not None:
+        _write(args.config_out, config_json(experiment))
+    return 0
+
+
+def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from joblib import delayed
+
+    try:
+        base = _experiment(args, (args.widths[0],) * args.depths[0], args.lrs[0])
+        cells = sweep_cells(base, args.depths, args.widths, args.lrs)
+        parallel = _parallel(args.jobs, args.backend, args.scheduler)
+    except ValueError as err:
+        parser.error(str(err))
+    _check_writable(parser, args.out)
+    progress = ProgressBar(len(cells), "grid cells", enabled=not args.quiet)
+    frames, summaries = [], []
+    tasks = (delayed(_sweep_cell)(i, cell, experiment) for i, (cell, experiment) in enumerate(cells))
+    for done, frame in enumerate(parallel(tasks), start=1):
+        frames.append(frame)
+        table = summary(frame)
+        for position, name in enumerate(SWEEP_COLUMNS):
+            table.insert(position, name, frame[name].iloc[0])
+        summaries.append(table)
+        progress.update(done)
+    progress.close()
+    _print_table(pd.concat(summaries, ignore_index=True))
+    _write(args.out, history_csv(pd.concat(frames, ignore_index=True)))
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (argparse exits with 2 on bad arguments)."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args, args.parser)
+    except OSError as err:  # e.g. the disk filled up while writing
+        print(f"python -m core.tools.cli {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"\npython -m core.tools.cli {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Real-browser tests in Debian's headless Chromium."""

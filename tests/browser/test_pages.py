@@ -1,0 +1,98 @@
+"""Real-browser tests: every page in Debian's headless Chromium, and the Arena played to its end.
+
+Screenshots go to artifacts/screens/. Without Chromium these tests skip locally with the reason,
+but never under CI=true: there a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.support.browser import ROOT, engine_seconds, play_to_end, screenshot, streamlit_server, wait_idle
+
+pytestmark = pytest.mark.browser
+
+# page name -> (URL path, how many charts it shows at least on arrival)
+PAGES = {"home": ("", 1), "lessons": ("lessons", 0), "arena": ("arena", 9), "gradient_flow": ("gradient_flow", 2),
+         "neurons": ("neurons", 2), "explorer": ("explorer", 3), "speed": ("speed", 2)}
+
+
+@pytest.fixture(scope="module")
+def server(chromium):
+    (ROOT / "artifacts").mkdir(exist_ok=True)
+    with streamlit_server() as url:
+        yield url
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def test_first_request_is_a_deep_link_and_still_gets_the_app_shell(server, page):
+    """A fresh server whose first visitor opens /arena must still route through app.py."""
+    page.goto(f"{server}/arena")
+    wait_idle(page)
+    nav = page.locator("[data-testid=stSidebarNav]")
+    assert nav.get_by_text("Training Arena").count() == 1
+    assert nav.get_by_text("app", exact=True).count() == 0
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+@pytest.mark.parametrize("name", list(PAGES))
+def test_page_renders_without_exception(server, page, name):
+    path, min_charts = PAGES[name]
+    page.goto(f"{server}/{path}")
+    wait_idle(page)
+    page.wait_for_timeout(1500)  # let Vega finish drawing before the screenshot
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator("[data-testid=stVegaLiteChart]").count() >= min_charts
+    screenshot(page, name)
+
+
+def test_arena_plays_the_default_experiment_to_the_end(server, page):
+    page.goto(f"{server}/arena")
+    wait_idle(page)
+    counter = page.get_by_text(re.compile(r"^Epoch \d+ / 200$"))
+    assert counter.inner_text() == "Epoch 0 / 200"
+    browser_seconds, seen = play_to_end(page)
+    page.get_by_text("Summary", exact=True).wait_for(timeout=30_000)
+    wait_idle(page)
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator("[data-testid=stVegaLiteChart]").count() >= 6
+    screenshot(page, "arena-finished")
+    # Record the UI's overhead against the engine alone (no timing assertion: the machine is shared).
+    engine = engine_seconds()
+    report = {"browser_seconds": browser_seconds, "engine_seconds": engine,
+              "ratio": browser_seconds / engine, "visible_updates": len(seen) - 1,
+              "updates_per_second": (len(seen) - 1) / browser_seconds}
+    (ROOT / "artifacts" / "arena-performance.json").write_text(json.dumps(report, indent=2))
+    print("\nArena default experiment:", json.dumps(report))
+
+
+def test_a_shared_link_opens_the_same_experiment(server, page):
+    page.goto(f"{server}/arena?arena.dataset=XOR&arena.activations=ReLU&arena.activations=Leaky+ReLU"
+              "&arena.seeds=3&arena.learning_rate=0.03&arena.epochs=banana")
+    wait_idle(page)
+    assert page.locator("[data-testid=stException]").count() == 0
+    sidebar = page.locator("[data-testid=stSidebar]")
+    assert sidebar.get_by_text("Leaky ReLU").count() >= 1
+    assert page.get_by_text("Epoch 0 / 200").count() == 1  # the crafted epochs value fell back to the default
+    assert "arena.epochs" not in page.url
+    screenshot(page, "arena-shared-link")
+
+
+def test_presenter_mode_collapses_the_sidebar_and_keeps_the_main_charts(server, page):
+    page.goto(f"{server}/arena?mode=present")
+    wait_idle(page)
+    page.wait_for_timeout(1500)
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator("[data-testid=stSidebar][aria-expanded=true]").count() == 0
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 2 + 3
+    screenshot(page, "arena-presenter")

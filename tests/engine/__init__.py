@@ -1,0 +1,1 @@
+"""Engine tests, held against independent references (finite differences, closed forms, scikit-learn)."""

@@ -1,0 +1,1 @@
+"""Tests of the maths behind each page (core/lab)."""

@@ -1,0 +1,119 @@
+"""The Lessons' numbers (core.lab.lessons): finite, in plausible ranges, and on the side of the claim they support."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from core.engine.live import LiveRun
+from core.io.history import summary
+from core.lab import lessons
+from core.settings import Experiment
+
+
+def test_without_an_activation_circles_stay_at_chance_and_relu_separates_them():
+    accuracy = lessons.linear_vs_relu()
+    assert set(accuracy) == {"linear", "relu"}
+    assert all(0 <= value <= 1 for value in accuracy.values())
+    assert accuracy["linear"] < 0.7
+    assert accuracy["relu"] > 0.9
+
+
+def test_on_moons_a_line_gets_most_points_but_relu_gets_more():
+    accuracy = lessons.linear_vs_relu(lessons.LINEAR_MOONS)
+    assert 0.7 < accuracy["linear"] < accuracy["relu"]
+    assert accuracy["relu"] > 0.95
+
+
+def test_the_arena_reproduces_the_lessons_accuracies_when_it_has_finished():
+    """The page promises the preset shows the same number once the run is over: same engine, same settings."""
+    experiment = lessons.LINEAR_CIRCLES
+    run = LiveRun(experiment)
+    run.advance(max_epochs=experiment.epochs)
+    assert run.done
+    table = summary(run.history()).set_index("activation")
+    measured = lessons.final_test_accuracy(experiment)
+    for name, label in (("linear", "Linear (none)"), ("relu", "ReLU")):
+        assert table.loc[label, "test accuracy"] == pytest.approx(measured[name])
+
+
+def test_relu_derivative_comes_from_the_registry_with_the_zero_convention():
+    assert lessons.relu_derivative_samples() == {-1.0: 0.0, 0.0: 0.0, 1.0: 1.0}
+    assert lessons.relu_derivative_samples((-1e4, 1e4)) == {-1e4: 0.0, 1e4: 1.0}
+
+
+def test_sigmoid_gradients_vanish_through_depth_and_relu_with_he_keeps_them():
+    ratios = lessons.vanishing_ratios()
+    assert set(ratios) == {"sigmoid", "tanh", "relu"}
+    assert all(math.isfinite(r) and r > 0 for r in ratios.values())
+    assert ratios["sigmoid"] < 1e-4  # orders of magnitude: 0.25 per layer, ten layers deep
+    assert ratios["relu"] > 0.1
+    assert ratios["sigmoid"] < 1e-3 * ratios["relu"]
+    # The page says tanh does not vanish at Xavier init when its ratio is above 0.1: it is, here.
+    assert ratios["tanh"] > 0.1
+    assert lessons.vanishing_inits() == {"sigmoid": "xavier", "tanh": "xavier", "relu": "he"}
+
+
+def test_the_arena_preset_shows_the_same_vanishing_at_eight_layers():
+    ratios = lessons.gradient_ratios_at_init()
+    assert len(lessons.VANISHING_ARENA.hidden_layers) == 8
+    assert ratios["sigmoid"] < 1e-3
+    assert ratios["relu"] > 0.1
+
+
+def test_vanishing_ratio_is_the_geometric_mean_over_seeds():
+    from core.lab.gradient_flow import first_over_last, gradient_profile
+
+    dataset = Experiment().load_data()
+    per_seed = [first_over_last(gradient_profile(dataset, "relu", 4, 8, "he", seed)) for seed in range(2)]
+    assert lessons.vanishing_ratios(["relu"], depth=4, width=8, seeds=2, dataset=dataset)["relu"] == pytest.approx(
+        math.sqrt(per_seed[0] * per_seed[1]))
+
+
+def test_relu_at_he_init_outputs_about_half_exact_zeros_and_tanh_none():
+    sparsity = lessons.sparsity_at_init()
+    assert sparsity["relu"] == pytest.approx(0.5, abs=0.05)
+    assert sparsity["tanh"] == 0.0
+
+
+def test_a_bias_of_minus_three_kills_relu_units_for_good_and_none_of_leaky_or_elu():
+    numbers = lessons.dying_units()
+    assert list(numbers) == ["relu", "leaky_relu", "elu"]
+    relu, leaky, elu = numbers["relu"], numbers["leaky_relu"], numbers["elu"]
+    assert relu["units"] == leaky["units"] == 32
+    assert relu["dead_at_init"] > relu["units"] / 2
+    assert relu["dead_after"] == relu["dead_at_init"]  # no gradient, no change
+    assert leaky["dead_at_init"] == leaky["dead_after"] == 0
+    assert elu["dead_at_init"] == elu["dead_after"] == 0
+    # ReLU stays at chance (the page says so below 60%); the keepers of a gradient learn.
+    assert relu["test_accuracy"] < 0.6
+    assert leaky["test_accuracy"] > 0.8 and elu["test_accuracy"] > 0.9
+
+
+def test_maxout_costs_twice_the_hidden_weights_and_learns_moons_like_relu():
+    numbers = lessons.maxout_vs_relu()
+    relu, leaky, maxout = numbers["relu"], numbers["leaky_relu"], numbers["maxout"]
+    assert relu["parameters"] == leaky["parameters"] == (2 * 16 + 16) + (16 * 16 + 16) + (16 * 2 + 2)
+    assert maxout["parameters"] == (2 * 32 + 32) + (16 * 32 + 32) + (16 * 2 + 2)
+    assert all(0.9 < n["test_accuracy"] <= 1 for n in numbers.values())
+    # The page calls a gap of at most 2 points "about the same accuracy".
+    assert abs(maxout["test_accuracy"] - relu["test_accuracy"]) <= 0.02
+
+
+def test_speed_ratios_are_positive_finite_ratios_to_relu():
+    numbers = lessons.speed_ratios(size=10_000, repeats=3)
+    assert list(numbers) == ["relu", "sigmoid", "tanh"]
+    assert numbers["relu"]["forward"] == numbers["relu"]["backward"] == 1.0
+    for values in numbers.values():
+        assert all(math.isfinite(v) and v > 0 for v in values.values())
+    # Seconds and ratios agree: the ratio is the time over ReLU's.
+    sigmoid = numbers["sigmoid"]
+    assert sigmoid["forward"] == pytest.approx(sigmoid["forward_s"] / numbers["relu"]["forward_s"])
+
+
+def test_every_lesson_number_is_deterministic_except_timings():
+    assert lessons.dying_units() == lessons.dying_units()
+    assert lessons.sparsity_at_init() == lessons.sparsity_at_init()
+    np.testing.assert_equal(lessons.vanishing_ratios(["sigmoid"]), lessons.vanishing_ratios(["sigmoid"]))

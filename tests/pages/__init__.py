@@ -1,0 +1,1 @@
+"""Page tests: AppTest runs, chart builders and the UI helpers (pages/)."""

@@ -1,0 +1,260 @@
+"""The Training Arena headless: controls, counter, resets, live charts, divergence and empty states."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from pathlib import Path
+
+import altair as alt
+import pytest
+
+from pages.ui import arena_views
+from pages.ui.palette import ACTIVATION_COLORS
+from tests.support.apptest import button, charts, start
+
+COUNTER = re.compile(r"^Epoch (\d+) / (\d+)$")
+
+
+def counter(at) -> str:
+    texts = [p.proto.text for p in at.get("progress")]
+    matches = [t for t in texts if COUNTER.match(t)]
+    assert len(matches) == 1, texts
+    return matches[0]
+
+
+def widget(at, key):
+    return next(w for w in (*at.multiselect, *at.select_slider, *at.selectbox, *at.slider) if w.key == key)
+
+
+@pytest.fixture
+def arena():
+    return start("arena")
+
+
+def test_arena_opens_on_the_default_experiment_at_epoch_zero(arena):
+    assert counter(arena) == "Epoch 0 / 200"
+    assert widget(arena, "arena.activations").value == ["relu", "sigmoid", "tanh"]
+    assert widget(arena, "arena.dataset").value == "moons"
+    # loss, accuracy, gradient profile, gradient over time, sparsity, dead units, 3 decision surfaces
+    assert len(charts(arena)) == 9
+
+
+def test_step_advances_one_epoch_and_reset_returns_to_zero(arena):
+    button(arena, "arena.step").click().run()
+    assert counter(arena) == "Epoch 1 / 200"
+    button(arena, "arena.step").click().run()
+    assert counter(arena) == "Epoch 2 / 200"
+    assert any(s.value.startswith("Summary") for s in arena.subheader)
+    button(arena, "arena.reset").click().run()
+    assert not arena.exception
+    assert counter(arena) == "Epoch 0 / 200"
+
+
+def test_changing_the_activation_set_resets_the_experiment(arena):
+    button(arena, "arena.step").click().run()
+    assert counter(arena) == "Epoch 1 / 200"
+    widget(arena, "arena.activations").set_value(["relu", "leaky_relu"]).run()
+    assert not arena.exception
+    assert counter(arena) == "Epoch 0 / 200"
+    assert len(charts(arena)) == 6 + 2
+
+
+def test_no_activation_gives_a_friendly_empty_state(arena):
+    widget(arena, "arena.activations").set_value([]).run()
+    assert not arena.exception
+    assert any("Choose at least one activation" in i.value for i in arena.info)
+    assert not charts(arena)
+
+
+def test_a_diverging_run_is_flagged_with_its_likely_cause_and_the_page_survives(arena):
+    widget(arena, "arena.activations").set_value(["relu", "linear"]).run()
+    widget(arena, "arena.learning_rate").set_value(100.0).run()
+    widget(arena, "arena.depth").set_value(4).run()
+    for _ in range(3):
+        button(arena, "arena.step").click().run()
+        assert not arena.exception
+    warnings = [w.value for w in arena.warning]
+    assert any("diverged" in w and "learning rate" in w for w in warnings), warnings
+
+
+def test_a_regression_dataset_trains_without_accuracy(arena):
+    widget(arena, "arena.dataset").set_value("sine").run()
+    button(arena, "arena.step").click().run()
+    assert not arena.exception
+    assert counter(arena) == "Epoch 1 / 200"
+    assert any("regression" in i.value for i in arena.info)
+
+
+def test_several_seeds_and_maxout_run(arena):
+    widget(arena, "arena.activations").set_value(["relu", "maxout"]).run()
+    widget(arena, "arena.seeds").set_value(3).run()
+    button(arena, "arena.step").click().run()
+    assert not arena.exception
+    assert counter(arena) == "Epoch 1 / 200"
+
+
+def test_a_shared_link_reproduces_the_settings():
+    from streamlit.testing.v1 import AppTest
+
+    from core.engine.data import DATASETS
+    from tests.support.apptest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(str(Path(APP).parent / "pages" / "arena.py"))
+    # Selection widgets put their display labels in the URL, as the browser's address bar shows them.
+    at.query_params.update({"arena.dataset": DATASETS["circles"].label, "arena.activations": ["ReLU", "ELU"],
+                            "arena.seeds": "3", "arena.learning_rate": "0.03", "arena.depth": "3"})
+    at.run()
+    assert not at.exception
+    assert widget(at, "arena.dataset").value == "circles"
+    assert widget(at, "arena.activations").value == ["relu", "elu"]
+    assert widget(at, "arena.seeds").value == 3
+    assert widget(at, "arena.learning_rate").value == 0.03
+    assert widget(at, "arena.depth").value == 3
+
+
+def test_a_link_over_the_engines_work_cap_gets_its_reason_not_a_run():
+    """Every activation x 10 seeds at 8 x 128 with batch 1 on 3,000 samples: one epoch would take minutes."""
+    from core.engine.activations import ACTIVATIONS
+    from core.engine.training import MAX_WORK, format_work
+    from pages.ui.palette import label
+
+    at = start("arena", {"arena.activations": [label(n) for n in (*ACTIVATIONS, "maxout")], "arena.seeds": "10",
+                         "arena.depth": "8", "arena.width": "128", "arena.batch_size": "1",
+                         "arena.n_samples": "3000", "arena.train_share": "90"})
+    assert not at.exception
+    assert widget(at, "arena.seeds").value == 10 and widget(at, "arena.batch_size").value == 1  # the link was taken
+    [error] = at.error
+    assert error.value.startswith("These settings cannot run: One epoch of training 100 networks of 8 × 128 units "
+                                  "on 2,700 samples would need about ")
+    assert f"over the cap of {format_work(MAX_WORK)}" in error.value and "a larger batch" in error.value
+    assert "arena.run" not in at.session_state and not charts(at)
+    widget(at, "arena.activations").set_value(["relu"])
+    widget(at, "arena.batch_size").set_value(128)
+    widget(at, "arena.seeds").set_value(2).run()  # within the cap again: the experiment appears
+    assert not at.exception and not at.error
+    assert counter(at) == "Epoch 0 / 200"
+
+
+def test_presenter_mode_keeps_the_main_charts_only():
+    from streamlit.testing.v1 import AppTest
+
+    from tests.support.apptest import APP
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.switch_page(str(Path(APP).parent / "pages" / "arena.py"))
+    at.query_params["mode"] = "present"
+    at.run()
+    assert not at.exception
+    assert len(charts(at)) == 2 + 3  # loss and accuracy, and the three decision surfaces
+    button(at, "arena.step").click().run()
+    assert not any(s.value.startswith("Summary") for s in at.subheader)
+
+
+def test_share_and_export_offers_the_link_and_six_downloads(arena):
+    button(arena, "arena.step").click().run()
+    labels = [b.proto.label for b in arena.get("download_button")]
+    assert labels == ["History (CSV)", "Config (JSON)", "Report (HTML)", "Report (Markdown)",
+                      "Weights: ReLU (.npz)", "Weights: ReLU (JSON)"]
+    assert any("?" in c.value or c.value == "" for c in arena.code)  # the link (AppTest has no browser URL)
+
+
+# --- the HTML report, as a click on its button downloads it -----------------------------------------
+
+REPORT_STEPS = 3
+SPEC = re.compile(r'<h3>([^<]*)</h3>\n<div id="chart-\d+" class="chart-view">[^<]*</div>\n'
+                  r'<script type="application/json" id="chart-\d+-spec">([^<]*)</script>')
+
+
+@pytest.fixture(scope="module")
+def html_report():
+    """(the Arena after a few steps, the HTML its "Report (HTML)" button downloads, its charts by title).
+
+    The button is lazy: Streamlit registers a callable and runs it on the click, outside the script run.
+    The test records the callables as they are registered and calls the report's as the server would.
+    """
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    deferred = {}
+    register = MediaFileManager.add_deferred
+
+    def record(self, data_callable, *args, **kwargs):
+        file_id = register(self, data_callable, *args, **kwargs)
+        deferred[file_id] = data_callable
+        return file_id
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(MediaFileManager, "add_deferred", record)
+        at = start("arena")
+        for _ in range(REPORT_STEPS):
+            button(at, "arena.step").click().run()
+    buttons = {b.proto.label: b.proto for b in at.get("download_button")}
+    report = buttons["Report (HTML)"]
+    assert report.deferred_file_id and not report.url  # built only when clicked
+    text = deferred[report.deferred_file_id]()
+    return at, text, {html.unescape(title): json.loads(spec) for title, spec in SPEC.findall(text)}
+
+
+def color_scales(spec) -> list[dict]:
+    """Every colour scale in a (layered) spec."""
+    found = []
+    if isinstance(spec, dict):
+        scale = spec.get("color", {}).get("scale") if isinstance(spec.get("color"), dict) else None
+        if scale is not None:
+            found.append(scale)
+        for value in spec.values():
+            found += color_scales(value)
+    elif isinstance(spec, list):
+        for value in spec:
+            found += color_scales(value)
+    return found
+
+
+def test_the_html_report_holds_the_runs_settings_summary_and_charts(html_report):
+    at, text, charts = html_report
+    run = at.session_state["arena.run"]
+    assert run.epoch == REPORT_STEPS
+    assert text.startswith("<!DOCTYPE html>") and "<h1>ReLU Lab report: Two moons</h1>" in text
+    assert '<tr><td>activations</td><td>relu, sigmoid, tanh</td></tr>' in text
+    for _, row in arena_views.summary_frame(run).iterrows():
+        assert f'<tr><td>{row["activation"]}</td><td class="number">1</td>' \
+               f'<td class="number">{row["test accuracy"]:.4g}</td>' in text
+    assert list(charts) == ["Loss (cross-entropy)", "Accuracy", "Gradient norm by layer, now",
+                            "Gradient norm per layer over training", "Sparsity: share of exact zeros",
+                            "Dead units: 0 for every training sample", "Decision boundary: ReLU",
+                            "Decision boundary: Sigmoid", "Decision boundary: Tanh"]
+    assert text.count("vegaEmbed(\"#chart-") == len(charts)
+    assert len(text.encode()) < 1_500_000  # surfaces on a 40 x 40 grid, data to 4 significant digits
+
+
+def test_the_html_reports_curves_are_the_runs_in_its_activations_colours(html_report):
+    at, _, charts = html_report
+    names = list(at.session_state["arena.run"].experiment.activations)
+    labels = ["ReLU", "Sigmoid", "Tanh"]
+    for title, splits in (("Loss (cross-entropy)", {"train", "test"}), ("Accuracy", {"train", "test"})):
+        spec = charts[title]
+        scales = color_scales(spec)
+        assert scales and all(s == {"domain": labels, "range": [ACTIVATION_COLORS[n] for n in names]} for s in scales)
+        curves = [row for row in spec["data"]["values"] if row["kind"] == "curve"]
+        assert {(row["activation"], row["epoch"], row["group"]) for row in curves} == {
+            (label, epoch, split) for label in labels for epoch in range(REPORT_STEPS + 1) for split in splits}
+        assert all(isinstance(row["mean"], float) and row["mean"] > 0 for row in curves)
+    assert [charts[f"Decision boundary: {label}"]["title"]["color"] for label in labels] == [
+        ACTIVATION_COLORS[name] for name in names]
+
+
+def test_every_chart_of_the_html_report_is_valid_vega_lite(html_report):
+    """vl-convert (a test dependency only) renders each embedded spec as Vega-Lite would in the browser."""
+    vl_convert = pytest.importorskip("vl_convert")
+    version = ".".join(alt.VEGALITE_VERSION.split(".")[:2])
+    if version not in vl_convert.get_vegalite_versions():
+        pytest.skip(f"vl-convert {vl_convert.__version__} does not bundle Vega-Lite {version}")
+    _, _, charts = html_report
+    svgs = {title: vl_convert.vegalite_to_svg(spec, vl_version=version) for title, spec in charts.items()}
+    assert all(svg.startswith("<svg") for svg in svgs.values())
+    for name in ("relu", "sigmoid", "tanh"):
+        assert f'stroke="{ACTIVATION_COLORS[name]}"'.lower() in svgs["Loss (cross-entropy)"].lower()

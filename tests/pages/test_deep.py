@@ -1,0 +1,157 @@
+"""The deep-dive pages headless (AppTest): Gradient Flow and Speed, started from the router."""
+
+import re
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from core.engine.mlp import HIDDEN_CHOICES
+from core.engine.training import MAX_WORK, format_work
+from pages.ui.palette import label
+
+# AppTest resolves relative paths against the calling file, so anchor them at the repo root.
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+GRADIENT_FLOW = str(ROOT / "pages" / "gradient_flow.py")
+SPEED = str(ROOT / "pages" / "speed.py")
+
+
+CAP = f"over the cap of {format_work(MAX_WORK)}"
+
+
+def start(page: str, params: dict | None = None, **state) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params.update(params or {})
+    at.run()
+    assert not at.exception
+    for key, value in state.items():
+        at.session_state[key] = value
+    at.switch_page(page)
+    at.run()
+    assert not at.exception
+    return at
+
+
+def charts(at: AppTest) -> int:
+    return len(at.get("vega_lite_chart"))
+
+
+def text(at: AppTest) -> str:
+    return " ".join(block.value for block in at.markdown)
+
+
+def exponent(at: AppTest, name: str) -> float:
+    """The computed power of ten the page prints after **name** in its first reading."""
+    return float(re.search(rf"\*\*{name}\*\* \$10\^{{(-?\d+\.\d)}}\$", text(at)).group(1))
+
+
+@pytest.fixture
+def flow() -> AppTest:
+    return start(GRADIENT_FLOW)
+
+
+def test_gradient_flow_default_view(flow):
+    assert flow.title[0].value == "Gradient Flow"
+    assert flow.multiselect(key="flow.activations").value == ["relu", "sigmoid", "tanh"]
+    assert charts(flow) == 3  # at init, through depth, exploding; training waits for the button
+    assert not flow.error and not flow.warning
+    assert not flow.button(key="flow.train").disabled
+    assert "Press **Train**" in flow.info[0].value
+    # the reading is computed: sigmoid's first layer gets ~10^-6 of the last layer's gradient, ReLU's ~10^-0.5
+    assert exponent(flow, "Sigmoid") < -4
+    assert -1.5 < exponent(flow, "ReLU") < 0.5
+    assert "σ'(x)" in text(flow) or r"\sigma'(x)" in text(flow)
+
+
+def test_train_button_draws_the_heatmaps(flow):
+    flow.slider(key="flow.depth").set_value(4).run()
+    flow.button(key="flow.train").click().run()
+    assert not flow.exception and not flow.error
+    assert charts(flow) == 4
+    assert "at epoch 30" in text(flow)
+    flow.slider(key="flow.seeds").set_value(1).run()  # not a training setting: the heatmaps stay
+    assert charts(flow) == 4
+    flow.slider(key="flow.depth").set_value(3).run()
+    assert not flow.exception
+    assert charts(flow) == 3 and "settings changed" in flow.info[0].value
+
+
+def test_edge_settings(flow):
+    flow.slider(key="flow.depth").set_value(1).run()
+    assert not flow.exception
+    assert any("more than one hidden layer" in c.value for c in flow.caption)
+    flow.select_slider(key="flow.scales").set_value((2.0, 2.0)).run()
+    assert not flow.exception
+    assert any("Widen the range" in c.value for c in flow.caption)
+    flow.selectbox(key="flow.explode_activation").set_value("tanh").run()
+    flow.multiselect(key="flow.activations").set_value(["maxout", "leaky_relu"]).run()
+    assert not flow.exception and charts(flow) == 3
+
+
+def test_heavy_training_is_refused_with_a_reason(flow):
+    flow.select_slider(key="flow.width").set_value(128).run()  # 3 networks of 10 x 128: ~8x the default work
+    assert not flow.exception
+    assert [w.value for w in flow.warning] == [
+        "Training 3 networks of 10 × 128 units for 30 epochs would need about 3.9e10 multiply-adds, over the cap "
+        f"of {format_work(MAX_WORK)} per request (MAX_WORK): choose fewer activations, fewer or narrower layers, "
+        "or fewer samples."]
+    assert flow.button(key="flow.train").disabled
+    assert charts(flow) == 3  # the measurements at init are light enough and still drawn
+
+
+MAXIMA = {"flow.depth": "30", "flow.width": "128", "flow.seeds": "5", "flow.n_samples": "3000",
+          "flow.train_share": "90", "flow.scales": ["×0.25", "×8"], "flow.explode_activation": "Maxout"}
+
+
+def test_a_link_with_every_maximum_is_refused_with_the_engines_reasons():
+    """Every activation, 30 x 128, 5 seeds, 3000 samples, every init scale for Maxout (before the cap: ~20 s)."""
+    st.cache_data.clear()  # compute the measurements, not read them from the cache
+    at = start(GRADIENT_FLOW, {**MAXIMA, "flow.activations": [label(n) for n in HIDDEN_CHOICES]})
+    assert at.multiselect(key="flow.activations").value == list(HIDDEN_CHOICES)  # the link's values were taken
+    assert at.slider(key="flow.depth").value == 30 and at.select_slider(key="flow.scales").value == (0.25, 8.0)
+    warnings = [w.value for w in at.warning]
+    assert len(warnings) == 3 and all(CAP in w for w in warnings)
+    assert warnings[0].startswith("Measuring the gradients at init of 50 networks of 30 × 128 units")
+    assert warnings[1].startswith("This depth sweep (10 activations × 8 depths × 3 seeds, width 128)")
+    assert warnings[2].startswith("Training 10 networks of 30 × 128 units for 30 epochs")
+    assert at.button(key="flow.train").disabled
+    assert charts(at) == 1  # the exploding section (one network, six scales) is within the cap and drawn
+    assert not at.error
+
+
+def test_the_heaviest_allowed_settings_still_draw_every_measurement():
+    """Two activations at 30 x 128 over 5 seeds: each measurement at init just under the cap, all drawn."""
+    st.cache_data.clear()
+    at = start(GRADIENT_FLOW, {**MAXIMA, "flow.activations": ["ReLU", "Tanh"]})
+    assert charts(at) == 3
+    assert [w.value for w in at.warning if CAP not in w.value] == []
+    assert len(at.warning) == 1 and at.warning[0].value.startswith("Training 2 networks")
+
+
+def test_gradient_flow_empty_selection(flow):
+    flow.multiselect(key="flow.activations").set_value([]).run()
+    assert not flow.exception
+    assert flow.info and "Choose at least one activation" in flow.info[0].value
+    assert charts(flow) == 0
+
+
+def test_speed_measures_on_first_visit_and_remeasures():
+    at = start(SPEED, **{"speed.repeats": 1, "speed.width": 32})
+    assert at.title[0].value == "Speed"
+    assert charts(at) == 3  # forward, backward, whole network
+    assert "This server:" in text(at) and "CPU cores" in text(at)
+    results = at.session_state["speed.results"]
+    assert list(results["micro"].columns) == ["activation", "size", "dtype", "pass", "seconds", "relative_to_relu"]
+    assert set(results["micro"]["size"]) == {1_000, 10_000, 100_000, 1_000_000}
+    assert "ReLU's time" in text(at) and "A whole training epoch costs" in text(at)
+    first = results["micro"]
+    at.slider(key="speed.repeats").set_value(2).run()
+    assert not at.exception
+    assert at.info and "Re-measure" in at.info[0].value
+    assert at.session_state["speed.results"]["micro"] is first  # no surprise re-measurement
+    at.slider(key="speed.repeats").set_value(1).run()
+    at.button(key="speed.measure").click().run()
+    assert not at.exception and charts(at) == 3
+    assert at.session_state["speed.results"]["micro"] is not first

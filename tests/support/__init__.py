@@ -1,0 +1,1 @@
+"""Shared test support: headless page runs (AppTest) and the real-browser harness."""

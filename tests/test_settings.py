@@ -1,0 +1,169 @@
+"""Experiment: the workshop default, its expansion into TrainConfigs, plain-data round trips and validation."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import numpy as np
+import pytest
+
+from core.engine.data import load_dataset
+from core.engine.training import TrainConfig
+from core.settings import MAX_SEEDS, Experiment
+
+
+def test_default_is_the_workshop_default():
+    e = Experiment()
+    assert e.dataset == "moons"
+    assert e.n_samples == 500
+    assert e.noise == 0.2
+    assert e.test_size == 0.25
+    assert e.hidden_layers == (16, 16)
+    assert e.activations == ("relu", "sigmoid", "tanh")
+    assert e.optimizer == "sgd"
+    assert e.learning_rate == 0.1
+    assert e.batch_size == 32
+    assert e.epochs == 200
+    assert e.first_seed == 0
+    assert e.seeds == 1
+    assert e.seed_list == [0]
+
+
+def test_default_configs_are_the_three_activations_with_shared_settings():
+    expected = [
+        TrainConfig(activation=name, hidden_layers=(16, 16), epochs=200, batch_size=32, learning_rate=0.1,
+                    optimizer="sgd", momentum=0.0, l2=0.0, init="auto", bias_init=0.0, seed=0, maxout_pieces=2,
+                    alpha=None)
+        for name in ("relu", "sigmoid", "tanh")
+    ]
+    assert Experiment().configs() == expected
+
+
+def test_configs_are_activation_major_over_seeds():
+    names = ("tanh", "relu", "leaky_relu")
+    e = Experiment(activations=names, seeds=3, first_seed=5, hidden_layers=(4, 3, 2), epochs=7, batch_size=8,
+                   learning_rate=0.02, l2=0.001, bias_init=-0.5, init="xavier")
+    configs = e.configs()
+    assert e.seed_list == [5, 6, 7]
+    assert len(configs) == len(names) * 3
+    for a, name in enumerate(names):
+        for s, seed in enumerate((5, 6, 7)):
+            cfg = configs[a * e.seeds + s]
+            assert cfg.hidden_activations == (name, name, name)
+            assert cfg.seed == seed
+            assert cfg == e.config(name, seed)
+    for cfg in configs:
+        assert (cfg.hidden_layers, cfg.epochs, cfg.batch_size, cfg.learning_rate, cfg.l2, cfg.bias_init, cfg.init) == (
+            (4, 3, 2), 7, 8, 0.02, 0.001, -0.5, "xavier")
+
+
+def test_alpha_goes_to_leaky_relu_and_elu_only():
+    names = ("relu", "leaky_relu", "elu", "sigmoid", "maxout", "gelu")
+    e = Experiment(activations=names, leaky_alpha=0.2, elu_alpha=0.5, maxout_pieces=3)
+    alphas = {cfg.hidden_activations[0]: cfg.alpha for cfg in e.configs()}
+    assert alphas == {"relu": None, "leaky_relu": 0.2, "elu": 0.5, "sigmoid": None, "maxout": None, "gelu": None}
+    assert all(cfg.maxout_pieces == 3 for cfg in e.configs())
+    assert e.config("leaky_relu", 0).activation_params() == {"alpha": 0.2}
+    assert e.config("relu", 0).activation_params() == {}
+
+
+@pytest.mark.parametrize(("choice", "optimizer", "momentum"),
+                         [("sgd", "sgd", 0.0), ("momentum", "sgd", 0.9), ("adam", "adam", 0.0)])
+def test_optimizer_choices_map_to_train_configs(choice, optimizer, momentum):
+    configs = Experiment(optimizer=choice, seeds=2).configs()
+    assert [(c.optimizer, c.momentum) for c in configs] == [(optimizer, momentum)] * 6
+
+
+def test_sequences_become_tuples_and_the_experiment_is_frozen_and_hashable():
+    e = Experiment(activations=["relu", "tanh"], hidden_layers=[8, 4])
+    assert e.activations == ("relu", "tanh")
+    assert e.hidden_layers == (8, 4)
+    assert hash(e) == hash(Experiment(activations=("relu", "tanh"), hidden_layers=(8, 4)))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        e.epochs = 3
+
+
+def test_to_dict_from_dict_round_trip_through_json():
+    e = Experiment(dataset="circles", n_samples=321, noise=0.05, test_size=0.3, activations=("elu", "relu"),
+                   hidden_layers=(12, 6, 3), init="he", bias_init=0.25, optimizer="adam", learning_rate=0.003,
+                   batch_size=16, epochs=42, l2=0.01, seeds=4, first_seed=9, leaky_alpha=0.05, elu_alpha=0.7,
+                   maxout_pieces=4)
+    data = e.to_dict()
+    assert data["activations"] == ["elu", "relu"]
+    assert data["hidden_layers"] == [12, 6, 3]
+    assert set(data) == {f.name for f in dataclasses.fields(Experiment)}
+    restored = Experiment.from_dict(json.loads(json.dumps(data)))
+    assert restored == e
+    assert restored.configs() == e.configs()
+    assert Experiment.from_dict(Experiment().to_dict()) == Experiment()
+
+
+def test_from_dict_fills_missing_keys_with_defaults():
+    assert Experiment.from_dict({}) == Experiment()
+    partial = Experiment.from_dict({"epochs": 5, "activations": ["tanh"]})
+    assert partial == Experiment(epochs=5, activations=("tanh",))
+
+
+def test_from_dict_rejects_unknown_keys():
+    with pytest.raises(ValueError, match="bogus"):
+        Experiment.from_dict({"epochs": 5, "bogus": 1})
+
+
+@pytest.mark.parametrize("changes", [
+    {"activations": ()},
+    {"activations": ("relu", "relu")},
+    {"activations": ("relu", "swish")},
+    {"seeds": 0},
+    {"seeds": MAX_SEEDS + 1},
+    {"seeds": 2.0},
+    {"optimizer": "rmsprop"},
+    {"learning_rate": 0},
+    {"learning_rate": -0.1},
+    {"learning_rate": 1e5},
+    {"hidden_layers": ()},
+    {"epochs": 0},
+    {"batch_size": 0},
+    {"init": "lecun"},
+    {"l2": -1.0},
+    {"first_seed": -1},
+])
+def test_invalid_settings_raise_value_error(changes):
+    with pytest.raises(ValueError):
+        Experiment(**changes)
+    with pytest.raises(ValueError):
+        Experiment.from_dict(changes)
+
+
+def test_seed_count_bounds_are_inclusive():
+    assert Experiment(seeds=1).seed_list == [0]
+    assert Experiment(seeds=MAX_SEEDS, first_seed=3).seed_list == list(range(3, 3 + MAX_SEEDS))
+
+
+@pytest.mark.parametrize(("name", "n_samples", "noise", "test_size", "first_seed"), [
+    ("circles", 120, 0.1, 0.3, 3),
+    ("moons", 80, 0.25, 0.25, 0),
+    ("iris", 500, 0.2, 0.2, 7),
+])
+def test_load_data_equals_load_dataset(name, n_samples, noise, test_size, first_seed):
+    ds = Experiment(dataset=name, n_samples=n_samples, noise=noise, test_size=test_size,
+                    first_seed=first_seed).load_data()
+    ref = load_dataset(name, n_samples=n_samples, noise=noise, test_size=test_size, seed=first_seed)
+    assert (ds.name, ds.task, ds.n_classes) == (ref.name, ref.task, ref.n_classes)
+    assert list(ds.class_names) == list(ref.class_names)
+    assert list(ds.feature_names) == list(ref.feature_names)
+    for attr in ("X_train", "X_test", "y_train", "y_test"):
+        np.testing.assert_array_equal(getattr(ds, attr), getattr(ref, attr))
+
+
+@pytest.mark.parametrize("changes", [
+    {"dataset": "nope"}, {"n_samples": 3}, {"noise": -1.0}, {"test_size": 2.0}, {"seeds": True},
+])
+def test_bad_dataset_settings_fail_at_construction_not_at_load(changes):
+    """A crafted link must be refused when the Experiment is built, before any data is touched."""
+    with pytest.raises(ValueError):
+        Experiment(**changes)
+
+
+def test_a_single_activation_name_is_one_activation():
+    assert Experiment(activations="relu").activations == ("relu",)
