@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 
 from core.engine.data import check_dataset_args, check_split_args, load_dataset
+from core.engine.limits import MAX_SEEDS
 from core.engine.training import TrainConfig
 
-MAX_SEEDS = 10
 UPLOAD = "upload"  # the user's own table: the data comes with the run (LiveRun(..., dataset=...)), not from a name
 OPTIMIZER_CHOICES = {"sgd": ("sgd", 0.0), "momentum": ("sgd", 0.9), "adam": ("adam", 0.0)}
 

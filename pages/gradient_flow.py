@@ -33,7 +33,7 @@ from pages.ui.session import cached_dataset
 
 DEFAULT_ACTIVATIONS = ["relu", "sigmoid", "tanh"]
 MAX_DEPTH = 30
-# What the page measures. The engine refuses any measurement over its work cap (core.engine.training.MAX_WORK) with a
+# What the page measures. The engine refuses any measurement over its work cap (core.engine.limits.MAX_WORK) with a
 # message the page shows in place of that section; these sizes keep most settings well within it.
 MAX_SWEEP_POINTS = 8  # depths measured in the sweep, evenly spread from 1 to the chosen depth
 MAX_SWEEP_SEEDS = 3

@@ -6,8 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from core.engine.data import DATASETS
+from core.engine.training import network_for
 from core.io.history import divergences, thin
-from core.lab.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dying_at_init, initial_model, snapshot
+from core.lab.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dying_at_init, snapshot
 from core.settings import Experiment
 from pages.ui import neuron_charts, training_charts
 from pages.ui.controls import (
@@ -140,7 +141,7 @@ def neuron_frames(shown: list[str], layer: int) -> dict[str, pd.DataFrame]:
     parts: dict[str, list[pd.DataFrame]] = {}
     for name in shown:
         r = first_run(name)
-        frames = snapshot(initial_model(run.configs[r], dataset), run.model(r), X, histogram_layers=[layer])
+        frames = snapshot(network_for(run.configs[r], dataset), run.model(r), X, histogram_layers=[layer])
         for key, frame in frames.items():
             parts.setdefault(key, []).append(frame.assign(activation=label(name)))
     return {key: pd.concat(frames, ignore_index=True) for key, frames in parts.items()}

@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from core.engine.data import load_dataset
+from core.engine.limits import MAX_SEEDS
 from core.engine.training import TrainConfig
-from core.settings import MAX_SEEDS, Experiment
+from core.settings import Experiment
 
 
 def test_default_is_the_workshop_default():

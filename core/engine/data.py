@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -42,26 +41,28 @@ from sklearn.datasets import (
 )
 from sklearn.model_selection import train_test_split
 
+from core.engine.limits import (
+    MAX_ABS_VALUE,
+    MAX_COLUMNS,
+    MAX_FEATURES,
+    MAX_NOISE,
+    MAX_ONE_HOT_LEVELS,
+    MAX_ROWS,
+    MAX_SAMPLES,
+    MAX_SEED,
+    MAX_TEST_SIZE,
+    MIN_ROWS,
+    MIN_SAMPLES,
+    MIN_TEST_SIZE,
+    is_number,
+    is_whole,
+)
+
 CLASSIFICATION = "classification"
 REGRESSION = "regression"
 TASKS = (CLASSIFICATION, REGRESSION)
 
-# Caps that keep a request within what a shared Streamlit Cloud instance can train interactively.
-MIN_SAMPLES = 20
-MAX_SAMPLES = 100_000
-MAX_NOISE = 5.0
-MIN_TEST_SIZE = 0.05
-MAX_TEST_SIZE = 0.9
-MAX_SEED = 2**32 - 1  # numpy/scikit-learn random_state limit
-
-# Caps for a user's own table.
-MIN_ROWS = 10
-MAX_ROWS = 100_000
-MAX_COLUMNS = 200
-MAX_FEATURES = 1_000  # after one-hot encoding
-MAX_ABS_VALUE = 1e12  # beyond this, float64 training loses all precision; the data is almost surely wrong
 MAX_CLASSES_TO_GUESS = 20  # an integer-like target with at most this many values is guessed as classes
-MAX_ONE_HOT_LEVELS = 10
 
 # Blob centres on the corners of an equilateral triangle of radius 4 (about 6.9 apart), so that
 # at the default noise (cluster_std 1.4) the clusters barely touch and at noise 1 they overlap.
@@ -307,21 +308,13 @@ DATASETS: dict[str, DatasetInfo] = {
 # --------------------------------------------------------------------------------------------
 
 
-def _is_int(value: object) -> bool:
-    return isinstance(value, Integral) and not isinstance(value, bool)
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, Real) and not isinstance(value, bool)
-
-
 def _check_name(name: object) -> None:
     if not isinstance(name, str) or name not in DATASETS:
         raise ValueError(f"Unknown dataset {name!r}. Valid names: {', '.join(DATASETS)}.")
 
 
 def _check_n_samples(n_samples: object) -> int:
-    if not _is_int(n_samples) or not MIN_SAMPLES <= n_samples <= MAX_SAMPLES:
+    if not is_whole(n_samples) or not MIN_SAMPLES <= n_samples <= MAX_SAMPLES:
         raise ValueError(
             f"n_samples must be a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}; got {n_samples!r}."
         )
@@ -329,13 +322,13 @@ def _check_n_samples(n_samples: object) -> int:
 
 
 def _check_noise(noise: object) -> float:
-    if not _is_real(noise) or not 0.0 <= noise <= MAX_NOISE:
+    if not is_number(noise) or not 0.0 <= noise <= MAX_NOISE:
         raise ValueError(f"noise must be a number from 0 to {MAX_NOISE:g}; got {noise!r}.")
     return float(noise)
 
 
 def _check_test_size(test_size: object) -> float:
-    if not _is_real(test_size) or not MIN_TEST_SIZE <= test_size <= MAX_TEST_SIZE:
+    if not is_number(test_size) or not MIN_TEST_SIZE <= test_size <= MAX_TEST_SIZE:
         raise ValueError(
             f"test_size must be a fraction from {MIN_TEST_SIZE} to {MAX_TEST_SIZE} "
             f"(the share of rows held out for testing); got {test_size!r}."
@@ -344,7 +337,7 @@ def _check_test_size(test_size: object) -> float:
 
 
 def _check_seed(seed: object) -> int:
-    if not _is_int(seed) or not 0 <= seed <= MAX_SEED:
+    if not is_whole(seed) or not 0 <= seed <= MAX_SEED:
         raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}; got {seed!r}.")
     return int(seed)
 

@@ -220,6 +220,15 @@ def backward_layers(grad_out, weights, zs, hs, caches, layers):
     return grad_w, grad_b
 
 
+def frobenius_norms(g):
+    """||g||_F over the last two axes (one value per model of a stack), in float64, scaled by the largest entry
+    first so that squaring huge (exploding) entries cannot overflow; a non-finite entry gives a non-finite norm."""
+    scale = np.abs(g).max(axis=(-2, -1)).astype(np.float64)
+    safe = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
+    scaled = g / safe[..., None, None]
+    return safe * np.sqrt((scaled * scaled).sum(axis=(-2, -1), dtype=np.float64))
+
+
 def l2_penalty(weights, l2: float):
     """0.5 * l2 * sum of squared weights (one value per model with a model axis)."""
     return 0.5 * l2 * sum((W * W).sum(axis=(-2, -1)) for W in weights)

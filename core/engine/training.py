@@ -23,6 +23,28 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from core.engine.activations import ACTIVATIONS
+from core.engine.limits import (
+    MAX_ABS_BIAS_INIT,
+    MAX_ALPHA,
+    MAX_BATCH_SIZE,
+    MAX_DEPTH,
+    MAX_EPOCHS,
+    MAX_HIDDEN_UNITS,
+    MAX_L2,
+    MAX_LEARNING_RATE,
+    MAX_MAXOUT_PIECES,
+    MAX_RUNS,
+    MAX_SEED,
+    MAX_WIDTH,
+    MIN_MAXOUT_PIECES,
+    SMALL_BATCH_ROWS,
+    STEP_WORK,
+    check,
+    check_work,
+    dense_work,
+    is_number,
+    is_whole,
+)
 from core.engine.mlp import (
     HIDDEN_CHOICES,
     MAXOUT,
@@ -30,79 +52,16 @@ from core.engine.mlp import (
     SegmentedLayer,
     backward_layers,
     forward_layers,
+    frobenius_norms,
     one_hot,
     output_loss,
 )
 from core.engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_learning_rate
 
-# Caps on everything a user controls: a shared deployment must not be eaten by one experiment.
-MAX_DEPTH = 32
-MAX_WIDTH = 512
-MAX_HIDDEN_UNITS = 4096  # depth x width
-MAX_EPOCHS = 5000
-MAX_BATCH_SIZE = 100_000
-MAX_LEARNING_RATE = 1e4
-MAX_RUNS = 120  # configs in one train_many call (activations x seeds)
-# The caps above bound each size alone; the cost of one computation is their product (networks x rows x depth x
-# width² x epochs), so it has a cap of its own. Work is counted in multiply-adds of the matrix products (forward
-# and backward), with the engine's other costs counted as their equivalent: the elementwise steps on a layer's
-# outputs (ELEMENTWISE_WORK per value), a mini-batch smaller than SMALL_BATCH_ROWS rows (it costs about as much as
-# one of that many rows) and the Python overhead of a mini-batch step (STEP_WORK per layer and activation).
-# One 2-core server does 3e9 to 1e10 of it a second, so MAX_WORK is 1 to 3 s of one engine call: a page rerun
-# makes at most three such calls, and the defaults and lessons of the lab need at most half of it.
-MAX_WORK = 1e10  # per engine call: a measurement at init, a press of Train, one epoch of a live run
-ELEMENTWISE_WORK = 20
-SMALL_BATCH_ROWS = 16
-STEP_WORK = 1e5
-
 INIT_CHOICES = ("he", "xavier", "auto")
 DTYPES = ("float64", "float32")
 # "auto" init: He for the ReLU family (their forward variance halves without the factor 2), Xavier otherwise.
 RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu", "gelu", "silu", "softplus", MAXOUT})
-
-
-def _check(condition: bool, message: str) -> None:
-    if not condition:
-        raise ValueError(message)
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int | np.integer) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float | np.integer | np.floating) and not isinstance(value, bool)
-
-
-# --- work: the one estimate and check every heavy engine call uses ------------------------------------------
-
-
-def format_work(work: float) -> str:
-    """A work figure as the messages print it: 3.1e11, 5e9."""
-    mantissa, exponent = f"{work:.1e}".split("e")
-    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
-
-
-def check_work(work: float, what: str, advice: str, cap: float = MAX_WORK) -> float:
-    """``work`` when it is within ``cap``; otherwise a ValueError saying what would cost how much, and what to
-    change: "<what> would need about 3.1e11 multiply-adds, over the cap of 5e9 per request: <advice>."."""
-    if not work <= cap:  # NaN is over the cap too
-        raise ValueError(f"{what} would need about {format_work(work)} multiply-adds, over the cap of "
-                         f"{format_work(cap)} per request (MAX_WORK): {advice}.")
-    return work
-
-
-def dense_work(sizes: Sequence[int], pieces: int | Sequence[int] = 1) -> int:
-    """Work of one row's forward pass through dense layers of ``sizes`` (inputs, hidden..., outputs): the
-    multiply-adds of the matrix products and ELEMENTWISE_WORK per hidden value. ``pieces`` (one for all hidden
-    layers, or one per layer): a maxout layer of k pieces computes k values per unit."""
-    sizes = [int(s) for s in sizes]
-    n_hidden = len(sizes) - 2
-    pieces = [int(pieces)] * n_hidden if _is_int(pieces) else [int(p) for p in pieces]
-    _check(len(pieces) == n_hidden, f"Got {len(pieces)} piece counts for {n_hidden} hidden layers.")
-    hidden = sum(width * k for width, k in zip(sizes[1:-1], pieces, strict=True))
-    products = sum(a * b * k for a, b, k in zip(sizes[:-1], sizes[1:], [*pieces, 1], strict=True))
-    return products + ELEMENTWISE_WORK * hidden
 
 
 def network_work(model: MLP) -> int:
@@ -115,6 +74,15 @@ def output_size(ds) -> int:
     if ds.task == "classification":
         return int(ds.n_classes)
     return np.asarray(ds.y_train).reshape(len(ds.y_train), -1).shape[1]
+
+
+def network_for(cfg: TrainConfig, ds) -> MLP:
+    """The network ``cfg`` starts from on ``ds``, at init: the one place a config becomes a network (the trainer
+    stacks these, and a page that shows "at init" builds the same one)."""
+    sizes = [ds.X_train.shape[1], *cfg.hidden_layers, output_size(ds)]
+    return MLP(sizes, activation=list(cfg.hidden_activations), task=ds.task, init=cfg.resolved_init,
+               bias_init=cfg.bias_init, seed=cfg.seed, dtype=np.dtype(cfg.dtype), maxout_pieces=cfg.maxout_pieces,
+               **cfg.activation_params())
 
 
 def config_work(cfg: TrainConfig, n_features: int, n_outputs: int) -> int:
@@ -189,51 +157,53 @@ class TrainConfig:
         hidden = self.hidden_layers
         if isinstance(hidden, np.ndarray):
             hidden = hidden.tolist()
-        _check(isinstance(hidden, Sequence) and not isinstance(hidden, str) and len(hidden) > 0,
-               "hidden_layers must be a non-empty sequence of layer widths, e.g. (16, 16).")
-        _check(all(_is_int(w) for w in hidden), "hidden_layers must hold whole numbers.")
+        check(isinstance(hidden, Sequence) and not isinstance(hidden, str) and len(hidden) > 0,
+              "hidden_layers must be a non-empty sequence of layer widths, e.g. (16, 16).")
+        check(all(is_whole(w) for w in hidden), "hidden_layers must hold whole numbers.")
         object.__setattr__(self, "hidden_layers", tuple(int(w) for w in hidden))
-        _check(len(hidden) <= MAX_DEPTH, f"At most {MAX_DEPTH} hidden layers, got {len(hidden)}.")
-        _check(all(1 <= w <= MAX_WIDTH for w in hidden), f"Each hidden layer needs 1 to {MAX_WIDTH} units.")
-        _check(sum(hidden) <= MAX_HIDDEN_UNITS,
-               f"At most {MAX_HIDDEN_UNITS} hidden units in all (depth x width), got {sum(hidden)}.")
+        check(len(hidden) <= MAX_DEPTH, f"At most {MAX_DEPTH} hidden layers, got {len(hidden)}.")
+        check(all(1 <= w <= MAX_WIDTH for w in hidden), f"Each hidden layer needs 1 to {MAX_WIDTH} units.")
+        check(sum(hidden) <= MAX_HIDDEN_UNITS,
+              f"At most {MAX_HIDDEN_UNITS} hidden units in all (depth x width), got {sum(hidden)}.")
         if not isinstance(self.activation, str):
-            _check(isinstance(self.activation, Sequence), "activation must be a name or a list of names.")
+            check(isinstance(self.activation, Sequence), "activation must be a name or a list of names.")
             object.__setattr__(self, "activation", tuple(self.activation))
-            _check(len(self.activation) == len(hidden),
-                   f"Got {len(self.activation)} activations for {len(hidden)} hidden layers; give one per layer.")
+            check(len(self.activation) == len(hidden),
+                  f"Got {len(self.activation)} activations for {len(hidden)} hidden layers; give one per layer.")
         for name in self.hidden_activations:
-            _check(name in HIDDEN_CHOICES,
-                   f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
-        _check(_is_int(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS,
-               f"epochs must be a whole number from 1 to {MAX_EPOCHS}.")
-        _check(_is_int(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH_SIZE,
-               f"batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}.")
-        _check(_is_number(self.learning_rate) and 0 < self.learning_rate <= MAX_LEARNING_RATE,
-               f"learning_rate must be a number in (0, {MAX_LEARNING_RATE:g}].")
-        _check(self.optimizer in OPTIMIZERS,
-               f"Unknown optimizer {self.optimizer!r}. Valid choices: {', '.join(OPTIMIZERS)}.")
-        _check(_is_number(self.momentum) and 0 <= self.momentum < 1, "momentum must be a number in [0, 1).")
-        _check(self.optimizer == "sgd" or self.momentum == 0, "momentum applies to the 'sgd' optimizer only.")
-        _check(isinstance(self.nesterov, bool | np.bool_), "nesterov must be True or False.")
-        _check(not self.nesterov or self.momentum > 0, "Nesterov needs a momentum above 0.")
-        _check(_is_number(self.l2) and 0 <= self.l2 <= 10, "l2 must be a number in [0, 10].")
-        _check(self.init in INIT_CHOICES,
-               f"Unknown init {self.init!r}. Valid choices: {', '.join(INIT_CHOICES)}.")
-        _check(_is_number(self.bias_init) and math.isfinite(self.bias_init) and abs(self.bias_init) <= 100,
-               "bias_init must be a number in [-100, 100].")
-        _check(_is_int(self.seed) and 0 <= self.seed < 2**32, "seed must be a whole number from 0 to 2**32 - 1.")
-        _check(self.schedule in SCHEDULES,
-               f"Unknown schedule {self.schedule!r}. Valid choices: {', '.join(SCHEDULES)}.")
-        _check(_is_int(self.step_size) and 1 <= self.step_size <= MAX_EPOCHS,
-               f"step_size must be a whole number from 1 to {MAX_EPOCHS}.")
-        _check(_is_number(self.gamma) and 0 < self.gamma <= 1, "gamma must be a number in (0, 1].")
-        _check(self.dtype in DTYPES, f"dtype must be one of {', '.join(DTYPES)}.")
-        _check(_is_int(self.maxout_pieces) and 2 <= self.maxout_pieces <= 8, "maxout_pieces must be from 2 to 8.")
+            check(name in HIDDEN_CHOICES,
+                  f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
+        check(is_whole(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS,
+              f"epochs must be a whole number from 1 to {MAX_EPOCHS}.")
+        check(is_whole(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH_SIZE,
+              f"batch_size must be a whole number from 1 to {MAX_BATCH_SIZE}.")
+        check(is_number(self.learning_rate) and 0 < self.learning_rate <= MAX_LEARNING_RATE,
+              f"learning_rate must be a number in (0, {MAX_LEARNING_RATE:g}].")
+        check(self.optimizer in OPTIMIZERS,
+              f"Unknown optimizer {self.optimizer!r}. Valid choices: {', '.join(OPTIMIZERS)}.")
+        check(is_number(self.momentum) and 0 <= self.momentum < 1, "momentum must be a number in [0, 1).")
+        check(self.optimizer == "sgd" or self.momentum == 0, "momentum applies to the 'sgd' optimizer only.")
+        check(isinstance(self.nesterov, bool | np.bool_), "nesterov must be True or False.")
+        check(not self.nesterov or self.momentum > 0, "Nesterov needs a momentum above 0.")
+        check(is_number(self.l2) and 0 <= self.l2 <= MAX_L2, f"l2 must be a number in [0, {MAX_L2:g}].")
+        check(self.init in INIT_CHOICES,
+              f"Unknown init {self.init!r}. Valid choices: {', '.join(INIT_CHOICES)}.")
+        check(is_number(self.bias_init) and abs(self.bias_init) <= MAX_ABS_BIAS_INIT,
+              f"bias_init must be a number in [-{MAX_ABS_BIAS_INIT:g}, {MAX_ABS_BIAS_INIT:g}].")
+        check(is_whole(self.seed) and 0 <= self.seed <= MAX_SEED, f"seed must be a whole number from 0 to {MAX_SEED}.")
+        check(self.schedule in SCHEDULES,
+              f"Unknown schedule {self.schedule!r}. Valid choices: {', '.join(SCHEDULES)}.")
+        check(is_whole(self.step_size) and 1 <= self.step_size <= MAX_EPOCHS,
+              f"step_size must be a whole number from 1 to {MAX_EPOCHS}.")
+        check(is_number(self.gamma) and 0 < self.gamma <= 1, "gamma must be a number in (0, 1].")
+        check(self.dtype in DTYPES, f"dtype must be one of {', '.join(DTYPES)}.")
+        check(is_whole(self.maxout_pieces) and MIN_MAXOUT_PIECES <= self.maxout_pieces <= MAX_MAXOUT_PIECES,
+              f"maxout_pieces must be from {MIN_MAXOUT_PIECES} to {MAX_MAXOUT_PIECES}.")
         if self.alpha is not None:
-            _check(_is_number(self.alpha) and 0 <= self.alpha <= 10, "alpha must be a number in [0, 10].")
-            _check(any(n in ("leaky_relu", "elu") for n in self.hidden_activations),
-                   "alpha applies to Leaky ReLU and ELU only.")
+            check(is_number(self.alpha) and 0 <= self.alpha <= MAX_ALPHA,
+                  f"alpha must be a number in [0, {MAX_ALPHA:g}].")
+            check(any(n in ("leaky_relu", "elu") for n in self.hidden_activations),
+                  "alpha applies to Leaky ReLU and ELU only.")
 
     @property
     def hidden_activations(self) -> tuple[str, ...]:
@@ -306,15 +276,9 @@ class _Stack:
         self.X_test = np.ascontiguousarray(ds.X_test, dtype=self.dtype)
         self.T_train, self.T_test = self._targets(ds.y_train, ds), self._targets(ds.y_test, ds)
         self.y_train, self.y_test = np.asarray(ds.y_train), np.asarray(ds.y_test)
-        n_out = ds.n_classes if ds.task == "classification" else self.T_train.shape[1]
-        sizes = [self.X_train.shape[1], *cfg.hidden_layers, n_out]
         # Each run is initialised by MLP itself, then stacked: init lives in one place.
-        nets = [
-            MLP(sizes, activation=list(c.hidden_activations), task=ds.task, init=c.resolved_init,
-                bias_init=c.bias_init, seed=c.seed, dtype=self.dtype, maxout_pieces=c.maxout_pieces,
-                **c.activation_params())
-            for c in self.configs
-        ]
+        nets = [network_for(c, ds) for c in self.configs]
+        sizes = nets[0].layer_sizes
         self.weights = [np.stack([net.weights[i] for net in nets]) for i in range(len(sizes) - 1)]
         self.biases = [np.stack([net.biases[i] for net in nets])[:, None, :] for i in range(len(sizes) - 1)]
         self.layers = [self._stacked_layer([net.layers[i] for net in nets]) for i in range(len(sizes) - 2)]
@@ -404,7 +368,7 @@ class _Stack:
         if cfg.l2:
             for g, W in zip(grad_w, self.weights, strict=True):
                 g += cfg.l2 * W
-        grad_norms = np.stack([_frobenius_norms(g) for g in grad_w], axis=1)
+        grad_norms = np.stack([frobenius_norms(g) for g in grad_w], axis=1)
         hidden = hs[1:]
         zeros = [h == 0 for h in hidden]
         sparsity = np.stack([z.mean(axis=(-2, -1)) for z in zeros], axis=1)
@@ -454,14 +418,6 @@ class _Stack:
         self.optimizer.reset(m)
 
 
-def _frobenius_norms(g: np.ndarray) -> np.ndarray:
-    """||g||_F per model, in float64, scaled by the largest entry so that squaring cannot overflow."""
-    scale = np.abs(g).max(axis=(-2, -1)).astype(np.float64)
-    safe = np.where((scale > 0) & np.isfinite(scale), scale, 1.0)
-    scaled = g / safe[:, None, None]
-    return safe * np.sqrt((scaled * scaled).sum(axis=(-2, -1), dtype=np.float64))
-
-
 class MultiTrainer:
     """Trains several configs on one dataset in lockstep; iterate it for one list of records per epoch.
 
@@ -471,9 +427,9 @@ class MultiTrainer:
 
     def __init__(self, ds, configs: Sequence[TrainConfig]):
         configs = list(configs)
-        _check(len(configs) > 0, "Give at least one TrainConfig.")
-        _check(len(configs) <= MAX_RUNS, f"At most {MAX_RUNS} runs at once, got {len(configs)}.")
-        _check(all(isinstance(c, TrainConfig) for c in configs), "Every config must be a TrainConfig.")
+        check(len(configs) > 0, "Give at least one TrainConfig.")
+        check(len(configs) <= MAX_RUNS, f"At most {MAX_RUNS} runs at once, got {len(configs)}.")
+        check(all(isinstance(c, TrainConfig) for c in configs), "Every config must be a TrainConfig.")
         check_epoch_work(ds, configs)  # so that no single epoch runs away with a shared server
         self.dataset = ds
         self.configs = configs

@@ -40,35 +40,37 @@ import numpy as np
 import pandas as pd
 
 from core.engine.activations import ACTIVATIONS
-from core.engine.data import DATASETS, MAX_FEATURES, MAX_NOISE, MAX_SAMPLES, MIN_SAMPLES
+from core.engine.data import DATASETS
+from core.engine.limits import (
+    MAX_ALPHA,
+    MAX_CLASSES,
+    MAX_CONFIG_CHARS,
+    MAX_DEPTH,
+    MAX_FEATURES,
+    MAX_HIDDEN_UNITS,
+    MAX_HISTORY_CSV_CHARS,
+    MAX_MAXOUT_PIECES,
+    MAX_META_CHARS,
+    MAX_NOISE,
+    MAX_NPZ_BYTES,
+    MAX_NPZ_MEMBERS,
+    MAX_PARAMETERS,
+    MAX_SAMPLES,
+    MAX_WEIGHTS_JSON_CHARS,
+    MAX_WIDTH,
+    MIN_MAXOUT_PIECES,
+    MIN_SAMPLES,
+    is_number,
+    is_whole,
+)
 from core.engine.mlp import HIDDEN_CHOICES, MAXOUT, MLP, TASKS
-from core.engine.training import DTYPES, MAX_DEPTH, MAX_HIDDEN_UNITS, MAX_WIDTH, TrainConfig
+from core.engine.training import DTYPES, TrainConfig
 from core.io.history import COLUMNS
 from core.settings import UPLOAD, Experiment
 
 EXPERIMENT_FORMAT = "relu-lab-experiment"
 WEIGHTS_FORMAT = "relu-lab-weights"
 FORMAT_VERSION = 1
-
-# --- caps on what a reader accepts -----------------------------------------------------------------
-# A shared deployment reads files strangers upload: each cap bounds the memory and time one file can
-# cost, and is checked before the file is decompressed or turned into arrays.
-MAX_CONFIG_CHARS = 100_000  # an experiment JSON is a few hundred characters
-MAX_HISTORY_CSV_CHARS = 200_000_000  # a long run of many seeds is tens of MB; beyond this it is not ours
-MAX_HIDDEN_LAYERS = MAX_DEPTH  # 32, as core.engine.training trains
-MAX_UNITS = MAX_WIDTH  # 512 units per hidden layer (a maxout layer holds units x pieces columns)
-MAX_MAXOUT_PIECES = 8
-MAX_INPUTS = MAX_FEATURES  # the widest table core.engine.data accepts
-MAX_OUTPUTS = MAX_WIDTH  # classes (or regression targets)
-# The largest network core.engine.training can train (1000 inputs, 8 maxout layers of 512 units x 8 pieces)
-# has about 19 million parameters; 20 million admits every one of them and nothing much bigger.
-MAX_PARAMETERS = 20_000_000
-MAX_NPZ_BYTES = 8 * MAX_PARAMETERS + 1_000_000  # float64 uncompressed plus headers and meta
-MAX_NPZ_MEMBERS = 2 * (MAX_HIDDEN_LAYERS + 1) + 1  # W0..Wn, b0..bn, meta
-MAX_META_CHARS = 100_000
-# JSON weights are the readable format for teaching-sized networks; 50 MB of text is about 2 million
-# numbers, and parsing it into Python lists costs several times that in memory. Bigger: use .npz.
-MAX_WEIGHTS_JSON_CHARS = 50_000_000
 
 _META_KEYS = ("format", "format_version", "activations", "task", "maxout_pieces", "alpha", "dtype", "layer_sizes",
               "train_config")
@@ -81,14 +83,6 @@ _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 def _fail(message: str) -> NoReturn:
     raise ValueError(message)
-
-
-def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _is_number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _text(data, what: str, max_chars: int) -> str:
@@ -147,7 +141,7 @@ def _check_keys(data, required: tuple[str, ...], what: str) -> None:
 def _check_format(data: dict, expected: str, what: str) -> None:
     if data["format"] != expected:
         _fail(f"Not a {what}: format is {data['format']!r}, expected {expected!r}.")
-    if not _is_int(data["format_version"]) or data["format_version"] != FORMAT_VERSION:
+    if not is_whole(data["format_version"]) or data["format_version"] != FORMAT_VERSION:
         _fail(f"Unsupported {what} format_version {data['format_version']!r}; this version reads {FORMAT_VERSION}.")
 
 
@@ -262,11 +256,11 @@ def _check_setting(name: str, kind: str, value):
             _fail(f"{name} must be text, got {value!r}.")
         return value
     if kind == "int":
-        if not _is_int(value):
+        if not is_whole(value):
             _fail(f"{name} must be a whole number, got {value!r}.")
         return value
     if kind == "float":
-        if not _is_number(value):
+        if not is_number(value):
             _fail(f"{name} must be a finite number, got {value!r}.")
         return float(value)
     if kind == "tuple[str, ...]":
@@ -274,7 +268,7 @@ def _check_setting(name: str, kind: str, value):
             _fail(f"{name} must be a list of names, got {value!r}.")
         return tuple(value)
     if kind == "tuple[int, ...]":
-        if not isinstance(value, list) or not all(_is_int(v) for v in value):
+        if not isinstance(value, list) or not all(is_whole(v) for v in value):
             _fail(f"{name} must be a list of whole numbers, got {value!r}.")
         return tuple(value)
     return value  # a setting added later: Experiment validates it itself
@@ -390,30 +384,30 @@ def _check_meta(meta) -> list[tuple[int, int]]:
         _fail(f"dtype must be one of {', '.join(DTYPES)}, got {meta['dtype']!r}.")
     if task not in TASKS:
         _fail(f"task must be one of {', '.join(TASKS)}, got {task!r}.")
-    if not isinstance(activations, list) or len(activations) > MAX_HIDDEN_LAYERS:
-        _fail(f"activations must be a list of at most {MAX_HIDDEN_LAYERS} names, one per hidden layer.")
+    if not isinstance(activations, list) or len(activations) > MAX_DEPTH:
+        _fail(f"activations must be a list of at most {MAX_DEPTH} names, one per hidden layer.")
     for name in activations:
         if not isinstance(name, str) or name not in HIDDEN_CHOICES:
             _fail(f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
-    if not _is_int(pieces) or not 2 <= pieces <= MAX_MAXOUT_PIECES:
+    if not is_whole(pieces) or not MIN_MAXOUT_PIECES <= pieces <= MAX_MAXOUT_PIECES:
         _fail(f"maxout_pieces must be a whole number from 2 to {MAX_MAXOUT_PIECES}, got {pieces!r}.")
     if alpha is not None:
-        if not _is_number(alpha) or not 0 <= alpha <= 10:
+        if not is_number(alpha) or not 0 <= alpha <= MAX_ALPHA:
             _fail(f"alpha must be null or a number from 0 to 10, got {alpha!r}.")
         if not any(name in _ALPHA_ACTIVATIONS for name in activations):
             _fail(f"alpha applies to {' and '.join(_ALPHA_ACTIVATIONS)} layers only; this network has none.")
     sizes = meta["layer_sizes"]
-    if not isinstance(sizes, list) or len(sizes) != len(activations) + 2 or not all(_is_int(s) for s in sizes):
+    if not isinstance(sizes, list) or len(sizes) != len(activations) + 2 or not all(is_whole(s) for s in sizes):
         _fail(f"layer_sizes must list {len(activations) + 2} whole numbers: inputs, each hidden layer, outputs.")
-    if not 1 <= sizes[0] <= MAX_INPUTS:
-        _fail(f"The network must take 1 to {MAX_INPUTS} inputs, got {sizes[0]}.")
-    if not all(1 <= s <= MAX_UNITS for s in sizes[1:-1]):
-        _fail(f"Each hidden layer must have 1 to {MAX_UNITS} units, got {sizes[1:-1]}.")
+    if not 1 <= sizes[0] <= MAX_FEATURES:
+        _fail(f"The network must take 1 to {MAX_FEATURES} inputs, got {sizes[0]}.")
+    if not all(1 <= s <= MAX_WIDTH for s in sizes[1:-1]):
+        _fail(f"Each hidden layer must have 1 to {MAX_WIDTH} units, got {sizes[1:-1]}.")
     if sum(sizes[1:-1]) > MAX_HIDDEN_UNITS:
         _fail(f"At most {MAX_HIDDEN_UNITS} hidden units in all, got {sum(sizes[1:-1])}.")
     low = 2 if task == "classification" else 1
-    if not low <= sizes[-1] <= MAX_OUTPUTS:
-        _fail(f"A {task} network needs {low} to {MAX_OUTPUTS} outputs, got {sizes[-1]}.")
+    if not low <= sizes[-1] <= MAX_CLASSES:
+        _fail(f"A {task} network needs {low} to {MAX_CLASSES} outputs, got {sizes[-1]}.")
     layer_pieces = [pieces if name == MAXOUT else 1 for name in activations] + [1]
     shapes = [(fan_in, fan_out * k) for fan_in, fan_out, k in zip(sizes[:-1], sizes[1:], layer_pieces, strict=True)]
     n_parameters = sum(rows * cols + cols for rows, cols in shapes)

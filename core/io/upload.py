@@ -22,9 +22,9 @@ import warnings
 
 import pandas as pd
 
-from core.engine.data import MAX_COLUMNS, MAX_ROWS, Dataset, dataset_from_frame, drop_missing
+from core.engine.data import Dataset, dataset_from_frame, drop_missing
+from core.engine.limits import MAX_COLUMNS, MAX_ROWS, MAX_UPLOAD_BYTES
 
-MAX_UPLOAD_BYTES = 10 * 2**20  # matches server.maxUploadSize = 10 (MB) in .streamlit/config.toml
 DELIMITERS = ",;\t|"
 _SNIFF_CHARS = 64 * 1024
 # Control characters that never occur in a text table (tab, newline and carriage return are fine).

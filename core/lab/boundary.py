@@ -6,10 +6,9 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import confusion_matrix
 
+from core.engine.limits import MAX_GRID, check_work
 from core.engine.mlp import MLP
-from core.engine.training import check_work, network_work
-
-MAX_GRID = 200  # grid points per axis; the surface has MAX_GRID**2 cells at most
+from core.engine.training import network_work
 
 
 def grid(X: np.ndarray, resolution: int = 50, margin: float = 0.5) -> tuple[np.ndarray, float, float]:

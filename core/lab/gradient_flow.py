@@ -21,8 +21,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from core.engine.mlp import MAXOUT, MLP
-from core.engine.training import TrainConfig, check_work, dense_work, output_size, train_many, training_work
+from core.engine.limits import check_work, dense_work
+from core.engine.mlp import MAXOUT, MLP, frobenius_norms
+from core.engine.training import TrainConfig, network_for, output_size, train_many, training_work
 from core.io.history import records_to_frame
 
 PROFILE_COLUMNS = ["activation", "seed", "layer", "grad_norm"]
@@ -60,17 +61,8 @@ def _check_shape(depth: int, width: int) -> None:
 
 def _network(ds, activation: str, depth: int, width: int, init: str, seed: int, bias_init: float = 0.0) -> MLP:
     _check_shape(depth, width)
-    sizes = [ds.n_features, *([int(width)] * int(depth)), output_size(ds)]
-    return MLP(sizes, activation=activation, task=ds.task, init=resolved_init(activation, init),
-               bias_init=bias_init, seed=seed)
-
-
-def _norm(g: np.ndarray) -> float:
-    """||g||_F, scaled by the largest entry first so that squaring huge (exploding) entries cannot overflow."""
-    scale = float(np.abs(g).max()) if g.size else 0.0
-    if scale == 0.0 or not np.isfinite(scale):
-        return scale if g.size else 0.0
-    return scale * float(np.linalg.norm(g / scale))
+    return network_for(TrainConfig(activation=activation, hidden_layers=(int(width),) * int(depth), init=init,
+                                   bias_init=bias_init, seed=seed), ds)
 
 
 def _training_rows(ds, n_samples: int | None):
@@ -96,7 +88,7 @@ def at_init_work(ds, activations: Sequence[str], depths: Iterable[int], width: i
 
 def _norms(net: MLP, X, y) -> list[float]:
     _, grad_weights, _ = net.loss_and_gradients(X, y)
-    return [_norm(g) for g in grad_weights]
+    return [float(frobenius_norms(g)) for g in grad_weights]
 
 
 def gradient_profile(ds, activation: str, depth: int, width: int, init: str, seed: int = 0,

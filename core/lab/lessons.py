@@ -16,8 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from core.engine.activations import get_activation
-from core.engine.mlp import MLP
-from core.engine.training import train_many
+from core.engine.training import network_for, train_many
 from core.lab.gradient_flow import first_over_last, gradient_profile, resolved_init
 from core.lab.speed import relative_costs
 from core.settings import Experiment
@@ -169,10 +168,9 @@ def dying_units(experiment: Experiment = DYING) -> dict[str, dict[str, float]]:
     return result
 
 
-def parameter_count(experiment: Experiment, activation: str, n_features: int = 2, n_classes: int = 2) -> int:
-    """Weights and biases of ``experiment``'s network for ``activation`` (maxout: k pieces per hidden unit)."""
-    sizes = [n_features, *experiment.hidden_layers, n_classes]
-    net = MLP(sizes, activation=activation, maxout_pieces=experiment.maxout_pieces)
+def parameter_count(experiment: Experiment, activation: str, dataset) -> int:
+    """Weights and biases of ``experiment``'s network for ``activation`` on ``dataset`` (maxout: k pieces per unit)."""
+    net = network_for(experiment.config(activation, experiment.first_seed), dataset)
     return int(sum(w.size for w in net.weights) + sum(b.size for b in net.biases))
 
 
@@ -187,7 +185,7 @@ def maxout_vs_relu(experiment: Experiment = MAXOUT) -> dict[str, dict[str, float
     dataset = experiment.load_data()
     return {
         name: {"test_accuracy": accuracy[name],
-               "parameters": parameter_count(experiment, name, dataset.n_features, dataset.n_classes)}
+               "parameters": parameter_count(experiment, name, dataset)}
         for name in experiment.activations
     }
 

@@ -28,8 +28,9 @@ import numpy as np
 import pandas as pd
 
 from core.engine.activations import relu
+from core.engine.limits import check_work, dense_work
 from core.engine.mlp import MLP, ActivationLayer, init_scale
-from core.engine.training import TrainConfig, check_epoch_work, check_work, dense_work, network_work
+from core.engine.training import check_epoch_work, network_work
 from core.settings import Experiment
 
 NEAR_ZERO = 1e-3
@@ -188,16 +189,6 @@ def snapshot(initial: MLP, current: MLP, X, bins: int = 40,
         "units": _dead_frame(current, zs_after, hs_after),
         "units_init": _dead_frame(initial, zs_before, hs_before),
     }
-
-
-def initial_model(config: TrainConfig, ds) -> MLP:
-    """The network ``config`` starts from on ``ds``: identical to the trainer's epoch-0 weights."""
-    targets = np.asarray(ds.y_train)
-    n_out = ds.n_classes if ds.task == "classification" else targets.reshape(len(targets), -1).shape[1]
-    sizes = [ds.X_train.shape[1], *config.hidden_layers, n_out]
-    return MLP(sizes, activation=list(config.hidden_activations), task=ds.task, init=config.resolved_init,
-               bias_init=config.bias_init, seed=config.seed, dtype=np.dtype(config.dtype),
-               maxout_pieces=config.maxout_pieces, **config.activation_params())
 
 
 def check_experiment(experiment: Experiment, ds) -> float:

@@ -22,10 +22,11 @@ from pathlib import Path
 import pandas as pd
 
 from core.engine.data import DATASETS
+from core.engine.limits import MAX_SEEDS
 from core.engine.training import INIT_CHOICES, train_many
 from core.io.export import config_json, experiment_from_json, history_csv
 from core.io.history import records_to_frame, summary
-from core.settings import MAX_SEEDS, OPTIMIZER_CHOICES, Experiment
+from core.settings import OPTIMIZER_CHOICES, Experiment
 
 DEFAULTS = Experiment()
 BACKENDS = ("loky", "threading", "dask", "ray")

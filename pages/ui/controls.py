@@ -12,8 +12,9 @@ import hashlib
 import streamlit as st
 
 from core.engine.data import CLASSIFICATION, DATASETS, REGRESSION, Dataset, guess_task
+from core.engine.limits import MAX_SEEDS
 from core.engine.mlp import HIDDEN_CHOICES
-from core.settings import MAX_SEEDS, OPTIMIZER_CHOICES, UPLOAD, Experiment
+from core.settings import OPTIMIZER_CHOICES, UPLOAD, Experiment
 from pages.ui.palette import label
 
 BIND = "query-params"  # every setting lives in the URL, so a link reproduces the experiment
@@ -112,7 +113,8 @@ def upload_controls(prefix: str, test_size: float = 0.25, seed: int = 0) -> tupl
     Bad input gets an ``st.error`` with the reason and None. The prepared Dataset is kept per session in
     ``st.session_state`` (only the latest one), never in a cache shared between users.
     """
-    from core.io.upload import MAX_UPLOAD_BYTES, prepare_upload, read_csv_bytes
+    from core.engine.limits import MAX_UPLOAD_BYTES
+    from core.io.upload import prepare_upload, read_csv_bytes
 
     file = st.file_uploader("CSV file", type=["csv", "txt"], key=f"{prefix}.upload",
                             help=f"Up to {MAX_UPLOAD_BYTES // 2**20} MB, 100,000 rows and 200 columns, with a "

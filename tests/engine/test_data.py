@@ -11,10 +11,6 @@ from sklearn.model_selection import train_test_split
 
 from core.engine.data import (
     DATASETS,
-    MAX_COLUMNS,
-    MAX_ROWS,
-    MAX_SAMPLES,
-    MIN_SAMPLES,
     Dataset,
     dataset_from_frame,
     drop_missing,
@@ -22,6 +18,7 @@ from core.engine.data import (
     guess_task,
     load_dataset,
 )
+from core.engine.limits import MAX_COLUMNS, MAX_ROWS, MAX_SAMPLES, MIN_SAMPLES
 
 GENERATED = ["moons", "circles", "blobs", "xor", "spiral", "sine"]
 BUNDLED = ["iris", "wine", "breast_cancer", "digits", "diabetes"]

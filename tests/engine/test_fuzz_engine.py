@@ -36,17 +36,9 @@ from hypothesis.extra import numpy as hnp
 
 from core.engine.activations import ACTIVATIONS
 from core.engine.data import DATASETS, load_dataset
+from core.engine.limits import MAX_BATCH_SIZE, MAX_DEPTH, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE, MAX_WIDTH
 from core.engine.mlp import MAXOUT, MLP
-from core.engine.training import (
-    MAX_BATCH_SIZE,
-    MAX_DEPTH,
-    MAX_EPOCHS,
-    MAX_HIDDEN_UNITS,
-    MAX_LEARNING_RATE,
-    MAX_WIDTH,
-    TrainConfig,
-    train_many,
-)
+from core.engine.training import TrainConfig, train_many
 
 HIDDEN = (*ACTIVATIONS, MAXOUT)
 SMOOTH = ("sigmoid", "tanh", "linear", "gelu", "silu", "softplus")

@@ -15,17 +15,9 @@ import pytest
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from core.engine.data import load_dataset
+from core.engine.limits import MAX_RUNS, MAX_WORK, format_work
 from core.engine.mlp import MLP
-from core.engine.training import (
-    MAX_RUNS,
-    MAX_WORK,
-    EpochRecord,
-    TrainConfig,
-    format_work,
-    train,
-    train_many,
-    training_work,
-)
+from core.engine.training import EpochRecord, TrainConfig, train, train_many, training_work
 
 N_SAMPLES = 200  # 150 training rows: every test here trains in milliseconds
 METRIC_FIELDS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "grad_norms", "sparsity",

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.engine import limits
 from core.engine.data import load_dataset
 from core.engine.live import LiveRun
 from core.engine.mlp import MLP
@@ -193,7 +194,7 @@ MALFORMED_CONFIGS = {
     "huge integer": '{"format": "relu-lab-experiment", "format_version": 1, "experiment": {"epochs": 1' + "0" * 5000
                     + "}}",
     "deep nesting": "[" * 40_000 + "]" * 40_000,
-    "too long": " " * (export.MAX_CONFIG_CHARS + 1),
+    "too long": " " * (limits.MAX_CONFIG_CHARS + 1),
     "not utf-8": b"\xff\xfe{}",
     "not text": 42,
 }
@@ -481,7 +482,7 @@ def test_size_caps_hold_at_the_limit_and_refuse_beyond_it():
             weights_npz(too_big)
         with pytest.raises(ValueError):
             weights_json(too_big)
-    assert export.MAX_HIDDEN_LAYERS == 32 and export.MAX_UNITS == 512
+    assert limits.MAX_DEPTH == 32 and limits.MAX_WIDTH == 512
 
 
 def test_a_diverged_or_broken_model_is_not_written():

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.engine.data import MAX_ROWS
+from core.engine.limits import MAX_ROWS, MAX_UPLOAD_BYTES
 from core.engine.live import LiveRun
-from core.io.upload import MAX_UPLOAD_BYTES, prepare_upload, read_csv_bytes
+from core.io.upload import prepare_upload, read_csv_bytes
 from core.settings import UPLOAD, Experiment
 
 CSV = Path(__file__).resolve().parents[1] / "data" / "csv"

@@ -9,9 +9,10 @@ import pytest
 from sklearn.metrics import confusion_matrix
 
 from core.engine.data import load_dataset
+from core.engine.limits import MAX_GRID, MAX_WORK, format_work
 from core.engine.mlp import MLP
-from core.engine.training import MAX_WORK, MultiTrainer, TrainConfig, format_work
-from core.lab.boundary import MAX_GRID, confusion_frame, decision_surface, grid, points_frame
+from core.engine.training import MultiTrainer, TrainConfig
+from core.lab.boundary import confusion_frame, decision_surface, grid, points_frame
 
 
 @pytest.fixture(scope="module")

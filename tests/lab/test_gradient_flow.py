@@ -6,18 +6,17 @@ import numpy as np
 import pytest
 
 from core.engine.data import load_dataset
-from core.engine.mlp import HIDDEN_CHOICES, MLP
-from core.engine.training import (
+from core.engine.limits import (
     ELEMENTWISE_WORK,
     MAX_WORK,
     SMALL_BATCH_ROWS,
     STEP_WORK,
-    TrainConfig,
     check_work,
     dense_work,
     format_work,
-    training_work,
 )
+from core.engine.mlp import HIDDEN_CHOICES, MLP
+from core.engine.training import TrainConfig, training_work
 from core.lab.gradient_flow import (
     at_init_work,
     check_heatmap,
@@ -151,7 +150,7 @@ def test_a_diverging_run_stops_and_keeps_only_finite_ratios(moons):
     assert np.isfinite(log10_ratio_by_epoch(frame)["log10_ratio"]).all()
 
 
-# --- the work cap (core.engine.training.MAX_WORK), shared by every heavy engine call ----------------------
+# --- the work cap (core.engine.limits.MAX_WORK), shared by every heavy engine call ----------------------
 
 
 def test_dense_work_counts_products_and_elementwise_steps():

@@ -6,9 +6,10 @@ import pandas as pd
 import pytest
 
 from core.engine.data import load_dataset
+from core.engine.limits import MAX_WORK, format_work
 from core.engine.live import LiveRun
 from core.engine.mlp import MLP
-from core.engine.training import MAX_WORK, TrainConfig, format_work, train, training_work
+from core.engine.training import TrainConfig, network_for, train, training_work
 from core.lab.neurons import (
     NEAR_ZERO,
     SCENARIOS,
@@ -17,7 +18,6 @@ from core.lab.neurons import (
     dead_map,
     dying_at_init,
     histograms_before_after,
-    initial_model,
     mean_activation,
     snapshot,
     zero_counts,
@@ -131,7 +131,7 @@ def test_histogram_counts_add_up_to_samples_times_units(bias_run):
             assert rows["count"].sum() == len(X) * 16
             assert rows["share"].sum() == pytest.approx(1.0)
             assert (rows["bin_end"] > rows["bin_start"]).all()
-        pair = histograms_before_after(initial_model(bias_run.configs[r], bias_run.dataset), model, X)
+        pair = histograms_before_after(network_for(bias_run.configs[r], bias_run.dataset), model, X)
         totals = pair.groupby(["when", "layer"])["count"].sum()
         assert (totals == len(X) * 16).all()
         # shared bins: at init and now use the same edges, layer by layer
@@ -144,7 +144,7 @@ def test_snapshot_equals_the_separate_functions(lr_run):
     """One trace per network gives the same frames as the public functions (on a blown-up ELU too)."""
     X = lr_run.dataset.X_train
     for r in (0, 2):
-        initial, current = initial_model(lr_run.configs[r], lr_run.dataset), lr_run.model(r)
+        initial, current = network_for(lr_run.configs[r], lr_run.dataset), lr_run.model(r)
         frames = snapshot(initial, current, X, histogram_layers=[2])
         pd.testing.assert_frame_equal(frames["histograms"], histograms_before_after(initial, current, X, layers=[2]))
         assert set(frames["histograms"]["layer"]) == {2}
@@ -190,7 +190,7 @@ def test_dead_map_and_means_match_the_training_records(bias_run):
 def test_dead_map_agrees_with_train_records_for_a_plain_config(moons):
     cfg = TrainConfig(activation="relu", hidden_layers=(8, 8), epochs=5, bias_init=-1.0, seed=3)
     records = list(train(moons, cfg))
-    model = initial_model(cfg, moons)
+    model = network_for(cfg, moons)
     units = dead_map(model, moons.X_train)
     assert units.groupby("layer")["dead"].mean().tolist() == list(records[0].dead_fraction)
     # for ReLU, dead and no gradient are the same thing (relu'(0) = 0)
@@ -208,7 +208,7 @@ def test_relu_means_are_positive_and_tanh_means_near_zero_at_init(moons):
 def test_initial_model_is_the_trainers_epoch_zero(bias_run):
     fresh = LiveRun(SCENARIOS["Large negative bias"], dataset=bias_run.dataset)
     for r, cfg in enumerate(fresh.configs):
-        expected, got = fresh.model(r), initial_model(cfg, fresh.dataset)
+        expected, got = fresh.model(r), network_for(cfg, fresh.dataset)
         for a, b in zip(expected.weights + expected.biases, got.weights + got.biases, strict=True):
             np.testing.assert_array_equal(a, b)
 
@@ -252,7 +252,7 @@ def test_dying_at_init_rejects_bad_arguments():
         dying_at_init(widths=(2, 0))
 
 
-# --- the work cap (core.engine.training.MAX_WORK) ---------------------------------------------------------
+# --- the work cap (core.engine.limits.MAX_WORK) ---------------------------------------------------------
 
 CAP = f"over the cap of {format_work(MAX_WORK)}"
 

@@ -119,7 +119,7 @@ def test_a_shared_link_reproduces_the_settings():
 def test_a_link_over_the_engines_work_cap_gets_its_reason_not_a_run():
     """Every activation x 10 seeds at 8 x 128 with batch 1 on 3,000 samples: one epoch would take minutes."""
     from core.engine.activations import ACTIVATIONS
-    from core.engine.training import MAX_WORK, format_work
+    from core.engine.limits import MAX_WORK, format_work
     from pages.ui.palette import label
 
     at = start("arena", {"arena.activations": [label(n) for n in (*ACTIVATIONS, "maxout")], "arena.seeds": "10",

@@ -7,8 +7,8 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from core.engine.limits import MAX_WORK, format_work
 from core.engine.mlp import HIDDEN_CHOICES
-from core.engine.training import MAX_WORK, format_work
 from pages.ui.palette import label
 
 # AppTest resolves relative paths against the calling file, so anchor them at the repo root.

@@ -9,8 +9,8 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.engine.data import load_dataset
+from core.engine.limits import MAX_WORK, format_work
 from core.engine.mlp import HIDDEN_CHOICES, MLP
-from core.engine.training import MAX_WORK, format_work
 from core.lab.neurons import dead_map, dying_at_init, histograms_before_after, mean_activation, zero_counts
 from pages.ui import neuron_charts
 from pages.ui.palette import activation_color, label
