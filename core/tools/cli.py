@@ -4,7 +4,7 @@
 widgets and trains it with ``train_many``; ``sweep`` runs a grid of such experiments (depth x
 width x learning rate, each cell one ``train_many`` over activations x seeds) through joblib, so
 the grid can run on local processes or, with joblib's Dask or Ray backends, on a cluster.
-Both write the tidy long CSV of ``core.io.history`` (``core.io.export.history_csv``).
+Both write the tidy long CSV of ``core.io.history`` (``core.io.history_csv.history_csv``).
 
 Bad arguments exit with status 2 and a one-line message, never a traceback.
 """
@@ -24,8 +24,9 @@ import pandas as pd
 from core.engine.data import DATASETS
 from core.engine.limits import MAX_SEEDS
 from core.engine.training import INIT_CHOICES, train_many
-from core.io.export import config_json, experiment_from_json, history_csv
+from core.io.config import config_json, experiment_from_json
 from core.io.history import records_to_frame, summary
+from core.io.history_csv import history_csv
 from core.settings import OPTIMIZER_CHOICES, Experiment
 
 DEFAULTS = Experiment()
@@ -51,7 +52,7 @@ example:
 {COMPARE_COMMAND}
 
 The CSV is tidy and long (one row per epoch, run, layer and metric: epoch, run, activation, seed, layer,
-metric, value, diverged); the config JSON loads back with core.io.export.experiment_from_json and is the
+metric, value, diverged); the config JSON loads back with core.io.config.experiment_from_json and is the
 same experiment the Training Arena runs."""
 
 SWEEP_EPILOG = f"""\
@@ -217,7 +218,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.set_defaults(handler=run_compare, parser=compare)  # the subparser, so errors name the command
     _add_experiment_arguments(compare, grid=False).add_argument(
         "--config-out", type=Path, metavar="JSON",
-        help="also write the experiment as JSON (core.io.export.config_json)")
+        help="also write the experiment as JSON (core.io.config.config_json)")
     sweep = commands.add_parser(
         "sweep", help="train activations over a grid of depths, widths and learning rates",
         description="Train activations x seeds over a grid of depth x width x learning rate with joblib and write "

@@ -18,8 +18,11 @@ import pandas as pd
 import streamlit as st
 
 from core.engine.live import LiveRun
-from core.io.export import config_json, history_csv, report_html, report_markdown, weights_json, weights_npz
+from core.io.config import config_json
 from core.io.history import divergences, summary, thin
+from core.io.history_csv import history_csv
+from core.io.report import report_html, report_markdown
+from core.io.weights import weights_json, weights_npz
 from core.lab.boundary import confusion_frame, decision_surface, points_frame
 from core.settings import UPLOAD
 from pages.ui import training_charts as charts
@@ -262,7 +265,7 @@ def _json_value(value):
 
 def report_charts(run: LiveRun, history: pd.DataFrame | None = None, band: pd.DataFrame | None = None
                   ) -> dict[str, dict]:
-    """The run's charts as Vega-Lite specs with their data, title -> spec, for ``core.io.export.report_html``:
+    """The run's charts as Vega-Lite specs with their data, title -> spec, for ``core.io.report.report_html``:
     the page's own panels (loss, accuracy, per-layer charts, decision surfaces for 2-D classification),
     curves thinned to ``PAUSED_EPOCHS`` epochs as on the paused page, surfaces on the page's grid (see
     ``_report_spec``). ``history`` and ``band`` pin the run's state (by default, as it is now)."""

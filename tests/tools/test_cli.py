@@ -14,8 +14,9 @@ import pandas as pd
 import pytest
 
 from core.engine.training import train_many
-from core.io.export import experiment_from_json, read_history_csv
+from core.io.config import experiment_from_json
 from core.io.history import records_to_frame
+from core.io.history_csv import read_history_csv
 from core.settings import Experiment
 from core.tools.cli import ProgressBar, main
 
