@@ -112,7 +112,7 @@ profile = within_cap(cached_profile, data, names, depth, width, init, seeds)
 if profile is not None:
     st.altair_chart(charts.profile_chart(profile, names, depth), width="stretch")
     ratios = log10_ratios(profile)
-    reading = "; ".join(f"**{label(n)}** {power_of_ten(ratios.get(label(n), np.nan))}" for n in names)
+    reading = "; ".join(f"**{label(n)}** {power_of_ten(ratios.get(n, np.nan))}" for n in names)
     st.markdown(f"First matrix's gradient as a share of the last one's (geometric mean over {seeds} "
                 f"seed{'s' if seeds > 1 else ''}): {reading}.")
 
@@ -129,7 +129,7 @@ if sweep is not None:
         slopes = decades_per_layer(sweep)
         st.markdown("Each added layer multiplies the first/last ratio by about (least-squares fit over depths "
                     f"{depths[0]}–{depths[-1]}): " + "; ".join(
-                        f"**{label(n)}** {power_of_ten(slopes.get(label(n), np.nan))}" for n in names) + ".")
+                        f"**{label(n)}** {power_of_ten(slopes.get(n, np.nan))}" for n in names) + ".")
     else:
         st.caption("Choose more than one hidden layer to see how the ratio changes with depth.")
 
@@ -164,8 +164,8 @@ else:
     by_epoch = log10_ratio_by_epoch(heatmap)
     lines = []
     for n in names:
-        last_epoch = int(heatmap.loc[heatmap["activation"] == label(n), "epoch"].max())
-        log_ratio = by_epoch[by_epoch["activation"] == label(n)].set_index("epoch")["log10_ratio"]
+        last_epoch = int(heatmap.loc[heatmap["activation"] == n, "epoch"].max())
+        log_ratio = by_epoch[by_epoch["activation"] == n].set_index("epoch")["log10_ratio"]
         if log_ratio.empty:
             lines.append(f"- **{label(n)}**: no finite gradient to compare")
             continue

@@ -11,6 +11,7 @@ from core.io.history import divergences, thin
 from core.lab.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dying_at_init, snapshot
 from core.settings import Experiment
 from pages.ui import neuron_charts, training_charts
+from pages.ui.arena_views import divergence_notices
 from pages.ui.controls import (
     OPTIMIZER_LABELS,
     TOO_HEAVY,
@@ -143,7 +144,7 @@ def neuron_frames(shown: list[str], layer: int) -> dict[str, pd.DataFrame]:
         r = first_run(name)
         frames = snapshot(network_for(run.configs[r], dataset), run.model(r), X, histogram_layers=[layer])
         for key, frame in frames.items():
-            parts.setdefault(key, []).append(frame.assign(activation=label(name)))
+            parts.setdefault(key, []).append(frame.assign(activation=name, label=label(name)))
     return {key: pd.concat(frames, ignore_index=True) for key, frames in parts.items()}
 
 
@@ -160,8 +161,8 @@ def verdicts(shown: list[str], frames: dict[str, pd.DataFrame] | None, diverged:
             epoch = diverged.loc[diverged["run"] == r, "epoch"].iloc[0]
             column.metric(label(name), "diverged", f"at epoch {epoch}", delta_color="off", delta_arrow="off")
             continue
-        units = frames["units"][frames["units"]["activation"] == label(name)]
-        before = frames["units_init"][frames["units_init"]["activation"] == label(name)]
+        units = frames["units"][frames["units"]["activation"] == name]
+        before = frames["units_init"][frames["units_init"]["activation"] == name]
         dead, dead_before = int(units["dead"].sum()), int(before["dead"].sum())
         column.metric(label(name), f"{dead} of {len(units)} units dead", f"{dead - dead_before:+d} since init",
                       delta_color="inverse" if dead != dead_before else "off", delta_arrow="off")
@@ -198,10 +199,7 @@ def neurons_view():
     st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     history = run.history()
     diverged = divergences(history)
-    for _, row in diverged.iterrows():
-        st.warning(f"{row['activation']} (seed {row['seed']}) diverged at epoch {row['epoch']}: its loss or weights "
-                   "stopped being finite, so training stopped it; it has no units to show below.",
-                   icon=":material/warning:")
+    divergence_notices(diverged, "Training stopped it, so it has no units to show below.")
     shown = [n for n in names if first_run(n) not in set(diverged["run"])]
     depth = len(experiment.hidden_layers)
     if st.session_state.get(LAYER_KEY) not in range(1, depth + 1):
@@ -256,7 +254,7 @@ def neurons_view():
     spread = means["mean"].abs().max()
     left, right = st.columns([3, 2])
     left.altair_chart(neuron_charts.mean_activation_chart(means, shown, symlog=bool(spread > 100)), width="stretch")
-    now = means[means["when"] == "now"].groupby("activation", sort=False)["mean"].mean()
+    now = means[means["when"] == "now"].groupby("label", sort=False)["mean"].mean()
     right.markdown(
         "ReLU never outputs a negative number, so a layer's mean output is positive (0 only if the whole layer "
         "is dead): ReLU is not zero-centred, "

@@ -32,9 +32,9 @@ def times(ratio: float) -> str:
 
 def extremes(frame: pd.DataFrame, column: str = "relative_to_relu") -> str:
     """'from 0.36× (Linear (none)) to 29.7× (Softplus)' over the rows other than ReLU."""
-    others = frame[frame["activation"] != label("relu")]
+    others = frame[frame["activation"] != "relu"]
     low, high = others.loc[others[column].idxmin()], others.loc[others[column].idxmax()]
-    return f"from {times(low[column])} ({low['activation']}) to {times(high[column])} ({high['activation']})"
+    return f"from {times(low[column])} ({low['label']}) to {times(high[column])} ({high['label']})"
 
 
 def measure(settings: tuple) -> dict:
@@ -104,24 +104,24 @@ st.markdown(reading + ".")
 # Inside a whole network
 st.subheader("Inside a whole network")
 n_layers = f"64 inputs → {width} → {width} → 10 classes"
-network_names = [n for n in NETWORK_NAMES if label(n) in set(network["activation"])]
+network_names = [n for n in NETWORK_NAMES if n in set(network["activation"])]
 st.altair_chart(charts.network_cost_chart(
     network, network_names,
     f"Digits ({n_layers}), SGD, batch {results['settings'][3]}; median over {NETWORK_EPOCHS} epochs × "
     f"{results['network_repeats']} fresh networks."), width="stretch")
-by_label = network.set_index("activation")["relative_to_relu"]
-elementwise = network[network["activation"] != label(MAXOUT)]
-close = [a for a, r in by_label.items() if a != label("relu") and r <= CLOSE_TO_RELU]
-costly = [f"{a} ({times(r)})" for a, r in by_label.items() if r > CLOSE_TO_RELU]
+by_name = network.set_index("activation")["relative_to_relu"]
+elementwise = network[network["activation"] != MAXOUT]
+close = [label(a) for a, r in by_name.items() if a != "relu" and r <= CLOSE_TO_RELU]
+costly = [f"{label(a)} ({times(r)})" for a, r in by_name.items() if r > CLOSE_TO_RELU]
 alone = at_size.groupby("activation")["relative_to_relu"].mean()
 lines = [
     f"A whole training epoch costs {extremes(elementwise)} ReLU's. The network with no activation at all "
-    f"(Linear) takes {times(by_label[label('linear')])} ReLU's time: that part — matrix products, loss, the "
+    f"(Linear) takes {times(by_name['linear'])} ReLU's time: that part — matrix products, loss, the "
     "optimiser's update and Python's work per batch — is the same for every activation.",
     f"Within {CLOSE_TO_RELU - 1:.0%} of ReLU here: {', '.join(close) if close else 'none'}. "
     f"Costlier: {', '.join(costly) if costly else 'none'}.",
 ]
-if label(MAXOUT) in by_label:
+if MAXOUT in by_name:
     lines.append("Maxout is not elementwise: each unit takes the max of k = 2 linear pieces, so its hidden "
                  "matrix products are twice as wide.")
 widest_alone, widest_network = alone.max(), elementwise["relative_to_relu"].max()
@@ -134,7 +134,7 @@ st.markdown("\n".join(f"- {line}" for line in lines))
 
 with st.expander("Absolute times"):
     table = micro[micro["size"] == micro["size"].max()].pivot_table(
-        index="activation", columns=["dtype", "pass"], values="seconds", sort=False) * 1e6
+        index="label", columns=["dtype", "pass"], values="seconds", sort=False) * 1e6
     st.dataframe(table.style.format("{:,.1f} µs"), width="stretch")
     st.caption(f"Median time for one pass over {int(micro['size'].max()):,} elements. Backward is f′ (computed from "
                "the forward output where that is cheaper, as backprop does) times the upstream gradient.")

@@ -24,6 +24,25 @@ MAXOUT = "maxout"
 TASKS = ("classification", "regression")
 INITS = ("he", "xavier")
 HIDDEN_CHOICES = (*ACTIVATIONS, MAXOUT)
+LAYER_SEPARATOR = ">"  # a per-layer activation key: "tanh>relu" is tanh in hidden layer 1, ReLU in layer 2
+
+
+def activation_key(names) -> str:
+    """The key that names a network's hidden activations in every frame: the registry name when every hidden layer
+    has the same one ("relu"), else the per-layer names joined by ">" ("tanh>relu")."""
+    names = [names] if isinstance(names, str) else list(names)
+    return names[0] if len(set(names)) == 1 else LAYER_SEPARATOR.join(names)
+
+
+def activation_label(key: str) -> str:
+    """The display label of an activation key, the one place a label is made: "ReLU", "Maxout", "Tanh → ReLU".
+    ValueError for a name that is not a hidden activation."""
+    labels = []
+    for name in str(key).split(LAYER_SEPARATOR):
+        if name not in HIDDEN_CHOICES:
+            raise ValueError(f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
+        labels.append("Maxout" if name == MAXOUT else ACTIVATIONS[name].label)
+    return " → ".join(labels)
 
 
 # --- hidden layers: a nonlinearity with its forward and backward ----------------------------------

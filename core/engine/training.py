@@ -22,7 +22,6 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from core.engine.activations import ACTIVATIONS
 from core.engine.limits import (
     MAX_ABS_BIAS_INIT,
     MAX_ALPHA,
@@ -50,6 +49,8 @@ from core.engine.mlp import (
     MAXOUT,
     MLP,
     SegmentedLayer,
+    activation_key,
+    activation_label,
     backward_layers,
     forward_layers,
     frobenius_norms,
@@ -219,10 +220,14 @@ class TrainConfig:
         return "he" if all(n in RELU_FAMILY for n in self.hidden_activations) else "xavier"
 
     @property
+    def activation_key(self) -> str:
+        """The key that names this run's activation(s) in every frame: "relu", or "tanh>relu" per layer."""
+        return activation_key(self.hidden_activations)
+
+    @property
     def label(self) -> str:
-        """A display name for the activation(s), e.g. "ReLU" or "Tanh → ReLU"."""
-        names = dict.fromkeys(self.hidden_activations)
-        return " → ".join("Maxout" if n == MAXOUT else ACTIVATIONS[n].label for n in names)
+        """The display label of the activation(s), e.g. "ReLU" or "Tanh → ReLU"."""
+        return activation_label(self.activation_key)
 
     def activation_params(self) -> dict:
         return {} if self.alpha is None else {"alpha": self.alpha}
@@ -244,7 +249,7 @@ class EpochRecord:
 
     run: int  # index of the config in the train_many call
     label: str  # display name of the activation(s)
-    activation: str  # activation name(s), comma-separated per layer when mixed
+    activation: str  # the activation key: a registry name, or per-layer names joined by ">" when mixed
     seed: int
     epoch: int
     train_loss: float  # data loss (cross-entropy or 0.5 MSE) without the L2 term
@@ -390,7 +395,7 @@ class _Stack:
         for m in np.flatnonzero(self.alive):
             c = self.configs[m]
             records.append(EpochRecord(
-                run=self.run_ids[m], label=c.label, activation=",".join(dict.fromkeys(c.hidden_activations)),
+                run=self.run_ids[m], label=c.label, activation=c.activation_key,
                 seed=c.seed, epoch=self.epoch,
                 train_loss=float(train_loss[m]), test_loss=float(test_loss[m]),
                 train_accuracy=self._accuracy(train_acc, m, finite[m]),

@@ -1,9 +1,11 @@
 """Training records as tidy data, and the summaries the pages show.
 
-The long format is one row per (epoch, run, layer, metric): columns ``epoch, run, activation,
-seed, layer, metric, value, diverged``. ``layer`` is 0 for whole-network metrics (losses,
-accuracies, learning rate, wall time) and 1.. for per-layer ones; gradient norms are numbered by
-weight matrix (1 = the input layer's, the last = the output layer's), the others by hidden layer.
+The long format is one row per (epoch, run, layer, metric): columns ``epoch, run, activation, label,
+seed, layer, metric, value, diverged``. ``activation`` is the run's activation key (a registry name such as
+"relu", or per-layer names joined by ">"), the key every lookup uses; ``label`` is its display label ("ReLU").
+``layer`` is 0 for whole-network metrics (losses, accuracies, learning rate, wall time) and 1.. for per-layer
+ones; gradient norms are numbered by weight matrix (1 = the input layer's, the last = the output layer's), the
+others by hidden layer.
 Values that stopped being finite (a diverged run) are kept as NaN and flagged, never plotted silently.
 """
 
@@ -14,15 +16,25 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from core.engine.mlp import activation_label
+
 SCALAR_METRICS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy", "learning_rate", "epoch_seconds")
 LAYER_METRICS = ("grad_norms", "sparsity", "dead_fraction", "mean_activation")
-COLUMNS = ("epoch", "run", "activation", "seed", "layer", "metric", "value", "diverged")
+COLUMNS = ("epoch", "run", "activation", "label", "seed", "layer", "metric", "value", "diverged")
+
+
+def with_labels(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (with an ``activation`` column of keys) with the display ``label`` column beside it."""
+    labels = frame["activation"].map(activation_label) if len(frame) else pd.Series([], dtype=object)
+    out = frame.copy()
+    out.insert(list(frame.columns).index("activation") + 1, "label", labels.astype(object).to_numpy())
+    return out
 
 
 def records_to_frame(records: Iterable) -> pd.DataFrame:
     """Tidy long DataFrame from EpochRecords (any iterable, e.g. a flattened train_many history)."""
     cols: dict[str, list] = {c: [] for c in COLUMNS}
-    epoch, run, activation, seed, layer, metric, value, diverged = cols.values()
+    epoch, run, activation, label, seed, layer, metric, value, diverged = cols.values()
     for rec in records:
         rows = [(0, name, getattr(rec, name)) for name in SCALAR_METRICS if getattr(rec, name) is not None]
         for name in LAYER_METRICS:
@@ -30,7 +42,8 @@ def records_to_frame(records: Iterable) -> pd.DataFrame:
             rows += [(i, shown, v) for i, v in enumerate(getattr(rec, name), start=1)]
         epoch += [rec.epoch] * len(rows)
         run += [rec.run] * len(rows)
-        activation += [rec.label] * len(rows)
+        activation += [rec.activation] * len(rows)
+        label += [rec.label] * len(rows)
         seed += [rec.seed] * len(rows)
         diverged += [rec.diverged] * len(rows)
         layer += [i for i, _, _ in rows]
@@ -42,7 +55,8 @@ def records_to_frame(records: Iterable) -> pd.DataFrame:
     # text ones into its string dtype): a live page converts each new epoch's records several times a second.
     return pd.DataFrame({
         "epoch": np.array(epoch, dtype=int), "run": np.array(run, dtype=int),
-        "activation": pd.Series(activation, dtype=object), "seed": np.array(seed, dtype=int),
+        "activation": pd.Series(activation, dtype=object), "label": pd.Series(label, dtype=object),
+        "seed": np.array(seed, dtype=int),
         "layer": np.array(layer, dtype=int), "metric": pd.Series(metric, dtype=object), "value": values,
         "diverged": np.array(diverged, dtype=bool)})
 
@@ -90,7 +104,8 @@ def bands(frame: pd.DataFrame, metrics: Iterable[str] | None = None) -> pd.DataF
     low = np.minimum.reduceat(np.where(present, values, np.inf)[order], starts) if len(order) else values
     high = np.maximum.reduceat(np.where(present, values, -np.inf)[order], starts) if len(order) else values
     empty, rows = count == 0, first[appearance]
-    keys = {column: sub[column].to_numpy()[rows] for column in BAND_KEYS}
+    carried = ["label"] if "label" in sub.columns else []  # a function of the activation key: taken along
+    keys = {column: sub[column].to_numpy()[rows] for column in (BAND_KEYS[0], *carried, *BAND_KEYS[1:])}
     return pd.DataFrame({
         **{column: pd.Series(values, dtype=object) if values.dtype == object else values
            for column, values in keys.items()},
@@ -99,12 +114,13 @@ def bands(frame: pd.DataFrame, metrics: Iterable[str] | None = None) -> pd.DataF
 
 
 def divergences(frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per diverged run: run, activation, seed and the epoch it diverged at."""
+    """One row per diverged run: run, activation (and label), seed and the epoch it diverged at."""
+    columns = ["run", "activation", *(["label"] if "label" in frame.columns else []), "seed", "epoch"]
     if not frame["diverged"].any():  # the usual case, answered fast: a live page asks several times a second
-        return frame.loc[:, ["run", "activation", "seed", "epoch"]].iloc[:0].reset_index(drop=True)
+        return frame.loc[:, columns].iloc[:0].reset_index(drop=True)
     flagged = frame[frame["diverged"]]
-    return flagged.groupby("run", as_index=False).agg(activation=("activation", "first"), seed=("seed", "first"),
-                                                      epoch=("epoch", "min"))
+    first = {column: (column, "first") for column in columns[1:-1]}
+    return flagged.groupby("run", as_index=False).agg(**first, epoch=("epoch", "min"))
 
 
 def epochs_to_fraction(curve: pd.Series, fraction: float = 0.9) -> float:
@@ -149,7 +165,8 @@ def summary(frame: pd.DataFrame) -> pd.DataFrame:
             dead.append(last.loc[last["metric"] == "dead_fraction", "value"].mean())
             trained = run[(run["metric"] == "epoch_seconds") & (run["epoch"] > 0)]["value"]
             seconds.append(trained.mean() if len(trained) else np.nan)
-        row = {"activation": activation, "seeds": runs["run"].nunique()}
+        row = {"activation": activation, **({"label": runs["label"].iloc[0]} if "label" in runs else {}),
+               "seeds": runs["run"].nunique()}
         if finals:
             row["test accuracy"] = _mean(finals)
             row["± sd"] = _sd(finals)

@@ -15,7 +15,8 @@ from core.engine.limits import MAX_HISTORY_CSV_CHARS
 from core.io.history import COLUMNS
 from core.io.strict import fail, text_of
 
-_HISTORY_DTYPES = {"epoch": "int64", "run": "int64", "activation": "object", "seed": "int64", "layer": "int64",
+_HISTORY_DTYPES = {"epoch": "int64", "run": "int64", "activation": "object", "label": "object", "seed": "int64",
+                   "layer": "int64",
                    "metric": "object", "value": "float64", "diverged": "bool"}
 _BOOLS = {"True": True, "False": False}
 

@@ -67,6 +67,8 @@ def _report_content(experiment: Experiment, summary_frame: pd.DataFrame | None) 
     title = info.label if info is not None else UPLOADED_TITLE if experiment.dataset == UPLOAD else experiment.dataset
     labels = [experiment.config(name, experiment.first_seed).label for name in experiment.activations]
     empty = summary_frame is None or summary_frame.empty
+    if not empty and {"activation", "label"} <= set(summary_frame.columns):  # people read labels, not keys
+        summary_frame = summary_frame.drop(columns="activation").rename(columns={"label": "activation"})
     return _ReportContent(
         title=title, labels=", ".join(labels),
         seeds=experiment.seeds, settings=[[name, value] for name, value in experiment.to_dict().items()],

@@ -24,22 +24,17 @@ import pandas as pd
 from core.engine.limits import check_work, dense_work
 from core.engine.mlp import MAXOUT, MLP, frobenius_norms
 from core.engine.training import TrainConfig, network_for, output_size, train_many, training_work
-from core.io.history import records_to_frame
+from core.io.history import records_to_frame, with_labels
 
 PROFILE_COLUMNS = ["activation", "seed", "layer", "grad_norm"]
 SWEEP_COLUMNS = ["activation", "depth", "seed", "ratio"]
-HEATMAP_COLUMNS = ["activation", "epoch", "layer", "grad_norm"]
+HEATMAP_COLUMNS = ["activation", "label", "epoch", "layer", "grad_norm"]
 EXPLODING_COLUMNS = ["activation", "scale", "layer", "grad_norm"]
 
 
 def resolved_init(activation: str, init: str) -> str:
     """"he" or "xavier" for ``init`` in ("he", "xavier", "auto"); "auto" follows ``TrainConfig``."""
     return TrainConfig(activation=activation, init=init).resolved_init
-
-
-def display_label(activation: str) -> str:
-    """The activation's display name, the one ``core.io.history`` frames carry (e.g. "ReLU", "Maxout")."""
-    return TrainConfig(activation=activation).label
 
 
 def seed_list(seeds: int | Iterable[int]) -> list[int]:
@@ -109,7 +104,7 @@ def profile_frame(ds, activations: Sequence[str], depth: int, width: int, init: 
                   seeds: int | Iterable[int], n_samples: int | None = None) -> pd.DataFrame:
     """Gradient norms at init, one row per (activation, seed, weight matrix).
 
-    Columns: activation (display label), seed, layer (1 = first/input side), grad_norm.
+    Columns: activation (key), label, seed, layer (1 = first/input side), grad_norm.
     """
     seeds = seed_list(seeds)
     check_work(at_init_work(ds, activations, [depth], width, len(seeds), n_samples),
@@ -119,8 +114,8 @@ def profile_frame(ds, activations: Sequence[str], depth: int, width: int, init: 
     for name in activations:
         for seed in seeds:
             norms = gradient_profile(ds, name, depth, width, init, seed, n_samples)
-            rows += [(display_label(name), seed, layer, value) for layer, value in enumerate(norms, start=1)]
-    return pd.DataFrame(rows, columns=PROFILE_COLUMNS)
+            rows += [(name, seed, layer, value) for layer, value in enumerate(norms, start=1)]
+    return with_labels(pd.DataFrame(rows, columns=PROFILE_COLUMNS))
 
 
 def first_over_last(norms: Sequence[float]) -> float:
@@ -133,7 +128,7 @@ def depth_sweep(ds, activations: Sequence[str], depths: Iterable[int], width: in
                 seeds: int | Iterable[int], n_samples: int | None = None) -> pd.DataFrame:
     """The first/last gradient ratio at init for each depth: ratio << 1 means vanishing gradients.
 
-    Columns: activation (display label), depth (hidden layers), seed,
+    Columns: activation (key), label, depth (hidden layers), seed,
     ratio = ||dL/dW_1|| / ||dL/dW_last|| (first, input-side matrix over last, output-side matrix).
     """
     depths, seeds = [int(d) for d in depths], seed_list(seeds)
@@ -145,8 +140,8 @@ def depth_sweep(ds, activations: Sequence[str], depths: Iterable[int], width: in
         for depth in depths:
             for seed in seeds:
                 norms = gradient_profile(ds, name, int(depth), width, init, seed, n_samples)
-                rows.append((display_label(name), int(depth), seed, first_over_last(norms)))
-    return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
+                rows.append((name, int(depth), seed, first_over_last(norms)))
+    return with_labels(pd.DataFrame(rows, columns=SWEEP_COLUMNS))
 
 
 def log10_ratios(profile: pd.DataFrame) -> pd.Series:
@@ -183,7 +178,7 @@ def training_heatmap(ds, activations: Sequence[str], depth: int, width: int, ini
 
     Each activation trains on the same data, initial draws and batches. A run that diverges stops
     at the epoch it diverged (its non-finite norms are NaN).
-    Columns: activation (display label), epoch, layer (1 = first/input side), grad_norm.
+    Columns: activation (key), label, epoch, layer (1 = first/input side), grad_norm.
     """
     configs = _heatmap_configs(activations, depth, width, init, epochs, lr, seed, batch_size)
     _check_heatmap(ds, configs)
@@ -248,7 +243,7 @@ def exploding(ds, activation: str, depth: int, width: int, scales: Sequence[floa
     Multiplying a normal init's weights by ``scale`` multiplies its standard deviation by ``scale``;
     the same draws are used for every scale, so only the scale differs. For ReLU (zero biases) the
     network is positively homogeneous: every matrix's gradient grows by about ``scale ** depth``.
-    Columns: activation (display label), scale, layer (1 = first/input side), grad_norm.
+    Columns: activation (key), label, scale, layer (1 = first/input side), grad_norm.
     """
     scales = list(scales)
     check_work(len(scales) * at_init_work(ds, [activation], [depth], width, 1, n_samples),
@@ -264,7 +259,7 @@ def exploding(ds, activation: str, depth: int, width: int, scales: Sequence[floa
             W *= scale
         with np.errstate(over="ignore", invalid="ignore"):
             norms = _norms(net, X, y)
-        rows += [(display_label(activation), float(scale), layer, value if np.isfinite(value) else np.nan)
+        rows += [(activation, float(scale), layer, value if np.isfinite(value) else np.nan)
                  for layer, value in enumerate(norms, start=1)]
-    return pd.DataFrame(rows, columns=EXPLODING_COLUMNS)
+    return with_labels(pd.DataFrame(rows, columns=EXPLODING_COLUMNS))
 

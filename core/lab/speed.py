@@ -22,7 +22,7 @@ from threadpoolctl import threadpool_info
 
 from core.engine.activations import ACTIVATIONS, get_activation
 from core.engine.training import TrainConfig, train
-from core.lab.gradient_flow import display_label
+from core.io.history import with_labels
 
 REFERENCE = "relu"
 
@@ -120,7 +120,7 @@ def sweep_sizes(names: Sequence[str], sizes: Sequence[float] = DEFAULT_SIZES,
     ReLU is measured as the reference even when it is not in ``names``; ``relative_to_relu`` is the
     time over ReLU's for the same size, dtype and pass. ``progress(done, total)`` is called after
     each (activation, size, dtype) measurement.
-    Columns: activation (display label), size, dtype ("float32"/"float64"), pass ("forward"/"backward"),
+    Columns: activation (key), label, size, dtype ("float32"/"float64"), pass ("forward"/"backward"),
     seconds, relative_to_relu.
     """
     measured = _with_reference(names)
@@ -137,8 +137,8 @@ def sweep_sizes(names: Sequence[str], sizes: Sequence[float] = DEFAULT_SIZES,
         for pass_ in PASSES:
             seconds = timings[dtype.name, size, name][pass_]
             reference = timings[dtype.name, size, REFERENCE][pass_]
-            rows.append((display_label(name), size, dtype.name, pass_, seconds, seconds / reference))
-    return pd.DataFrame(rows, columns=SWEEP_COLUMNS)
+            rows.append((name, size, dtype.name, pass_, seconds, seconds / reference))
+    return with_labels(pd.DataFrame(rows, columns=SWEEP_COLUMNS))
 
 
 def network_epoch_costs(ds, activations: Sequence[str], hidden: Sequence[int], batch_size: int, epochs: int = 3,
@@ -150,7 +150,7 @@ def network_epoch_costs(ds, activations: Sequence[str], hidden: Sequence[int], b
     activations interleaved so that drifts in machine load hit them alike; the median is over every
     epoch of every repeat. The time is ``EpochRecord.epoch_seconds``: the mini-batch passes only,
     not the per-epoch measurements. ReLU is measured as the reference even when not in ``activations``.
-    Columns: activation (display label), seconds_per_epoch, relative_to_relu.
+    Columns: activation (key), label, seconds_per_epoch, relative_to_relu.
     """
     measured = _with_reference(activations)
     seconds: dict[str, list[float]] = {name: [] for name in measured}
@@ -170,10 +170,10 @@ def network_epoch_costs(ds, activations: Sequence[str], hidden: Sequence[int], b
             if progress is not None:
                 progress(repeat * len(measured) + i + 1, total)
     medians = {name: statistics.median(values) for name, values in seconds.items()}
-    return pd.DataFrame(
-        [(display_label(name), medians[name], medians[name] / medians[REFERENCE]) for name in activations],
+    return with_labels(pd.DataFrame(
+        [(name, medians[name], medians[name] / medians[REFERENCE]) for name in activations],
         columns=NETWORK_COLUMNS,
-    )
+    ))
 
 
 def machine_info() -> dict:

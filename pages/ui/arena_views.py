@@ -79,11 +79,14 @@ def first_run(run: LiveRun, name: str) -> int:
     return run.experiment.activations.index(name) * run.experiment.seeds
 
 
-def divergence_notices(diverged: pd.DataFrame) -> None:
+DIVERGED_ARENA = "The learning rate is most likely too high for it; the other runs go on."
+
+
+def divergence_notices(diverged: pd.DataFrame, consequence: str = DIVERGED_ARENA) -> None:
+    """One warning per diverged run (``core.io.history.divergences``), ending with what it means on this page."""
     for _, row in diverged.iterrows():
-        st.warning(f"{row['activation']} (seed {row['seed']}) diverged at epoch {row['epoch']}: its loss or weights "
-                   "stopped being finite. The learning rate is most likely too high for it; the other runs go on.",
-                   icon=":material/warning:")
+        st.warning(f"{row['label']} (seed {row['seed']}) diverged at epoch {row['epoch']}: its loss or weights "
+                   f"stopped being finite. {consequence}", icon=":material/warning:")
 
 
 def _style(run: LiveRun, present: bool) -> Style:
@@ -227,7 +230,8 @@ def summary_frame(run: LiveRun) -> pd.DataFrame:
 def summary_table(run: LiveRun) -> pd.DataFrame:
     table = summary_frame(run)
     percent = {c: "{:.1%}" for c in ("test accuracy", "± sd", "sparsity", "dead units") if c in table}
-    st.dataframe(table.style.format({**percent, "epochs to 90% of final": "{:.0f}", "test loss": "{:.4f}",
+    shown = table.drop(columns="activation").rename(columns={"label": "activation"})  # people read labels
+    st.dataframe(shown.style.format({**percent, "epochs to 90% of final": "{:.0f}", "test loss": "{:.4f}",
                                      "ms / epoch": "{:.2f}"}, na_rep="–"), hide_index=True, width="stretch")
     st.caption(SUMMARY_NOTE)
     return table

@@ -1,8 +1,8 @@
 """Pure chart builders for the deep-dive pages (Gradient Flow, Speed): tidy DataFrame in, ``alt.Chart`` out.
 
-Inputs are the frames of ``core.lab.gradient_flow`` and ``core.lab.speed``; their ``activation`` column holds
-display labels, and ``names`` (registry names) give each activation its palette colour. Weight
-matrices are numbered as in ``core.lab.gradient_flow``: 1 is the first (input side), the highest the last
+Inputs are the frames of ``core.lab.gradient_flow`` and ``core.lab.speed``: their ``activation`` column holds
+the activation key a panel selects by, ``label`` its display label, and ``names`` (keys) give each its palette
+colour. Weight matrices are numbered as in ``core.lab.gradient_flow``: 1 is the first (input side), the highest the last
 (output side). Gradient norms and time ratios span decades, so they are drawn on log scales.
 """
 
@@ -12,7 +12,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from pages.ui.palette import NEUTRAL, activation_color, color_scale, label
+from pages.ui.palette import ACTIVATION_TOOLTIP, NEUTRAL, activation_color, color_scale, label
 
 # Opaque symbols: a band layer shares the legend, and its faint fill must not make the swatches faint.
 LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, symbolOpacity=1, labelFontSize=13, titleFontSize=13,
@@ -29,7 +29,7 @@ DTYPE_DASH = alt.Scale(domain=["float32", "float64"], range=[[1, 0], [6, 3]])  #
 
 
 def _color(names, legend=LEGEND) -> alt.Color:
-    return alt.Color("activation:N", scale=color_scale(names), legend=legend, title="activation")
+    return alt.Color("label:N", scale=color_scale(names), legend=legend, title="activation")
 
 
 def _title(text: str, subtitle: str | list[str] | None = None, **kwargs) -> alt.TitleParams:
@@ -86,7 +86,7 @@ def _lines_with_band(spread: pd.DataFrame, names, x: alt.X, y_title: str, toolti
             y=alt.Y("low:Q", scale=scale, axis=axis, title=y_title), y2="high:Q", color=_color(names)))
     layers.append(base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=50)).encode(
         y=alt.Y("mean:Q", title=y_title, scale=scale, axis=axis), color=_color(names),
-        tooltip=["activation:N", tooltip_x, alt.Tooltip("mean:Q", format=".3g", title="geometric mean"),
+        tooltip=[ACTIVATION_TOOLTIP, tooltip_x, alt.Tooltip("mean:Q", format=".3g", title="geometric mean"),
                  alt.Tooltip("low:Q", format=".3g", title="min"), alt.Tooltip("high:Q", format=".3g", title="max"),
                  alt.Tooltip("seeds:Q")]))
     return layers
@@ -97,7 +97,7 @@ def _lines_with_band(spread: pd.DataFrame, names, x: alt.X, y_title: str, toolti
 
 def profile_chart(profile: pd.DataFrame, names, depth: int) -> alt.LayerChart:
     """Gradient norm per weight matrix at init: a line per activation, min-max band over seeds."""
-    spread = _geometric_spread(profile, ["activation", "layer"], "grad_norm")
+    spread = _geometric_spread(profile, ["activation", "label", "layer"], "grad_norm")
     last = depth + 1
     x = alt.X("layer:Q", title=f"weight matrix (1 = first, input side … {last} = last, output side)",
               scale=alt.Scale(domain=[1, last], nice=False), axis=alt.Axis(format="d", tickMinStep=1))
@@ -110,7 +110,7 @@ def profile_chart(profile: pd.DataFrame, names, depth: int) -> alt.LayerChart:
 
 def depth_sweep_chart(sweep: pd.DataFrame, names) -> alt.LayerChart:
     """First/last gradient ratio against depth: 1 means no vanishing, far below 1 means vanishing."""
-    spread = _geometric_spread(sweep, ["activation", "depth"], "ratio")
+    spread = _geometric_spread(sweep, ["activation", "label", "depth"], "ratio")
     x = alt.X("depth:Q", title="hidden layers (depth)", axis=alt.Axis(format="d", tickMinStep=1),
               scale=alt.Scale(nice=False))
     layers = _lines_with_band(spread, names, x, "first ÷ last (log scale)", alt.Tooltip("depth:Q"))
@@ -137,14 +137,14 @@ def heatmap_chart(heatmap: pd.DataFrame, names, epochs: int) -> alt.ConcatChart:
     height = int(min(max(18 * len(layers), 120), 320))
     panels = []
     for i, name in enumerate(names):
-        sub = data[data["activation"] == label(name)]
+        sub = data[data["activation"] == name]
         first_in_row = i % PANELS_PER_ROW == 0
         panels.append(alt.Chart(sub).mark_rect().encode(
             x=alt.X("epoch:O", title="epoch", scale=alt.Scale(domain=list(range(epochs + 1))),
                     axis=alt.Axis(values=ticks, labelAngle=0)),
             y=alt.Y("layer:O", title=MATRIX_TITLE if first_in_row else None, scale=alt.Scale(domain=layers)),
             color=color,
-            tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("epoch:O"), alt.Tooltip("layer:O", title="weight matrix"),
+            tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("epoch:O"), alt.Tooltip("layer:O", title="weight matrix"),
                      alt.Tooltip("grad_norm:Q", format=".3g", title="‖∂L/∂W‖")],
         ).properties(width=PANEL_WIDTH, height=height,
                      title=alt.TitleParams(label(name), color=activation_color(name), fontSize=16, anchor="start")))
@@ -188,7 +188,7 @@ def micro_chart(sweep: pd.DataFrame, names, pass_: str, repeats: int) -> alt.Lay
                                        labelFontSize=12, title=None)),
         strokeDash=alt.StrokeDash("dtype:N", scale=DTYPE_DASH, legend=None),  # named in the subtitle
         detail="dtype:N",
-        tooltip=["activation:N", "dtype:N", alt.Tooltip("size:Q", format=",d"),
+        tooltip=[ACTIVATION_TOOLTIP, "dtype:N", alt.Tooltip("size:Q", format=",d"),
                  alt.Tooltip("relative_to_relu:Q", format=".2f", title="× ReLU"),
                  alt.Tooltip("microseconds:Q", format=",.1f", title="µs")])
     what = "f(x)" if pass_ == "forward" else "f′ × upstream gradient"
@@ -202,13 +202,13 @@ def network_cost_chart(costs: pd.DataFrame, names, description: str) -> alt.Laye
     """Milliseconds per training epoch of a whole network, one bar per activation, labelled × ReLU."""
     data = costs.assign(ms=costs["seconds_per_epoch"] * 1e3,
                         times=costs["relative_to_relu"].map(lambda r: f"×{r:.2f}"))
-    order = data.sort_values("ms")["activation"].tolist()
+    order = data.sort_values("ms")["label"].tolist()
     base = alt.Chart(data).encode(
-        y=alt.Y("activation:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)),
+        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)),
         x=alt.X("ms:Q", title="milliseconds per epoch (median)"))
     bars = base.mark_bar().encode(
         color=_color(names, legend=None),
-        tooltip=["activation:N", alt.Tooltip("ms:Q", format=".2f", title="ms / epoch"),
+        tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("ms:Q", format=".2f", title="ms / epoch"),
                  alt.Tooltip("relative_to_relu:Q", format=".2f", title="× ReLU")])
     text = base.mark_text(align="left", dx=4, fontSize=13).encode(text="times:N")
     return alt.layer(bars, text).properties(height=alt.Step(26), title=_title(

@@ -1,7 +1,7 @@
 """Pure chart builders for the Neurons page: tidy DataFrame in, ``alt.Chart`` out.
 
-Inputs come from ``core.lab.neurons`` with an ``activation`` column holding each activation's display
-label (as in ``core.io.history``), and ``names`` listing the activation names in display order.
+Inputs come from ``core.lab.neurons`` with an ``activation`` column holding each activation's key and a ``label``
+column its display label (as in ``core.io.history``), and ``names`` listing the keys in display order.
 Activations are coloured through the palette; the dying-at-init curves are all ReLU, so they use a
 neutral grey ramp for width instead, and say so in their legend.
 """
@@ -11,7 +11,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from pages.ui.palette import NEUTRAL, activation_color, color_scale, label
+from pages.ui.palette import ACTIVATION_TOOLTIP, NEUTRAL, activation_color, color_scale, label
 
 DEAD = "dead: 0 for every input"
 NO_GRADIENT = "no gradient: f′ = 0 for every input"
@@ -52,8 +52,8 @@ def _histogram_panel(bars: pd.DataFrame, name: str, when: str, zeros: pd.DataFra
         y=alt.Y("share:Q", title="share of outputs (√ scale)", scale=alt.Scale(type="sqrt"),
                 axis=alt.Axis(format="~%")),
         y2=alt.datum(0),
-        color=alt.Color("activation:N", scale=color_scale([name]), legend=None),
-        tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("when:N"), alt.Tooltip("bin_start:Q", format=".3g",
+        color=alt.Color("label:N", scale=color_scale([name]), legend=None),
+        tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("when:N"), alt.Tooltip("bin_start:Q", format=".3g",
                                                                                   title="from"),
                  alt.Tooltip("bin_end:Q", format=".3g", title="to"), alt.Tooltip("count:Q"),
                  alt.Tooltip("share:Q", format=".2%")],
@@ -70,8 +70,8 @@ def histogram_grid(histograms: pd.DataFrame, zeros: pd.DataFrame, names, width: 
     """
     rows = []
     for name in names:
-        bars = histograms[histograms["activation"] == label(name)]
-        counted = zeros[zeros["activation"] == label(name)]
+        bars = histograms[histograms["activation"] == name]
+        counted = zeros[zeros["activation"] == name]
         rows.append(alt.hconcat(*[_histogram_panel(bars, name, when, counted, width, height) for when in WHEN])
                     .resolve_scale(x="shared", y="shared"))
     return alt.vconcat(*rows, spacing=24).resolve_scale(x="independent", y="independent", color="independent")
@@ -97,7 +97,7 @@ def _dead_panel(units: pd.DataFrame, name: str, cell_width: int, cell_height: in
         y=alt.Y("unit:O", title="unit", axis=alt.Axis(labelOverlap=True)),
         color=alt.Color("state:N", scale=scale, legend=alt.Legend(orient="bottom", direction="vertical",
                                                                   title="unit", labelLimit=400, **LEGEND_STYLE)),
-        tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("layer:O"), alt.Tooltip("unit:O"),
+        tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("layer:O"), alt.Tooltip("unit:O"),
                  alt.Tooltip("state:N"),
                  alt.Tooltip("active_share:Q", format=".1%", title="inputs with output ≠ 0"),
                  alt.Tooltip("gradient_share:Q", format=".1%", title="inputs with f′ ≠ 0")],
@@ -116,7 +116,7 @@ def dead_unit_map(units: pd.DataFrame, names) -> alt.HConcatChart:
     n_layers = int(units["layer"].max()) if not units.empty else 1
     cell_height = max(3, min(18, 320 // n_units))
     cell_width = max(26, min(56, 220 // n_layers))
-    panels = [_dead_panel(units[units["activation"] == label(name)], name, cell_width, cell_height)
+    panels = [_dead_panel(units[units["activation"] == name], name, cell_width, cell_height)
               for name in names]
     return alt.hconcat(*panels, spacing=36).resolve_scale(color="independent")
 
@@ -135,12 +135,12 @@ def mean_activation_chart(means: pd.DataFrame, names, symlog: bool = False, heig
     lines = alt.Chart(means).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=70)).encode(
         x=alt.X("layer:O", title="hidden layer", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("mean:Q", title=y_title, scale=scale, axis=alt.Axis(format=".3~g") if symlog else alt.Axis()),
-        color=alt.Color("activation:N", scale=color_scale(names),
+        color=alt.Color("label:N", scale=color_scale(names),
                         legend=alt.Legend(orient="top", title=None, **LEGEND_STYLE)),
         # The dash is explained in the subtitle: Streamlit's theme draws no symbol for a dash-only legend.
         strokeDash=alt.StrokeDash("when:N", scale=WHEN_DASH, legend=None),
         detail="when:N",
-        tooltip=[alt.Tooltip("activation:N"), alt.Tooltip("when:N"), alt.Tooltip("layer:O"),
+        tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("when:N"), alt.Tooltip("layer:O"),
                  alt.Tooltip("mean:Q", format=".4g")])
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(y="zero:Q")
     title = alt.TitleParams("Mean output per hidden layer", subtitle="dashed: at init · solid: now · dotted grey: 0",

@@ -11,8 +11,7 @@ from collections.abc import Iterable
 
 import altair as alt
 
-from core.engine.activations import ACTIVATIONS
-from core.engine.mlp import MAXOUT
+from core.engine.mlp import MAXOUT, activation_label
 
 ACTIVATION_COLORS: dict[str, str] = {
     "relu": "#D55E00",  # vermillion
@@ -27,6 +26,9 @@ ACTIVATION_COLORS: dict[str, str] = {
     MAXOUT: "#882255",  # wine
 }
 
+# Every chart names an activation by its label column (frames keep the key in "activation").
+ACTIVATION_TOOLTIP = alt.Tooltip("label:N", title="activation")
+
 # Shading and reference lines that belong to no activation.
 NEUTRAL = "#9E9E9E"
 
@@ -35,7 +37,6 @@ NEUTRAL = "#9E9E9E"
 CLASS_COLORS = ["#7B3294", "#1B7837", "#B35806", "#2D004B", "#5AAE61", "#8C510A", "#C2A5CF", "#01665E", "#DFC27D",
                 "#4D4D4D"]
 
-_LABELS = {**{name: activation.label for name, activation in ACTIVATIONS.items()}, MAXOUT: "Maxout"}
 
 
 def _check(name: str) -> None:
@@ -44,9 +45,8 @@ def _check(name: str) -> None:
 
 
 def label(name: str) -> str:
-    """Display label of an activation, e.g. "Leaky ReLU", "Maxout"."""
-    _check(name)
-    return _LABELS[name]
+    """Display label of an activation key, e.g. "Leaky ReLU", "Maxout", "Tanh → ReLU" (the engine's one label)."""
+    return activation_label(name)
 
 
 def activation_color(name: str) -> str:

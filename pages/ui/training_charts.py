@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from pages.ui.palette import CLASS_COLORS, activation_color, color_scale
+from pages.ui.palette import ACTIVATION_TOOLTIP, CLASS_COLORS, activation_color, color_scale
 
 LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, labelFontSize=13, titleFontSize=13, title=None)
 SPLIT_DASH = alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 3]])
@@ -24,7 +24,7 @@ HEIGHT = 290
 
 def _color(names, legend: bool = True) -> alt.Color:
     """Colour by activation label through the palette; bands pass legend=False so the legend shows lines."""
-    return alt.Color("activation:N", scale=color_scale(names), legend=LEGEND if legend else None)
+    return alt.Color("label:N", scale=color_scale(names), legend=LEGEND if legend else None)
 
 
 def _epoch_axis(epochs: int | None) -> alt.X:
@@ -54,7 +54,7 @@ def _curves(frame: pd.DataFrame, rows: np.ndarray, group: np.ndarray, log: bool,
                            for column, values in columns.items()})
     if diverged is None or diverged.empty:
         return curves
-    rules = diverged[["activation", "epoch", "seed"]].assign(kind="diverged")
+    rules = diverged[["activation", "label", "epoch", "seed"]].assign(kind="diverged")
     return pd.concat([curves, rules], ignore_index=True)
 
 
@@ -99,7 +99,7 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
         strokeDash=alt.StrokeDash("group:N", scale=dash_scale, legend=alt.Legend(
             orient="top" if dash == "split" else "bottom", title=None)),
         detail="series:N",
-        tooltip=["activation:N", alt.Tooltip("group:N", title=dash), "epoch:Q",
+        tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("group:N", title=dash), "epoch:Q",
                  alt.Tooltip("mean:Q", format=".4g", title=y_title)]))
     if start_marker:  # a dot where each curve starts, so epoch 0 alone is visible without a data-dependent spec
         layers.append(curve.transform_filter(alt.datum.epoch == 0).mark_point(filled=True, size=45).encode(
@@ -107,7 +107,7 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
     layers.append(base.transform_filter(alt.datum.kind == "diverged").mark_rule(
         strokeDash=[2, 2], strokeWidth=2).encode(
         color=_color(names, legend=False),
-        tooltip=["activation:N", "seed:Q", alt.Tooltip("epoch:Q", title="diverged at epoch")]))
+        tooltip=[ACTIVATION_TOOLTIP, "seed:Q", alt.Tooltip("epoch:Q", title="diverged at epoch")]))
     return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=height)
 
 
@@ -145,7 +145,7 @@ def profile_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool
             y=alt.Y("low:Q", scale=scale), y2="high:Q", color=_color(names, legend=False), detail="activation:N"))
     layers.append(base.mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=60)).encode(
         y=alt.Y("mean:Q", title=y_title, scale=scale), color=_color(names), detail="activation:N",
-        tooltip=["activation:N", "layer:O", alt.Tooltip("mean:Q", format=".3g", title=y_title)]))
+        tooltip=[ACTIVATION_TOOLTIP, "layer:O", alt.Tooltip("mean:Q", format=".3g", title=y_title)]))
     return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=HEIGHT)
 
 

@@ -129,7 +129,7 @@ def test_bands_of_a_diverging_run_stop_with_it(dataset):
     live = LiveRun(wild, dataset=dataset)
     live.advance(seconds=60)
     pd.testing.assert_frame_equal(live.bands(), bands(live.history()), check_exact=True)
-    linear = live.bands()[live.bands()["activation"] == "Linear (none)"]
+    linear = live.bands()[live.bands()["activation"] == "linear"]
     assert linear["epoch"].max() < 6 <= live.bands()["epoch"].max()  # ReLU trains on after linear diverged
 
 

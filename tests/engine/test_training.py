@@ -491,7 +491,7 @@ def test_records_in_config_order_with_labels(moons):
         assert [r.run for r in recs] == list(range(len(cfgs)))
         assert {r.epoch for r in recs} == {epoch}
         assert [r.label for r in recs] == ["Tanh", "ReLU", "Sigmoid", "Maxout", "Tanh → ReLU", "Leaky ReLU"]
-        assert [r.activation for r in recs] == ["tanh", "relu", "sigmoid", "maxout", "tanh,relu", "leaky_relu"]
+        assert [r.activation for r in recs] == ["tanh", "relu", "sigmoid", "maxout", "tanh>relu", "leaky_relu"]
         assert [r.seed for r in recs] == [5, 0, 0, 0, 0, 2]
         for r in recs:
             assert 0 <= r.train_accuracy <= 1 and 0 <= r.test_accuracy <= 1

@@ -15,7 +15,7 @@ from core.io.history import bands, divergences, epochs_to_fraction, records_to_f
 
 HIDDEN = (6, 5)
 EPOCHS = 6
-COLUMNS = ("epoch", "run", "activation", "seed", "layer", "metric", "value", "diverged")
+COLUMNS = ("epoch", "run", "activation", "label", "seed", "layer", "metric", "value", "diverged")
 
 
 def flat(ds, configs) -> list[EpochRecord]:
@@ -84,7 +84,7 @@ def test_row_count_per_classification_record(records, frame):
 def test_values_equal_the_record_fields(records, frame):
     for rec in records:
         rows = frame[(frame["run"] == rec.run) & (frame["epoch"] == rec.epoch)]
-        assert set(rows["activation"]) == {rec.label}
+        assert set(rows["activation"]) == {rec.activation} and set(rows["label"]) == {rec.label}
         assert set(rows["seed"]) == {rec.seed}
         assert not rows["diverged"].any()
         got = {(m, int(layer)): v for m, layer, v in zip(rows["metric"], rows["layer"], rows["value"], strict=True)}
@@ -97,7 +97,8 @@ def test_values_equal_the_record_fields(records, frame):
 
 def test_frame_labels_and_seeds_follow_the_configs(configs, frame):
     runs = frame.groupby("run").agg(activation=("activation", "first"), seed=("seed", "first"))
-    assert list(runs["activation"]) == ["ReLU"] * 3 + ["Tanh"] * 3
+    assert list(runs["activation"]) == ["relu"] * 3 + ["tanh"] * 3
+    assert list(frame.groupby("run")["label"].first()) == ["ReLU"] * 3 + ["Tanh"] * 3
     assert list(runs["seed"]) == [cfg.seed for cfg in configs]
     assert sorted(frame["epoch"].unique()) == list(range(EPOCHS + 1))
 
@@ -172,7 +173,7 @@ def test_thin_leaves_short_histories_alone(frame):
 def test_bands_are_mean_min_max_over_seeds(frame):
     metrics = ["test_accuracy", "grad_norm", "sparsity"]
     out = bands(frame, metrics)
-    assert set(out.columns) == {"activation", "metric", "layer", "epoch", "mean", "low", "high", "seeds"}
+    assert set(out.columns) == {"activation", "label", "metric", "layer", "epoch", "mean", "low", "high", "seeds"}
     assert set(out["metric"]) == set(metrics)
     # One row per (activation, metric, layer, epoch): 2 activations x 7 epochs x (1 + 3 + 2) layers.
     assert len(out) == 2 * (EPOCHS + 1) * (1 + len(HIDDEN) + 1 + len(HIDDEN))
@@ -196,13 +197,13 @@ def test_bands_equal_a_pandas_groupby_on_shuffled_rows_with_gaps():
     """Against pandas' own groupby (an independent implementation): rows in any order, NaN seeds, a group whose
     every seed is NaN, negative and tied values; groups come in the order they first appear."""
     rng = np.random.default_rng(7)
-    keys = [(a, m, layer, e) for a in ("ReLU", "Tanh", "Sigmoid") for m in ("train_loss", "grad_norm")
+    keys = [(a, m, layer, e) for a in ("relu", "tanh", "sigmoid") for m in ("train_loss", "grad_norm")
             for layer in (0, 1, 2) for e in range(4)]
     rows = [(*key, rng.choice([-1.5, 0.0, 2.0, rng.normal()])) for key in keys for _ in range(rng.integers(1, 5))]
     frame = pd.DataFrame(rows, columns=["activation", "metric", "layer", "epoch", "value"])
     frame = frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
     frame.loc[rng.random(len(frame)) < 0.2, "value"] = np.nan
-    frame.loc[(frame["activation"] == "Tanh") & (frame["epoch"] == 2), "value"] = np.nan  # every seed gone
+    frame.loc[(frame["activation"] == "tanh") & (frame["epoch"] == 2), "value"] = np.nan  # every seed gone
     ours = bands(frame)
     theirs = (frame.groupby(["activation", "metric", "layer", "epoch"], sort=False)["value"]
               .agg(mean="mean", low="min", high="max", seeds="count").reset_index())
@@ -224,9 +225,9 @@ def test_divergences_give_the_first_diverged_epoch_per_run():
     recs += [record(2, 0, label="Tanh", seed=4), record(2, 1, label="Tanh", seed=4, diverged=True),
              record(2, 2, label="Tanh", seed=4, diverged=True)]
     out = divergences(records_to_frame(recs))
-    assert list(out.columns) == ["run", "activation", "seed", "epoch"]
-    assert out.to_dict("records") == [{"run": 1, "activation": "ReLU", "seed": 1, "epoch": 2},
-                                      {"run": 2, "activation": "Tanh", "seed": 4, "epoch": 1}]
+    assert list(out.columns) == ["run", "activation", "label", "seed", "epoch"]
+    assert out.to_dict("records") == [{"run": 1, "activation": "relu", "label": "ReLU", "seed": 1, "epoch": 2},
+                                      {"run": 2, "activation": "tanh", "label": "Tanh", "seed": 4, "epoch": 1}]
 
 
 def test_no_divergence_gives_an_empty_frame(frame):
@@ -263,9 +264,9 @@ def manual_epochs_to_90(epochs: list[int], accuracies: list[float]) -> int:
 
 def test_summary_matches_a_manual_computation(records, frame):
     table = summary(frame).set_index("activation")
-    assert list(table.index) == ["ReLU", "Tanh"]
-    for label in ("ReLU", "Tanh"):
-        runs = sorted({r.run for r in records if r.label == label})
+    assert list(table.index) == ["relu", "tanh"] and list(table["label"]) == ["ReLU", "Tanh"]
+    for key in ("relu", "tanh"):
+        runs = sorted({r.run for r in records if r.activation == key})
         finals, to_90, losses, sparsity, dead, seconds = [], [], [], [], [], []
         for run in runs:
             history = sorted((r for r in records if r.run == run), key=lambda r: r.epoch)
@@ -277,7 +278,7 @@ def test_summary_matches_a_manual_computation(records, frame):
             dead.append(sum(last.dead_fraction) / len(last.dead_fraction))
             to_90.append(manual_epochs_to_90([r.epoch for r in history], [r.test_accuracy for r in history]))
             seconds += [r.epoch_seconds for r in history if r.epoch > 0]
-        row = table.loc[label]
+        row = table.loc[key]
         assert row["seeds"] == 3
         assert row["test accuracy"] == pytest.approx(statistics.mean(finals), rel=1e-12)
         assert row["± sd"] == pytest.approx(statistics.stdev(finals), rel=1e-9, abs=1e-15)
@@ -306,10 +307,10 @@ def test_summary_counts_diverged_runs():
             record(1, 0, label="ReLU", seed=1), record(1, 1, label="ReLU", seed=1, diverged=True, test_loss=math.nan),
             record(2, 0, label="Tanh", seed=0), record(2, 1, label="Tanh", seed=0, diverged=True, test_loss=math.inf)]
     table = summary(records_to_frame(recs)).set_index("activation")
-    assert table.loc["ReLU", "diverged runs"] == 1
-    assert table.loc["Tanh", "diverged runs"] == 1
-    assert table.loc["ReLU", "test loss"] == pytest.approx(0.6)  # the diverged seed's NaN is skipped
-    assert math.isnan(table.loc["Tanh", "test loss"])
+    assert table.loc["relu", "diverged runs"] == 1
+    assert table.loc["tanh", "diverged runs"] == 1
+    assert table.loc["relu", "test loss"] == pytest.approx(0.6)  # the diverged seed's NaN is skipped
+    assert math.isnan(table.loc["tanh", "test loss"])
 
 
 def test_summary_of_regression_has_no_accuracy_columns():

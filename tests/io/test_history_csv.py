@@ -19,7 +19,7 @@ from tests.io.conftest import EPOCHS, flat
 def test_history_round_trips_exactly_with_dtypes(history):
     assert history["diverged"].any() and history["value"].isna().any()
     text = history_csv(history)
-    assert text.splitlines()[0] == "epoch,run,activation,seed,layer,metric,value,diverged"
+    assert text.splitlines()[0] == "epoch,run,activation,label,seed,layer,metric,value,diverged"
     back = read_history_csv(text)
     pd.testing.assert_frame_equal(back, history, check_exact=True)
     assert back["epoch"].dtype == np.int64 and back["diverged"].dtype == bool and back["activation"].dtype == object
@@ -37,7 +37,7 @@ def test_regression_and_live_histories_round_trip(sine):
                TrainConfig(activation=("tanh", "relu"), hidden_layers=(3, 2), epochs=EPOCHS, seed=1)]
     frame = records_to_frame(flat(sine, configs))
     assert "test_accuracy" not in set(frame["metric"])
-    assert "Tanh → ReLU" in set(frame["activation"])
+    assert "tanh>relu" in set(frame["activation"]) and "Tanh → ReLU" in set(frame["label"])
     pd.testing.assert_frame_equal(read_history_csv(history_csv(frame)), frame, check_exact=True)
     live = LiveRun(Experiment(n_samples=60, epochs=2, hidden_layers=(3,)))
     live.advance(max_epochs=2)

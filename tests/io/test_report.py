@@ -38,7 +38,7 @@ def test_report_has_title_settings_summary_and_charts(run_summary):
     for name in experiment.to_dict():
         assert re.search(rf"^\| {name} \| ", text, flags=re.M), name
     assert "| hidden_layers | 5, 4 |" in text
-    header = "| " + " | ".join(run_summary.columns) + " |"
+    header = "| " + " | ".join(c for c in run_summary.columns if c != "label") + " |"  # labels shown, keys not
     assert header in text
     assert text.count("\n| ReLU |") == 1
     uris = re.findall(r"!\[([^\]]*)\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", text)
@@ -133,10 +133,11 @@ def test_html_report_has_the_settings_summary_and_one_embedded_chart_per_spec(ru
     for name, value in experiment.to_dict().items():
         shown = ", ".join(map(str, value)) if isinstance(value, tuple) else report._cell_text(value)
         assert re.search(rf"<tr><td>{name}</td><td( class=\"number\")?>{re.escape(shown)}</td></tr>", text), name
-    header = "<thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in run_summary.columns) + "</tr></thead>"
+    shown_columns = [c for c in run_summary.columns if c != "label"]  # the label is shown as "activation"
+    header = "<thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in shown_columns) + "</tr></thead>"
     assert header in text
     for _, row in run_summary.iterrows():
-        assert f"<tr><td>{row['activation']}</td>" in text
+        assert f"<tr><td>{row['label']}</td>" in text and f"<td>{row['activation']}</td>" not in text
         assert f'<td class="number">{report._cell_text(row["test accuracy"])}</td>' in text
     # Each chart: its title as a heading, a view, its spec as JSON that reads back equal, one vegaEmbed call.
     assert page.headings == list(html_charts)

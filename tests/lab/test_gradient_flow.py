@@ -71,9 +71,10 @@ def test_auto_init_follows_train_config(moons):
 
 def test_profile_frame_shape(moons):
     frame = profile_frame(moons, ["relu", "sigmoid"], 4, 8, "auto", 3)
-    assert list(frame.columns) == ["activation", "seed", "layer", "grad_norm"]
+    assert list(frame.columns) == ["activation", "label", "seed", "layer", "grad_norm"]
     assert len(frame) == 2 * 3 * 5
-    assert list(frame["activation"].unique()) == ["ReLU", "Sigmoid"]
+    assert list(frame["activation"].unique()) == ["relu", "sigmoid"]
+    assert list(frame["label"].unique()) == ["ReLU", "Sigmoid"]
     assert sorted(frame["layer"].unique()) == [1, 2, 3, 4, 5]
     assert sorted(frame["seed"].unique()) == [0, 1, 2]
     assert (frame["grad_norm"] > 0).all()
@@ -93,28 +94,28 @@ def test_vanishing_at_depth_10_sigmoid_xavier_against_relu_he(moons):
     assert all(0.2 < r < 5 for r in tanh)
     assert max(sigmoid) * 1e3 < min(relu)
     logs = log10_ratios(profile_frame(moons, ["sigmoid", "relu", "tanh"], 10, 32, "auto", 5))
-    assert logs["Sigmoid"] < -5
-    assert -1 < logs["ReLU"] < 0
-    assert -0.5 < logs["Tanh"] < 0.5
+    assert logs["sigmoid"] < -5
+    assert -1 < logs["relu"] < 0
+    assert -0.5 < logs["tanh"] < 0.5
 
 
 def test_depth_sweep_sigmoid_falls_with_depth_relu_does_not(moons):
     sweep = depth_sweep(moons, ["sigmoid", "relu"], range(1, 11), 32, "auto", 3)
-    assert list(sweep.columns) == ["activation", "depth", "seed", "ratio"]
+    assert list(sweep.columns) == ["activation", "label", "depth", "seed", "ratio"]
     assert len(sweep) == 2 * 10 * 3
     medians = sweep.groupby(["activation", "depth"])["ratio"].median()
-    assert medians["Sigmoid", 10] < medians["Sigmoid", 5] < medians["Sigmoid", 2]
+    assert medians["sigmoid", 10] < medians["sigmoid", 5] < medians["sigmoid", 2]
     slopes = decades_per_layer(sweep)
     # measured: sigmoid -0.66 decades per layer (x0.22, near sigma' <= 0.25), ReLU +0.01
-    assert slopes["Sigmoid"] < -0.5
-    assert abs(slopes["ReLU"]) < 0.1
-    one = sweep[(sweep["activation"] == "ReLU") & (sweep["depth"] == 4) & (sweep["seed"] == 1)]["ratio"].item()
+    assert slopes["sigmoid"] < -0.5
+    assert abs(slopes["relu"]) < 0.1
+    one = sweep[(sweep["activation"] == "relu") & (sweep["depth"] == 4) & (sweep["seed"] == 1)]["ratio"].item()
     assert one == pytest.approx(first_over_last(gradient_profile(moons, "relu", 4, 32, "he", 1)))
 
 
 def test_exploding_grows_by_orders_of_magnitude_with_the_init_scale(moons):
     frame = exploding(moons, "relu", 10, 32, [0.5, 1.0, 2.0, 4.0])
-    assert list(frame.columns) == ["activation", "scale", "layer", "grad_norm"]
+    assert list(frame.columns) == ["activation", "label", "scale", "layer", "grad_norm"]
     wide = frame.pivot(index="scale", columns="layer", values="grad_norm")
     assert (wide.diff().iloc[1:] > 0).all().all(), "every matrix's gradient grows with every step in scale"
     # ReLU with zero biases is positively homogeneous: about 4^10 = 10^6.0 from x1 to x4 (measured 10^6.2)
@@ -129,24 +130,24 @@ def test_exploding_grows_by_orders_of_magnitude_with_the_init_scale(moons):
 
 def test_training_heatmap_starts_at_the_profile(moons):
     frame = training_heatmap(moons, ["relu", "sigmoid"], 3, 8, "auto", epochs=4, lr=0.1, seed=0)
-    assert list(frame.columns) == ["activation", "epoch", "layer", "grad_norm"]
+    assert list(frame.columns) == ["activation", "label", "epoch", "layer", "grad_norm"]
     assert len(frame) == 2 * 5 * 4
     assert sorted(frame["epoch"].unique()) == [0, 1, 2, 3, 4]
-    for name, shown in (("relu", "ReLU"), ("sigmoid", "Sigmoid")):
-        at_init = frame[(frame["activation"] == shown) & (frame["epoch"] == 0)].sort_values("layer")["grad_norm"]
+    for name in ("relu", "sigmoid"):
+        at_init = frame[(frame["activation"] == name) & (frame["epoch"] == 0)].sort_values("layer")["grad_norm"]
         np.testing.assert_allclose(at_init, gradient_profile(moons, name, 3, 8, "auto"), rtol=1e-9)
     assert frame["grad_norm"].notna().all()
     ratios = log10_ratio_by_epoch(frame)
     assert list(ratios.columns) == ["activation", "epoch", "log10_ratio"] and len(ratios) == 2 * 5
-    relu0 = ratios[(ratios["activation"] == "ReLU") & (ratios["epoch"] == 0)]["log10_ratio"].item()
+    relu0 = ratios[(ratios["activation"] == "relu") & (ratios["epoch"] == 0)]["log10_ratio"].item()
     assert relu0 == pytest.approx(np.log10(first_over_last(gradient_profile(moons, "relu", 3, 8, "auto"))))
 
 
 def test_a_diverging_run_stops_and_keeps_only_finite_ratios(moons):
     frame = training_heatmap(moons, ["relu", "sigmoid"], 12, 64, "auto", epochs=5, lr=3.0, seed=0)
-    relu = frame[frame["activation"] == "ReLU"]
+    relu = frame[frame["activation"] == "relu"]
     assert relu["epoch"].max() < 5, "ReLU at depth 12 and learning rate 3 diverges (measured: at epoch 1)"
-    assert frame[frame["activation"] == "Sigmoid"]["epoch"].max() == 5
+    assert frame[frame["activation"] == "sigmoid"]["epoch"].max() == 5
     assert np.isfinite(log10_ratio_by_epoch(frame)["log10_ratio"]).all()
 
 

@@ -12,20 +12,20 @@ def test_sweep_sizes_frame_and_reference():
     calls = []
     frame = sweep_sizes(["relu", "sigmoid"], sizes=(1_000, 2_000), dtypes=(np.float32, np.float64), repeats=1,
                         progress=lambda done, total: calls.append((done, total)))
-    assert list(frame.columns) == ["activation", "size", "dtype", "pass", "seconds", "relative_to_relu"]
+    assert list(frame.columns) == ["activation", "label", "size", "dtype", "pass", "seconds", "relative_to_relu"]
     assert len(frame) == 2 * 2 * 2 * 2
     assert set(frame["dtype"]) == {"float32", "float64"}
     assert set(frame["pass"]) == {"forward", "backward"}
     assert set(frame["size"]) == {1_000, 2_000}
     assert (frame["seconds"] > 0).all()
-    relu = frame[frame["activation"] == "ReLU"]
+    relu = frame[frame["activation"] == "relu"]
     assert (relu["relative_to_relu"] == 1.0).all()
     assert calls[-1] == (8, 8) and [done for done, _ in calls] == list(range(1, 9))
 
 
 def test_sweep_measures_relu_even_when_not_asked():
     frame = sweep_sizes(["tanh"], sizes=(500,), dtypes=(np.float32,), repeats=1)
-    assert set(frame["activation"]) == {"Tanh"}
+    assert set(frame["activation"]) == {"tanh"} and set(frame["label"]) == {"Tanh"}
     assert np.isfinite(frame["relative_to_relu"]).all() and (frame["relative_to_relu"] > 0).all()
 
 
@@ -45,16 +45,17 @@ def test_network_epoch_costs(tiny):
     calls = []
     frame = network_epoch_costs(tiny, ["relu", "tanh", "maxout"], (8,), 16, epochs=2, repeats=2,
                                 progress=lambda done, total: calls.append((done, total)))
-    assert list(frame.columns) == ["activation", "seconds_per_epoch", "relative_to_relu"]
-    assert frame["activation"].tolist() == ["ReLU", "Tanh", "Maxout"]
+    assert list(frame.columns) == ["activation", "label", "seconds_per_epoch", "relative_to_relu"]
+    assert frame["activation"].tolist() == ["relu", "tanh", "maxout"]
+    assert frame["label"].tolist() == ["ReLU", "Tanh", "Maxout"]
     assert (frame["seconds_per_epoch"] > 0).all()
-    assert frame.loc[frame["activation"] == "ReLU", "relative_to_relu"].item() == 1.0
+    assert frame.loc[frame["activation"] == "relu", "relative_to_relu"].item() == 1.0
     assert calls[-1] == (6, 6)
 
 
 def test_network_costs_without_relu_still_use_it_as_reference(tiny):
     frame = network_epoch_costs(tiny, ["sigmoid"], (4,), 32, epochs=1, repeats=1)
-    assert frame["activation"].tolist() == ["Sigmoid"]
+    assert frame["activation"].tolist() == ["sigmoid"]
     assert frame["relative_to_relu"].item() > 0
 
 

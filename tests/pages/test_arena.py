@@ -221,7 +221,7 @@ def test_the_html_report_holds_the_runs_settings_summary_and_charts(html_report)
     assert text.startswith("<!DOCTYPE html>") and "<h1>ReLU Lab report: Two moons</h1>" in text
     assert '<tr><td>activations</td><td>relu, sigmoid, tanh</td></tr>' in text
     for _, row in arena_views.summary_frame(run).iterrows():
-        assert f'<tr><td>{row["activation"]}</td><td class="number">1</td>' \
+        assert f'<tr><td>{row["label"]}</td><td class="number">1</td>' \
                f'<td class="number">{row["test accuracy"]:.4g}</td>' in text
     assert list(charts) == ["Loss (cross-entropy)", "Accuracy", "Gradient norm by layer, now",
                             "Gradient norm per layer over training", "Sparsity: share of exact zeros",
@@ -240,7 +240,7 @@ def test_the_html_reports_curves_are_the_runs_in_its_activations_colours(html_re
         scales = color_scales(spec)
         assert scales and all(s == {"domain": labels, "range": [ACTIVATION_COLORS[n] for n in names]} for s in scales)
         curves = [row for row in spec["data"]["values"] if row["kind"] == "curve"]
-        assert {(row["activation"], row["epoch"], row["group"]) for row in curves} == {
+        assert {(row["label"], row["epoch"], row["group"]) for row in curves} == {
             (label, epoch, split) for label in labels for epoch in range(REPORT_STEPS + 1) for split in splits}
         assert all(isinstance(row["mean"], float) and row["mean"] > 0 for row in curves)
     assert [charts[f"Decision boundary: {label}"]["title"]["color"] for label in labels] == [

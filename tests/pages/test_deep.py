@@ -143,7 +143,7 @@ def test_speed_measures_on_first_visit_and_remeasures():
     assert charts(at) == 3  # forward, backward, whole network
     assert "This server:" in text(at) and "CPU cores" in text(at)
     results = at.session_state["speed.results"]
-    assert list(results["micro"].columns) == ["activation", "size", "dtype", "pass", "seconds", "relative_to_relu"]
+    assert list(results["micro"].columns) == ["activation", "label", "size", "dtype", "pass", "seconds", "relative_to_relu"]
     assert set(results["micro"]["size"]) == {1_000, 10_000, 100_000, 1_000_000}
     assert "ReLU's time" in text(at) and "A whole training epoch costs" in text(at)
     first = results["micro"]

@@ -89,7 +89,7 @@ def one_seed():
 
 
 def assert_activation_colours(chart_spec: dict):
-    coloured = [view for view in views(chart_spec) if view["encoding"].get("color", {}).get("field") == "activation"]
+    coloured = [view for view in views(chart_spec) if view["encoding"].get("color", {}).get("field") == "label"]
     assert coloured
     for view in coloured:
         scale = view["encoding"]["color"]["scale"]
@@ -136,7 +136,7 @@ def test_split_lines_draws_the_requested_metrics_dashed_by_split(two_seeds):
     expected = two_seeds[two_seeds["metric"].isin(LOSS)]
     assert len(data) == len(expected) == 2 * 2 * (EPOCHS + 1)
     assert (data["group"] == data["metric"].map(LOSS)).all()
-    assert set(data["series"]) == {f"{a} {s}" for a in ("ReLU", "Sigmoid") for s in ("train", "test")}
+    assert set(data["series"]) == {f"{a} {s}" for a in ("relu", "sigmoid") for s in ("train", "test")}
     merged = data.merge(expected, on=["activation", "metric", "layer", "epoch"], suffixes=("", "_expected"))
     assert len(merged) == len(data)
     assert (merged["mean"] == merged["mean_expected"]).all()
@@ -166,7 +166,7 @@ def test_log_scale_drops_non_positive_values(two_seeds):
     data = pd.DataFrame(rows(d, only(d, "line")))
     expected = two_seeds[(two_seeds["metric"] == "sparsity") & (two_seeds["mean"] > 0)]
     assert len(data) == len(expected) < len(two_seeds[two_seeds["metric"] == "sparsity"])
-    assert set(data["activation"]) == {"ReLU"}
+    assert set(data["activation"]) == {"relu"} and set(data["label"]) == {"ReLU"}
 
 
 @pytest.mark.parametrize("builder", BUILDERS)
@@ -176,7 +176,7 @@ def test_band_layer_only_with_several_seeds(one_seed, two_seeds, builder):
     area = only(d, "area")
     assert area["encoding"]["y"]["field"] == "low"
     assert area["encoding"]["y2"]["field"] == "high"
-    assert area["encoding"]["color"]["field"] == "activation"
+    assert area["encoding"]["color"]["field"] == "label"
 
 
 @pytest.mark.parametrize("builder", BUILDERS)
@@ -185,13 +185,13 @@ def test_rule_layer_marks_diverged_runs(two_seeds, builder):
     for none in (divergences(history(1)), None):
         d = spec(BUILDERS[builder](two_seeds, diverged=none))
         assert (pd.DataFrame(rows(d, only(d, "rule")))["kind"] == "curve").all()
-    diverged = pd.DataFrame({"run": [3], "activation": ["Sigmoid"], "seed": [1], "epoch": [2]})
+    diverged = pd.DataFrame({"run": [3], "activation": ["sigmoid"], "label": ["Sigmoid"], "seed": [1], "epoch": [2]})
     d = spec(BUILDERS[builder](two_seeds, diverged=diverged))
     rule = only(d, "rule")
     assert {"filter": "(datum.kind === 'diverged')"} in rule["transform"]
     flagged = pd.DataFrame(rows(d, rule)).query("kind == 'diverged'")
-    assert flagged[["activation", "seed", "epoch"]].to_dict("records") == [
-        {"activation": "Sigmoid", "seed": 1, "epoch": 2}]
+    assert flagged[["activation", "label", "seed", "epoch"]].to_dict("records") == [
+        {"activation": "sigmoid", "label": "Sigmoid", "seed": 1, "epoch": 2}]
     assert_activation_colours(d)
 
 
@@ -395,8 +395,8 @@ def test_used_columns_keeps_what_the_spec_names_and_drops_the_rest(two_seeds, on
         kept = used_columns(data, spec)
         # "seed" is read only by the divergence rule's tooltip; "layer" stays as the spec has a "layer" key (the
         # check is by name, so it may keep a column it need not, but never drops one the spec reads).
-        assert set(kept.columns) == {"activation", "epoch", "mean", "group", "series", "kind", "seed", "layer"} & set(
-            data.columns) | band_columns
+        assert set(kept.columns) == {"activation", "label", "epoch", "mean", "group", "series", "kind", "seed",
+                                     "layer"} & set(data.columns) | band_columns
         assert {"metric", "seeds"}.isdisjoint(kept.columns)
         pd.testing.assert_frame_equal(kept, data[list(kept.columns)])
         # Every field the spec reads is still there.

@@ -67,7 +67,8 @@ def test_compare_maps_every_flag_onto_the_experiment(tmp_path, capsys):
                           elu_alpha=0.5, maxout_pieces=3, seeds=2, first_seed=4)
     assert experiment_from_json(config.read_text(encoding="utf-8")) == expected
     written = read_history_csv((tmp_path / "runs.csv").read_text(encoding="utf-8"))
-    assert sorted(written["seed"].unique()) == [4, 5] and set(written["activation"]) == {"Leaky ReLU", "Maxout"}
+    assert sorted(written["seed"].unique()) == [4, 5] and set(written["activation"]) == {"leaky_relu", "maxout"}
+    assert set(written["label"]) == {"Leaky ReLU", "Maxout"}
 
 
 def test_compare_defaults_are_the_dashboards_defaults():
