@@ -1,10 +1,6 @@
-"""ReLU Lab: the router. Page config, then the navigation over the page files; nothing heavy here."""
+"""ReLU Lab: the router. Navigation over the page files, nothing else: each page sets itself up (``page_shell``)."""
 
 import streamlit as st
-
-from pages.ui.presenter import apply_presenter_mode
-
-st.set_page_config(page_title="ReLU Lab", page_icon="🧪", layout="wide")
 
 # Sidebar sections, in order. A new page is one more st.Page line in its section.
 PAGES = {
@@ -22,6 +18,4 @@ PAGES = {
     ],
 }
 
-page = st.navigation(PAGES)
-apply_presenter_mode()
-page.run()
+st.navigation(PAGES).run()

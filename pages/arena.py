@@ -2,19 +2,17 @@
 
 import streamlit as st
 
-from core.settings import UPLOAD, Experiment
+from core.settings import ARENA, UPLOAD, Experiment
 from pages.ui import arena_views as views
-from pages.ui.controls import (
-    dataset_controls,
-    ignored_link_settings,
-    link_defaults,
-    network_controls,
-    training_controls,
-    upload_controls,
-)
-from pages.ui.presenter import presenting
+from pages.ui.notices import ignored_link_notice
 from pages.ui.session import live_run, redraws, transport
+from pages.ui.settings_form import SettingsForm
+from pages.ui.shell import page_shell
+from pages.ui.upload import upload_controls
 
+present = page_shell()
+
+PREFIX = "arena"
 RUN_KEY = "arena.run"
 PLAYING_KEY = "arena.playing"
 REDRAW_EVERY = 0.25  # seconds between redraws of the main charts while the engine trains in the background
@@ -23,49 +21,26 @@ REDRAW_EVERY = 0.25  # seconds between redraws of the main charts while the engi
 # run per redraw, the default experiment played to its end at 1.6x the engine's time instead of 2.1x, with
 # Chromium sharing this VM's 2 cores (medians of 10 runs alternated between the two versions); 2 s gained no more.
 FRAGMENT_SECONDS = 1.0
-URL_CHECKED_KEY = "arena.url_checked"  # the link's settings as the session opened, before the widgets read them
-URL_IGNORED_KEY = "arena.url_ignored"  # the settings of that link the widgets refused
 
 st.title("Training Arena")
 st.caption("Every activation below trains on the same data, from the same initial draws and on the same "
            "batches for each seed — the only difference is the activation.")
 
-
-
-def url_snapshot() -> dict:
-    return {key: values if len(values := st.query_params.get_all(key)) > 1 else values[0]
-            for key in st.query_params}
-
-
-checking_link = URL_CHECKED_KEY not in st.session_state  # once per session: the link it was opened with
-if checking_link:
-    st.session_state[URL_CHECKED_KEY] = url_snapshot()
-
+form = SettingsForm(PREFIX, ARENA, validate=lambda values: Experiment(**values))
 with st.sidebar:
-    with st.expander("Data", expanded=True):
-        data_values = dataset_controls("arena", Experiment(), allow_upload=True)
-        upload_box = st.container()
-    with st.expander("Network", expanded=True):
-        network_values = network_controls("arena", Experiment())
-    with st.expander("Training", expanded=True):
-        training_values = training_controls("arena", Experiment())
-
-if checking_link:
-    st.session_state[URL_IGNORED_KEY] = ignored_link_settings(
-        st.session_state[URL_CHECKED_KEY], url_snapshot(), "arena", link_defaults("arena", Experiment()))
-if st.session_state.get(URL_IGNORED_KEY):
-    st.warning(f"These link settings were not valid and were ignored: {', '.join(st.session_state[URL_IGNORED_KEY])}. "
-               "The defaults are used instead.", icon=":material/link_off:")
+    boxes = form.panels(st.sidebar, {"Data": "data", "Network": "network", "Training": "training"})
+values = form.finish()
+ignored_link_notice(form.ignored)
 
 uploaded, upload_facts = None, {}
-if data_values["dataset"] == UPLOAD:
-    with upload_box:
-        uploaded, upload_facts = upload_controls("arena", data_values["test_size"], training_values["first_seed"])
+if values["dataset"] == UPLOAD:
+    with boxes["data"]:
+        uploaded, upload_facts = upload_controls(PREFIX, values["test_size"], values["first_seed"])
 
-if not network_values["activations"]:
+if not values["activations"]:
     st.info("Choose at least one activation in the sidebar to start an experiment.")
     st.stop()
-if data_values["dataset"] == UPLOAD and uploaded is None:
+if values["dataset"] == UPLOAD and uploaded is None:
     run, changed = st.session_state.get(RUN_KEY), False  # a bad or missing file keeps the previous experiment
     if run is None:
         st.info("Upload a CSV file in the sidebar's Data panel to train on your own table.")
@@ -73,18 +48,17 @@ if data_values["dataset"] == UPLOAD and uploaded is None:
     st.info("No usable CSV yet (see the Data panel in the sidebar): the previous experiment stays below.")
 else:
     try:
-        experiment = Experiment(**data_values, **network_values, **training_values)
+        experiment = Experiment(**values)
         run, changed = live_run(RUN_KEY, experiment, dataset=uploaded, dataset_key=upload_facts.get("key"))
     except ValueError as error:
         st.error(f"These settings cannot run: {error}")
         st.stop()
 
 if changed:
-    st.session_state[URL_IGNORED_KEY] = []  # new settings: the link's ignored ones no longer matter
+    form.forget_ignored()  # new settings: the link's ignored ones no longer matter
     st.session_state[PLAYING_KEY] = False
     st.toast("Settings changed: the experiment was reset to epoch 0.")
 playing = st.session_state.setdefault(PLAYING_KEY, False) and not run.done
-present = presenting()
 
 
 transport("arena", run, playing, start_label="Play")

@@ -18,8 +18,14 @@ from core.lab.explorer import (
     saturation_intervals,
 )
 from core.lab.speed import relative_costs
+from core.settings import EXPLORER
 from pages.ui.activation_charts import batch_histogram_chart, curve_chart
+from pages.ui.notices import ignored_link_notice
 from pages.ui.palette import label
+from pages.ui.settings_form import SettingsForm
+from pages.ui.shell import page_shell
+
+present = page_shell()
 
 DEFAULT_ACTIVATIONS = ["relu", "sigmoid", "tanh"]
 BATCH_SIZE = 100_000
@@ -88,41 +94,18 @@ st.caption(
     "and what each does to a batch of random inputs. The URL keeps your choices, so you can share it."
 )
 
+form = SettingsForm("explorer", EXPLORER)
+form.finish()
+ignored_link_notice(form.ignored)
 pick_column, min_column, max_column = st.columns([4, 1, 1], vertical_alignment="bottom")
-names = pick_column.multiselect(
-    "Activations",
-    options=list(ACTIVATIONS),
-    default=DEFAULT_ACTIVATIONS,
-    format_func=label,
-    key="activations",
-    bind="query-params",
-    placeholder="Choose one or more activations",
-    wrap=True,
-)
-x_min = min_column.number_input("x from", value=-10.0, step=1.0, key="x_min", bind="query-params")
-x_max = max_column.number_input("x to", value=10.0, step=1.0, key="x_max", bind="query-params")
-
+names = list(form.widget(pick_column, "activations"))
+x_min, x_max = form.widget(min_column, "x_min"), form.widget(max_column, "x_max")
 params: dict[str, dict[str, float]] = {}
 if "leaky_relu" in names or "elu" in names:
     leaky_column, elu_column, _ = st.columns(3)
-    if "leaky_relu" in names:
-        params["leaky_relu"] = {
-            "alpha": leaky_column.slider(
-                "Leaky ReLU α (slope for x < 0)",
-                0.0,
-                0.5,
-                0.01,
-                step=0.01,
-                key="leaky_alpha",
-                bind="query-params",
-            )
-        }
-    if "elu" in names:
-        params["elu"] = {
-            "alpha": elu_column.slider(
-                "ELU α (limit −α as x → −∞)", 0.1, 3.0, 1.0, step=0.1, key="elu_alpha", bind="query-params"
-            )
-        }
+    for column, name, setting in ((leaky_column, "leaky_relu", "leaky_alpha"), (elu_column, "elu", "elu_alpha")):
+        if name in names:
+            params[name] = {"alpha": form.widget(column, setting)}
 
 if not names:
     st.info("Pick at least one activation above to see its curve, formula and properties.", icon="👆")
@@ -137,9 +120,7 @@ st.subheader("f(x) and its derivative f′(x)")
 if x_min >= x_max:
     st.error(f"The range needs 'x from' below 'x to' (now {x_min:g} ≥ {x_max:g}). Change one of them to plot.")
 else:
-    shade = st.toggle(
-        f"Shade where saturating activations have |f′(x)| < {SATURATION_THRESHOLD:g}", value=True, key="shade"
-    )
+    shade = form.widget(st, "shade")
     curve_data = cached_curves(selection, x_min, x_max, params)
     bands = cached_bands(selection, x_min, x_max, params) if shade else None
     function_column, derivative_column = st.columns(2)
@@ -218,7 +199,7 @@ if remeasure.button("Re-measure", icon=":material/timer:", key="remeasure"):
 # --- a batch --------------------------------------------------------------------------------------------------
 
 st.subheader("What happens to a batch")
-sigma = st.slider("σ of the pre-activations x ~ N(0, σ²)", 0.1, 10.0, 1.0, step=0.1, key="sigma", bind="query-params")
+sigma = form.widget(st, "sigma")
 st.caption(
     f"Every activation gets the same {BATCH_SIZE:,} inputs. Bars show each output's share of the batch; "
     "exact zeros fall in the bar at 0."

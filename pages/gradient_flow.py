@@ -5,7 +5,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core.engine.mlp import HIDDEN_CHOICES
 from core.lab.gradient_flow import (
     check_heatmap,
     decades_per_layer,
@@ -17,22 +16,16 @@ from core.lab.gradient_flow import (
     profile_frame,
     training_heatmap,
 )
-from core.settings import Experiment
+from core.settings import FLOW, SCALE_CHOICES
 from pages.ui import deep_charts as charts
-from pages.ui.controls import (
-    BIND,
-    INIT_LABELS,
-    LEARNING_RATES,
-    TOO_HEAVY,
-    WIDTHS,
-    dataset_controls,
-    within_cap,
-)
+from pages.ui.notices import TOO_HEAVY, ignored_link_notice, within_cap
 from pages.ui.palette import label
 from pages.ui.session import cached_dataset
+from pages.ui.settings_form import SettingsForm
+from pages.ui.shell import page_shell
 
-DEFAULT_ACTIVATIONS = ["relu", "sigmoid", "tanh"]
-MAX_DEPTH = 30
+present = page_shell()
+
 # What the page measures. The engine refuses any measurement over its work cap (core.engine.limits.MAX_WORK) with a
 # message the page shows in place of that section; these sizes keep most settings well within it.
 MAX_SWEEP_POINTS = 8  # depths measured in the sweep, evenly spread from 1 to the chosen depth
@@ -40,7 +33,6 @@ MAX_SWEEP_SEEDS = 3
 MAX_ROWS = 500  # training rows the gradients at init are measured on (the first ones)
 SWEEP_ROWS = 250
 TRAIN_EPOCHS = 30
-SCALE_CHOICES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 HEATMAP_KEY = "flow.heatmap"
 
 
@@ -80,25 +72,18 @@ st.caption("How strongly backprop tells each layer to change: the norm of the lo
            "measured on the training set. Matrix 1 is the first (input side), the highest number the last "
            "(output side).")
 
-with st.sidebar:
-    with st.expander("Data", expanded=True):
-        data_values = dataset_controls("flow", Experiment())
-    with st.expander("Network", expanded=True):
-        depth = st.slider("Hidden layers (depth)", 1, MAX_DEPTH, 10, key="flow.depth", bind=BIND)
-        width = st.select_slider("Units per layer", WIDTHS, value=32, key="flow.width", bind=BIND)
-        init = st.selectbox("Weight init", list(INIT_LABELS), format_func=INIT_LABELS.get, key="flow.init", bind=BIND)
-        activations = st.multiselect("Activations to compare", HIDDEN_CHOICES, default=DEFAULT_ACTIVATIONS,
-                                     format_func=label, key="flow.activations", bind=BIND)
-        seeds = st.slider("Seeds", 1, 5, 3, key="flow.seeds", bind=BIND,
-                          help="Initial draws 0, 1, …: a line per activation is their geometric mean, the band their "
-                               "min–max.")
+form = SettingsForm("flow", FLOW)
+form.panels(st.sidebar, {"Data": "data", "Network": "network"})
+values = form.finish()
+ignored_link_notice(form.ignored)
+depth, width, init, seeds = values["depth"], values["width"], values["init"], values["seeds"]
 
-if not activations:
+if not values["activations"]:
     st.info("Choose at least one activation in the sidebar to measure its gradients.")
     st.stop()
 
-data = (data_values["dataset"], data_values["n_samples"], data_values["noise"], data_values["test_size"], 0)
-names = tuple(activations)
+data = (values["dataset"], values["n_samples"], values["noise"], values["test_size"], 0)
+names = tuple(values["activations"])
 try:
     dataset = cached_dataset(*data)
 except ValueError as error:
@@ -136,8 +121,7 @@ if sweep is not None:
 # (3) During training
 st.subheader("During training")
 lr_col, button_col, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
-learning_rate = lr_col.select_slider("Learning rate", LEARNING_RATES, value=0.1, key="flow.learning_rate", bind=BIND,
-                                     format_func=lambda v: f"{v:g}")
+learning_rate = form.widget(lr_col, "learning_rate")
 settings = (data, names, depth, width, init, learning_rate, TRAIN_EPOCHS)
 try:
     check_heatmap(dataset, names, depth, width, TRAIN_EPOCHS)  # the engine's own check, asked before the button
@@ -180,11 +164,8 @@ else:
 # (4) Exploding
 st.subheader("Exploding")
 act_col, scale_col = st.columns([1, 2])
-explode_name = act_col.selectbox("Activation", HIDDEN_CHOICES, index=HIDDEN_CHOICES.index("relu"),
-                                 format_func=label, key="flow.explode_activation", bind=BIND)
-low, high = scale_col.select_slider("Init std multiplied by", SCALE_CHOICES, value=(1.0, 4.0),
-                                    format_func=lambda s: f"×{s:g}", key="flow.scales", bind=BIND,
-                                    help="Every weight matrix's initial draws are multiplied by each factor in range.")
+explode_name = form.widget(act_col, "explode_activation")
+low, high = form.widget(scale_col, "scales")
 scales = tuple(s for s in SCALE_CHOICES if low <= s <= high)
 blowup = within_cap(cached_exploding, data, explode_name, depth, width, init, scales)
 if blowup is not None:

@@ -6,6 +6,9 @@ import streamlit as st
 
 from core.lab.explorer import FUNCTION, curves
 from pages.ui.activation_charts import curve_chart
+from pages.ui.shell import page_shell
+
+present = page_shell()
 
 
 @dataclass(frozen=True)

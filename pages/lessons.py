@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
-from core.engine.data import DATASETS
 from core.lab import lessons
-from core.settings import Experiment
-from pages.ui.controls import INIT_LABELS, OPTIMIZER_LABELS
+from core.settings import ARENA, EXPLORER, NEURONS, Experiment
 from pages.ui.palette import label
+from pages.ui.shell import page_shell
+
+present = page_shell()
 
 TAB_KEY = "lesson"  # bound to the URL: a link can open the workshop at any lesson
 
@@ -28,37 +29,14 @@ class Preset:
     fallback: Preset | None = None  # opened instead when ``page`` is not registered in this deployment
 
 
-def experiment_query(prefix: str, experiment: Experiment) -> dict:
-    """The URL query that makes ``pages.ui.controls``' widgets (keys ``<prefix>.<setting>``) show ``experiment``.
-
-    Selection widgets take their display labels from the URL; sliders take their values.
-    """
-    values = {
-        "dataset": DATASETS[experiment.dataset].label,
-        "n_samples": str(experiment.n_samples),
-        "noise": f"{experiment.noise:g}",
-        "depth": str(len(experiment.hidden_layers)),
-        "width": str(experiment.hidden_layers[0]),
-        "activations": [label(name) for name in experiment.activations],
-        "init": INIT_LABELS[experiment.init],
-        "bias_init": f"{experiment.bias_init:g}",
-        "optimizer": OPTIMIZER_LABELS[experiment.optimizer],
-        "learning_rate": f"{experiment.learning_rate:g}",
-        "batch_size": str(experiment.batch_size),
-        "epochs": str(experiment.epochs),
-        "seeds": str(experiment.seeds),
-        "first_seed": str(experiment.first_seed),
-    }
-    return {f"{prefix}.{key}": value for key, value in values.items()}
-
-
 def arena(experiment: Experiment) -> Preset:
-    return Preset("pages/arena.py", "Training Arena", experiment_query("arena", experiment))
+    return Preset("pages/arena.py", "Training Arena", ARENA.to_query(experiment.to_dict(), "arena", full=True))
 
 
-EXPLORER_RELU = Preset("pages/explorer.py", "Activation Explorer", {"activations": ["ReLU"]})
-NEURONS_DYING = Preset("pages/neurons.py", "Neurons", experiment_query("neurons", lessons.DYING))
-SPEED = Preset("pages/speed.py", "Speed", fallback=Preset("pages/explorer.py", "Activation Explorer"))
+EXPLORER_RELU = Preset("pages/explorer.py", "Activation Explorer",
+                       EXPLORER.to_query({**EXPLORER.defaults(), "activations": ("relu",)}, "explorer", full=True))
+NEURONS_DYING = Preset("pages/neurons.py", "Neurons", NEURONS.to_query(lessons.DYING.to_dict(), "neurons", full=True))
+SPEED_PRESET = Preset("pages/speed.py", "Speed", fallback=Preset("pages/explorer.py", "Activation Explorer"))
 
 
 def open_preset(preset: Preset) -> None:
@@ -225,7 +203,7 @@ LESSONS = [
         "left in a training epoch.",
         "“A cheaper activation makes training that much faster.”",
         "The matrix products dominate a training step, so an activation's own cost is diluted in a whole network.",
-        SPEED,
+        SPEED_PRESET,
     ),
 ]
 TABS = [lesson.tab for lesson in LESSONS]

@@ -5,23 +5,19 @@ import time
 import pandas as pd
 import streamlit as st
 
-from core.engine.data import DATASETS
+from core.engine.live import LiveRun
 from core.engine.training import network_for
 from core.io.history import divergences, thin
-from core.lab.neurons import SCENARIO_ACTIVATIONS, SCENARIOS, check_experiment, dying_at_init, snapshot
-from core.settings import Experiment
+from core.lab.neurons import SCENARIOS, check_experiment, dying_at_init, snapshot
+from core.settings import NEURONS, Experiment
 from pages.ui import neuron_charts, training_charts
-from pages.ui.arena_views import divergence_notices
-from pages.ui.controls import (
-    OPTIMIZER_LABELS,
-    TOO_HEAVY,
-    dataset_controls,
-    network_controls,
-    training_controls,
-    within_cap,
-)
+from pages.ui.notices import TOO_HEAVY, divergence_notices, ignored_link_notice, within_cap
 from pages.ui.palette import label
 from pages.ui.session import dataset_for, live_run, redraws, transport
+from pages.ui.settings_form import SettingsForm, apply_settings
+from pages.ui.shell import page_shell
+
+present = page_shell()
 
 PREFIX = "neurons"
 RUN_KEY = "neurons.run"
@@ -32,8 +28,6 @@ LAYER_KEY = "neurons.histogram_layer"
 FRAMES_KEY = "neurons.frames"
 REDRAW_EVERY = 0.25  # seconds between redraws while the engine trains in the background
 REFRESH_SECONDS = 1.0  # while playing, unit maps and histograms are recomputed at most this often
-DEFAULTS = Experiment(activations=SCENARIO_ACTIVATIONS, hidden_layers=(16, 16), init="auto", learning_rate=0.1,
-                      epochs=100)
 MONTE_CARLO_WIDTHS = (2, 3, 4)
 MONTE_CARLO_DEPTH = 30
 
@@ -43,118 +37,45 @@ def cached_dying_at_init(n_seeds: int) -> pd.DataFrame:
     return dying_at_init(MONTE_CARLO_WIDTHS, range(1, MONTE_CARLO_DEPTH + 1), n_seeds=n_seeds)
 
 
-def widget_values(experiment: Experiment) -> dict:
-    """The sidebar's widget state that reproduces ``experiment`` (keys as pages.ui.controls names them)."""
-    values = {
-        "dataset": experiment.dataset, "n_samples": experiment.n_samples, "noise": experiment.noise,
-        "train_share": round(100 * (1 - experiment.test_size)), "depth": len(experiment.hidden_layers),
-        "width": experiment.hidden_layers[0], "activations": list(experiment.activations),
-        "leaky_alpha": experiment.leaky_alpha, "elu_alpha": experiment.elu_alpha, "init": experiment.init,
-        "bias_init": experiment.bias_init, "optimizer": experiment.optimizer,
-        "learning_rate": experiment.learning_rate, "batch_size": experiment.batch_size, "epochs": experiment.epochs,
-        "l2": experiment.l2, "seeds": experiment.seeds, "first_seed": experiment.first_seed,
-    }
-    return {f"{PREFIX}.{key}": value for key, value in values.items()}
-
-
 def load_scenario(name: str) -> None:
     """Runs before the script: set every sidebar widget, start a fresh run and let it play."""
-    st.session_state.update(widget_values(SCENARIOS[name]))
+    apply_settings(PREFIX, NEURONS, SCENARIOS[name].to_dict())
     st.session_state.pop(RUN_KEY, None)
     st.session_state[SCENARIO_KEY] = name
     st.session_state[PLAYING_KEY] = True
 
 
 def describe(experiment: Experiment) -> str:
+    """A scenario's settings in one sentence, from the table's own labels."""
     depth, width = len(experiment.hidden_layers), experiment.hidden_layers[0]
-    return (f"{DATASETS[experiment.dataset].label}, {depth} hidden layers × {width} units, He init, hidden biases "
-            f"start at {experiment.bias_init:g}, {OPTIMIZER_LABELS[experiment.optimizer]} with learning rate "
+    shown = {name: NEURONS[name].display(getattr(experiment, name)) for name in ("dataset", "init", "optimizer")}
+    return (f"{shown['dataset']}, {depth} hidden layers × {width} units, {shown['init']} init, hidden biases "
+            f"start at {experiment.bias_init:g}, {shown['optimizer']} with learning rate "
             f"{experiment.learning_rate:g} (batch {experiment.batch_size}), {experiment.epochs} epochs, "
             f"seed {experiment.first_seed}; " + ", ".join(label(n) for n in experiment.activations) + " side by side.")
 
 
-st.title("Neurons: sparsity and dead units")
-st.caption("What the hidden units output, which of them have stopped learning, and why. Every number on this "
-           "page is measured on the training set of the run below.")
-
-with st.sidebar:
-    with st.expander("Data", expanded=True):
-        data_values = dataset_controls(PREFIX, DEFAULTS)
-    with st.expander("Network", expanded=True):
-        network_values = network_controls(PREFIX, DEFAULTS, max_depth=6)
-    with st.expander("Training", expanded=True):
-        training_values = training_controls(PREFIX, DEFAULTS)
-
-st.markdown("**One-click scenarios** — the same data, initial draws and batches for ReLU, Leaky ReLU and ELU:")
-scenario_columns = st.columns([2, 2, 3])
-for column, name in zip(scenario_columns, SCENARIOS, strict=False):
-    column.button(name, on_click=load_scenario, args=(name,), width="stretch", key=f"neurons.scenario.{name}",
-                  icon=":material/science:", help=describe(SCENARIOS[name]))
-
-if not network_values["activations"]:
-    st.info("Choose at least one activation in the sidebar to start an experiment.")
-    st.stop()
-try:
-    experiment = Experiment(**data_values, **network_values, **training_values)
-    dataset = dataset_for(experiment)
-except ValueError as error:
-    st.error(f"These settings cannot run: {error}")
-    st.stop()
-try:
-    check_experiment(experiment, dataset)  # over the engine's work cap: say so, train nothing
-except ValueError as error:
-    st.warning(str(error), icon=TOO_HEAVY)
-    st.session_state[PLAYING_KEY] = False
-    run = changed = None
-else:
-    try:
-        run, changed = live_run(RUN_KEY, experiment)
-    except ValueError as error:
-        st.error(f"These settings cannot run: {error}")
-        st.stop()
-
-scenario = st.session_state.get(SCENARIO_KEY)
-if scenario is not None and SCENARIOS.get(scenario) != experiment:
-    scenario = st.session_state[SCENARIO_KEY] = None
-if scenario is not None:
-    st.info(f"**{scenario}.** {describe(experiment)}", icon=":material/science:")
-if changed:
-    st.session_state[PLAYING_KEY] = False
-    st.toast("Settings changed: the experiment was reset to epoch 0.")
-playing = run is not None and st.session_state.setdefault(PLAYING_KEY, False) and not run.done
-
-if run is not None:
-    transport("neurons", run, playing, start_label="Train")
-    dataset = run.dataset
-
-names = list(experiment.activations)
-X = dataset.X_train
-
-
-def first_run(name: str) -> int:
-    """Run index of an activation's first seed (configs are activation-major)."""
-    return experiment.activations.index(name) * experiment.seeds
-
-
-def neuron_frames(shown: list[str], layer: int) -> dict[str, pd.DataFrame]:
+def neuron_frames(run: LiveRun, shown: list[str], layer: int) -> dict[str, pd.DataFrame]:
     """Histograms (of one layer), zero counts, unit states and means of each activation's first seed,
     at init and now."""
     parts: dict[str, list[pd.DataFrame]] = {}
     for name in shown:
-        r = first_run(name)
-        frames = snapshot(network_for(run.configs[r], dataset), run.model(r), X, histogram_layers=[layer])
+        r = run.experiment.first_run(name)
+        frames = snapshot(network_for(run.configs[r], run.dataset), run.model(r), run.dataset.X_train,
+                          histogram_layers=[layer])
         for key, frame in frames.items():
             parts.setdefault(key, []).append(frame.assign(activation=name, label=label(name)))
     return {key: pd.concat(frames, ignore_index=True) for key, frames in parts.items()}
 
 
-def verdicts(shown: list[str], frames: dict[str, pd.DataFrame] | None, diverged: pd.DataFrame,
+def verdicts(run: LiveRun, shown: list[str], frames: dict[str, pd.DataFrame] | None, diverged: pd.DataFrame,
              history: pd.DataFrame):
     """Dead units now against init, and test accuracy, for each activation's first seed."""
     latest = history[history["epoch"] == history.groupby("run")["epoch"].transform("max")]
+    names = run.experiment.activations
     columns = st.columns(len(names))
     for column, name in zip(columns, names, strict=True):
-        r = first_run(name)
+        r = run.experiment.first_run(name)
         accuracy = latest[(latest["run"] == r) & (latest["metric"] == "test_accuracy")]["value"]
         note = f"test accuracy {accuracy.iloc[0]:.1%}" if len(accuracy) and pd.notna(accuracy.iloc[0]) else ""
         if name not in shown:
@@ -173,7 +94,7 @@ def verdicts(shown: list[str], frames: dict[str, pd.DataFrame] | None, diverged:
             column.caption(note)
 
 
-def current_frames(shown: list[str], layer: int) -> tuple[dict[str, pd.DataFrame] | None, int]:
+def current_frames(run: LiveRun, shown: list[str], layer: int) -> tuple[dict[str, pd.DataFrame] | None, int]:
     """The neuron frames and the epoch they show: recomputed at most once a second while playing."""
     if not shown:
         return None, run.epoch
@@ -183,30 +104,32 @@ def current_frames(shown: list[str], layer: int) -> tuple[dict[str, pd.DataFrame
         waiting = st.session_state.get(PLAYING_KEY) and not run.done and now - cached["at"] < REFRESH_SECONDS
         if cached["epoch"] == run.epoch or waiting:
             return cached["frames"], cached["epoch"]
-    frames = neuron_frames(shown, layer)
+    frames = neuron_frames(run, shown, layer)
     st.session_state[FRAMES_KEY] = {"run": run, "epoch": run.epoch, "view": (layer, tuple(shown)), "at": now,
                                     "frames": frames}
     return frames, run.epoch
 
 
-def live_view():
+def live_view(run: LiveRun):
     """Reruns on its own while playing, one redraw per run (the whole section below is redrawn)."""
     for _ in redraws("neurons", run, REDRAW_EVERY):  # ends with the page's rerun once the run is done
-        neurons_view()
+        neurons_view(run)
 
 
-def neurons_view():
+def neurons_view(run: LiveRun):
+    experiment = run.experiment
+    names = list(experiment.activations)
     st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     history = run.history()
     diverged = divergences(history)
     divergence_notices(diverged, "Training stopped it, so it has no units to show below.")
-    shown = [n for n in names if first_run(n) not in set(diverged["run"])]
+    shown = [n for n in names if experiment.first_run(n) not in set(diverged["run"])]
     depth = len(experiment.hidden_layers)
     if st.session_state.get(LAYER_KEY) not in range(1, depth + 1):
         st.session_state[LAYER_KEY] = 1
     layer = st.session_state[LAYER_KEY]
-    frames, drawn_at = current_frames(shown, layer)
-    verdicts(shown, frames, diverged, history)
+    frames, drawn_at = current_frames(run, shown, layer)
+    verdicts(run, shown, frames, diverged, history)
     if frames is None:
         return
     if drawn_at != run.epoch:
@@ -266,27 +189,80 @@ def neurons_view():
         right.caption("Add Tanh to the activations in the sidebar to see a zero-centred one beside them.")
 
 
-if run is not None:
-    st.fragment(live_view, run_every=REDRAW_EVERY if playing else None)()
+def monte_carlo() -> None:
+    """Lu et al.'s (2019) dying-at-init experiment, on demand (it draws thousands of networks)."""
+    st.divider()
+    st.subheader("Dying at init: deep, narrow ReLU networks")
+    st.markdown(
+        "Before any training, a ReLU layer can be dead for every input. One such layer makes every later layer — and "
+        "so the network's output — the same for every input. Lu et al. (2019, *Dying ReLU and Initialization*) show "
+        "that at a fixed width this becomes certain as depth grows. Here: He-normal weights, zero biases, "
+        f"{MONTE_CARLO_DEPTH} hidden ReLU layers of width {', '.join(map(str, MONTE_CARLO_WIDTHS))} on 200 "
+        "standard-normal 2-D inputs; a network counts as collapsed when its last hidden layer's output is identical "
+        "for every input.")
+    mc_left, mc_right = st.columns([1, 3])
+    n_seeds = mc_left.select_slider("Networks per width and depth", [500, 1000, 2000, 5000], value=2000,
+                                    key="neurons.mc_seeds")
+    if mc_right.button("Run the Monte Carlo", icon=":material/casino:", key="neurons.mc_run"):
+        st.session_state[MONTE_CARLO_KEY] = True
+    shares = within_cap(cached_dying_at_init, n_seeds) if st.session_state.get(MONTE_CARLO_KEY) else None
+    if shares is not None:
+        st.altair_chart(neuron_charts.dying_curve(shares), width="stretch")
+        at = shares.set_index(["depth", "width"])["share_collapsed"]
+        lines = [f"width {w}: {at[(3, w)]:.1%} at depth 3, {at[(10, w)]:.1%} at depth 10, "
+                 f"{at[(MONTE_CARLO_DEPTH, w)]:.1%} at depth {MONTE_CARLO_DEPTH}" for w in MONTE_CARLO_WIDTHS]
+        st.markdown(f"Measured over {n_seeds:,} networks each — " + "; ".join(lines) + ".")
 
-st.divider()
-st.subheader("Dying at init: deep, narrow ReLU networks")
-st.markdown(
-    "Before any training, a ReLU layer can be dead for every input. One such layer makes every later layer — and "
-    "so the network's output — the same for every input. Lu et al. (2019, *Dying ReLU and Initialization*) show "
-    "that at a fixed width this becomes certain as depth grows. Here: He-normal weights, zero biases, "
-    f"{MONTE_CARLO_DEPTH} hidden ReLU layers of width {', '.join(map(str, MONTE_CARLO_WIDTHS))} on 200 "
-    "standard-normal 2-D inputs; a network counts as collapsed when its last hidden layer's output is identical "
-    "for every input.")
-mc_left, mc_right = st.columns([1, 3])
-n_seeds = mc_left.select_slider("Networks per width and depth", [500, 1000, 2000, 5000], value=2000,
-                                key="neurons.mc_seeds")
-if mc_right.button("Run the Monte Carlo", icon=":material/casino:", key="neurons.mc_run"):
-    st.session_state[MONTE_CARLO_KEY] = True
-shares = within_cap(cached_dying_at_init, n_seeds) if st.session_state.get(MONTE_CARLO_KEY) else None
-if shares is not None:
-    st.altair_chart(neuron_charts.dying_curve(shares), width="stretch")
-    at = shares.set_index(["depth", "width"])["share_collapsed"]
-    lines = [f"width {w}: {at[(3, w)]:.1%} at depth 3, {at[(10, w)]:.1%} at depth 10, "
-             f"{at[(MONTE_CARLO_DEPTH, w)]:.1%} at depth {MONTE_CARLO_DEPTH}" for w in MONTE_CARLO_WIDTHS]
-    st.markdown(f"Measured over {n_seeds:,} networks each — " + "; ".join(lines) + ".")
+
+st.title("Neurons: sparsity and dead units")
+st.caption("What the hidden units output, which of them have stopped learning, and why. Every number on this "
+           "page is measured on the training set of the run below.")
+
+form = SettingsForm(PREFIX, NEURONS, validate=lambda values: Experiment(**values))
+form.panels(st.sidebar, {"Data": "data", "Network": "network", "Training": "training"})
+values = form.finish()
+ignored_link_notice(form.ignored)
+
+st.markdown("**One-click scenarios** — the same data, initial draws and batches for ReLU, Leaky ReLU and ELU:")
+for column, name in zip(st.columns([2, 2, 3]), SCENARIOS, strict=False):
+    column.button(name, on_click=load_scenario, args=(name,), width="stretch", key=f"neurons.scenario.{name}",
+                  icon=":material/science:", help=describe(SCENARIOS[name]))
+
+if not values["activations"]:
+    st.info("Choose at least one activation in the sidebar to start an experiment.")
+    st.stop()
+try:
+    experiment = Experiment(**values)
+    dataset = dataset_for(experiment)
+except ValueError as error:
+    st.error(f"These settings cannot run: {error}")
+    st.stop()
+try:
+    check_experiment(experiment, dataset)  # over the engine's work cap: say so, train nothing
+except ValueError as error:
+    st.warning(str(error), icon=TOO_HEAVY)
+    st.session_state[PLAYING_KEY] = False
+    run = changed = None
+else:
+    try:
+        run, changed = live_run(RUN_KEY, experiment)
+    except ValueError as error:
+        st.error(f"These settings cannot run: {error}")
+        st.stop()
+
+scenario = st.session_state.get(SCENARIO_KEY)
+if scenario is not None and SCENARIOS.get(scenario) != experiment:
+    scenario = st.session_state[SCENARIO_KEY] = None
+if scenario is not None:
+    st.info(f"**{scenario}.** {describe(experiment)}", icon=":material/science:")
+if changed:
+    form.forget_ignored()
+    st.session_state[PLAYING_KEY] = False
+    st.toast("Settings changed: the experiment was reset to epoch 0.")
+playing = run is not None and st.session_state.setdefault(PLAYING_KEY, False) and not run.done
+
+if run is not None:
+    transport("neurons", run, playing, start_label="Train")
+    st.fragment(live_view, run_every=REDRAW_EVERY if playing else None)(run)
+
+monte_carlo()

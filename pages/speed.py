@@ -6,9 +6,14 @@ import streamlit as st
 from core.engine.activations import ACTIVATIONS
 from core.engine.mlp import HIDDEN_CHOICES, MAXOUT
 from core.lab.speed import machine_info, network_epoch_costs, sweep_sizes
+from core.settings import SPEED
 from pages.ui import deep_charts as charts
 from pages.ui.palette import label
 from pages.ui.session import cached_dataset
+from pages.ui.settings_form import SettingsForm
+from pages.ui.shell import page_shell
+
+present = page_shell()
 
 BASE_SIZES = (1e3, 1e4, 1e5, 1e6)
 LARGE_SIZE = 1e7
@@ -19,8 +24,6 @@ NETWORK_EPOCHS = 2
 MAX_NETWORK_REPEATS = 2
 CLOSE_TO_RELU = 1.25  # "about as fast as ReLU" in a network: within 25 %
 RESULTS_KEY = "speed.results"
-# Widget defaults live in session state (not in the widget calls), so a session can preset them.
-DEFAULTS = {"speed.repeats": 5, "speed.include_large": False, "speed.width": 64, "speed.batch_size": 32}
 
 MICRO_NAMES = list(ACTIVATIONS)
 NETWORK_NAMES = list(HIDDEN_CHOICES)
@@ -64,15 +67,11 @@ blas = (f"{machine['blas']} {machine['blas_version']} ({machine['blas_threads']}
         else "BLAS not detected")
 st.markdown(f":material/memory: **This server:** {machine['cores']} CPU cores · numpy {machine['numpy']} · {blas}")
 
-for key, value in DEFAULTS.items():
-    st.session_state.setdefault(key, value)
-with st.sidebar:
-    with st.expander("Measurement", expanded=True):
-        repeats = st.slider("Repeats (the median is shown)", 1, 15, key="speed.repeats")
-        include_large = st.checkbox("Include 10⁷ elements", key="speed.include_large",
-                                    help="Ten times more work per activation: adds about half a minute.")
-        width = st.select_slider("Network: units per hidden layer", (32, 64, 128, 256), key="speed.width")
-        batch_size = st.select_slider("Network: batch size", (16, 32, 64, 128), key="speed.batch_size")
+form = SettingsForm("speed", SPEED)
+form.panels(st.sidebar, {"Measurement": "measurement"})
+values = form.finish()
+repeats, include_large, width, batch_size = (values[name] for name in ("repeats", "include_large", "width",
+                                                                        "batch_size"))
 settings = (repeats, include_large, width, batch_size)
 
 remeasure = st.button("Re-measure", icon=":material/timer:", key="speed.measure",

@@ -1,4 +1,5 @@
-"""Experiment: the workshop default, its expansion into TrainConfigs, plain-data round trips and validation."""
+"""The settings table and the Experiment it makes: defaults, expansion into TrainConfigs, validation, and every
+setting's round trip through links, config JSON, the command line and the lessons' presets."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core.engine.data import load_dataset
 from core.engine.limits import MAX_SEEDS
 from core.engine.training import TrainConfig
-from core.settings import Experiment
+from core.settings import EXPERIMENT, UPLOAD, Experiment
 
 
 def test_default_is_the_workshop_default():
@@ -168,3 +171,126 @@ def test_bad_dataset_settings_fail_at_construction_not_at_load(changes):
 
 def test_a_single_activation_name_is_one_activation():
     assert Experiment(activations="relu").activations == ("relu",)
+
+
+def test_a_links_invalid_settings_are_ignored_each_with_why_and_the_valid_ones_apply():
+    """The link reader (for URLs and presets) takes registry names and labels, and refuses the rest one by one."""
+    query = {"arena.epochs": "banana", "arena.seeds": "3", "arena.depth": "3", "arena.batch_size": "32",
+             "arena.activations": ["ReLU", "Nope"], "arena.dataset": "Two moons", "arena.learning_rate": "100",
+             "mode": "present"}
+    values, ignored = EXPERIMENT.from_query(query, "arena")
+    assert values == {**EXPERIMENT.defaults(), "seeds": 3, "learning_rate": 100.0}
+    assert [text.split(" (")[0] for text in ignored] == ["epochs=banana", "depth=3", "activations=ReLU,Nope"]
+    assert "a whole number from 1 to 5,000" in ignored[0] and "no such setting" in ignored[1]
+    assert EXPERIMENT.from_query({}, "arena") == (EXPERIMENT.defaults(), [])
+
+
+# --- one table: every setting round-trips through every way into the lab ---------------------------------------
+
+
+def other_value(setting):
+    """A valid value of ``setting`` that is not its default, made from the table alone (so a new row is covered)."""
+    if setting.kind == "choice":
+        return next(c for c in setting.choices if c not in (setting.default, UPLOAD))
+    if setting.kind == "choices":
+        return (setting.choices[-1],) if setting.default != (setting.choices[-1],) else (setting.choices[0],)
+    if setting.kind in ("ints", "floats"):
+        count = min(setting.min_items + 1, setting.max_items or setting.min_items + 1)
+        return tuple(max(setting.low, 1) + 2 * i for i in range(count))
+    if setting.kind == "bool":
+        return not setting.default
+    step = 1 if setting.kind == "int" else 0.5 * min(1.0, (setting.high - setting.low) / 4)
+    value = setting.default + step if setting.default + step <= setting.high else setting.default - step
+    return int(value) if setting.kind == "int" else round(float(value), 6)
+
+
+EVERYTHING_CHANGED = Experiment(**{s.name: other_value(s) for s in EXPERIMENT})
+
+
+def test_the_experiment_with_every_setting_changed_differs_from_the_default_in_each():
+    assert all(getattr(EVERYTHING_CHANGED, s.name) != s.default for s in EXPERIMENT)
+
+
+def test_every_setting_round_trips_through_the_url():
+    query = EXPERIMENT.to_query(EVERYTHING_CHANGED.to_dict(), "arena")
+    assert len(query) == len(list(EXPERIMENT))  # every setting differs, so every one is written
+    values, ignored = EXPERIMENT.from_query(query, "arena")
+    assert ignored == [] and Experiment(**values) == EVERYTHING_CHANGED
+
+
+def test_every_setting_round_trips_through_the_config_json():
+    from core.io.config import config_json, experiment_from_json
+
+    assert experiment_from_json(config_json(EVERYTHING_CHANGED)) == EVERYTHING_CHANGED
+
+
+def test_every_setting_round_trips_through_the_command_line():
+    from core.tools.cli import _experiment, build_parser
+
+    argv = [arg for s in EXPERIMENT for arg in (s.cli, ",".join(s.to_text(getattr(EVERYTHING_CHANGED, s.name))))]
+    args = build_parser().parse_args(["compare", *argv, "--out", "x.csv"])
+    assert _experiment(args) == EVERYTHING_CHANGED
+
+
+def test_labels_and_registry_names_both_work_in_links_and_on_the_command_line():
+    for setting in EXPERIMENT:
+        for choice in setting.choices if setting.kind in ("choice", "choices") else ():
+            expected = (choice,) if setting.kind == "choices" else choice
+            assert setting.parse_text(str(choice)) == expected
+            assert setting.parse_text(setting.label_of(choice).upper()) == expected  # any case
+
+
+@pytest.mark.parametrize("schema_name", ["ARENA", "NEURONS", "FLOW", "EXPLORER", "SPEED"])
+def test_every_pages_table_round_trips_through_its_links(schema_name):
+    import core.settings as settings
+
+    schema = getattr(settings, schema_name)
+    values = {s.name: other_value(s) for s in schema}
+    for full in (False, True):
+        query = schema.to_query(values, "p", full=full)
+        assert schema.from_query(query, "p") == (schema.check(values), [])
+    assert schema.to_query(schema.defaults(), "p") == {}  # a default page has a bare link
+
+
+def test_every_lesson_preset_defines_its_experiment_completely():
+    """A lesson's button opens its page with every setting in the link: whatever the page showed before, the
+    experiment it then runs is exactly the lesson's."""
+    from core.lab import lessons
+    from core.settings import ARENA, NEURONS
+
+    presets = {
+        "arena": [lessons.LINEAR_CIRCLES, lessons.VANISHING_ARENA, lessons.SPARSITY, lessons.MAXOUT],
+        "neurons": [lessons.DYING],
+    }
+    for prefix, experiments in presets.items():
+        schema = {"arena": ARENA, "neurons": NEURONS}[prefix]
+        for experiment in experiments:
+            query = schema.to_query(experiment.to_dict(), prefix, full=True)
+            assert {key.removeprefix(prefix + ".") for key in query} == {s.url for s in schema}
+            values, ignored = schema.from_query(query, prefix)
+            assert ignored == [] and Experiment(**values) == experiment
+
+
+@settings(max_examples=60)
+@given(st.data())
+def test_random_valid_experiments_round_trip_through_url_and_json(data):
+    from core.io.config import config_json, experiment_from_json
+
+    values = {}
+    for s in EXPERIMENT:
+        if s.kind == "choice":
+            values[s.name] = data.draw(st.sampled_from(s.choices))
+        elif s.kind == "choices":
+            values[s.name] = tuple(data.draw(st.lists(st.sampled_from(s.choices), min_size=1, max_size=4,
+                                                      unique=True)))
+        elif s.kind == "ints":
+            values[s.name] = tuple(data.draw(st.lists(st.integers(1, 64), min_size=1, max_size=4)))
+        elif s.kind == "int":
+            values[s.name] = data.draw(st.integers(int(s.low), int(min(s.high, s.low + 1000))))
+        else:
+            low = s.low if not s.low_open else s.low + 1e-6
+            values[s.name] = data.draw(st.floats(low, min(s.high, 100.0), allow_nan=False))
+    experiment = Experiment(**values)
+    query = EXPERIMENT.to_query(experiment.to_dict(), "arena")
+    assert Experiment(**EXPERIMENT.from_query(query, "arena")[0]) == experiment
+    assert experiment_from_json(config_json(experiment)) == experiment

@@ -31,7 +31,7 @@ from core.engine.activations import relu
 from core.engine.limits import check_work, dense_work
 from core.engine.mlp import MLP, ActivationLayer, init_scale
 from core.engine.training import check_epoch_work, network_work
-from core.settings import Experiment
+from core.settings import NEURONS, Experiment
 
 NEAR_ZERO = 1e-3
 HISTOGRAM_COLUMNS = ["layer", "bin_start", "bin_end", "count", "share"]
@@ -199,7 +199,7 @@ def check_experiment(experiment: Experiment, ds) -> float:
 
 # --- one-click scenarios -------------------------------------------------------------------------
 
-SCENARIO_ACTIVATIONS = ("relu", "leaky_relu", "elu")
+SCENARIO_ACTIVATIONS = NEURONS["activations"].default  # the page's own default trio: ReLU, Leaky ReLU, ELU
 
 # Measured with this engine (seed 0; see tests/test_neurons.py):
 # * bias -3: at init 81% of ReLU's first layer and all of its second output 0 for every input, and

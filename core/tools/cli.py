@@ -21,13 +21,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.engine.data import DATASETS
-from core.engine.limits import MAX_SEEDS
-from core.engine.training import INIT_CHOICES, train_many
-from core.io.config import config_json, experiment_from_json
+from core.engine.training import train_many
+from core.io.config import config_json
 from core.io.history import records_to_frame, summary
 from core.io.history_csv import history_csv
-from core.settings import OPTIMIZER_CHOICES, Experiment
+from core.settings import EXPERIMENT, UPLOAD, Experiment, Setting
 
 DEFAULTS = Experiment()
 BACKENDS = ("loky", "threading", "dask", "ray")
@@ -121,17 +119,6 @@ def _list_of(convert: Callable, what: str) -> Callable[[str], tuple]:
     return parse
 
 
-def _finite_float(text: str) -> float:
-    """A float argument; NaN and infinities are refused here, with the argument's name."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
-    return value
-
-
 def _positive_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value) or not value > 0:
@@ -149,52 +136,38 @@ def _jobs(text: str) -> int:
     return value
 
 
-_names = _list_of(str, "names")
-_ints = _list_of(int, "whole numbers")
 _floats = _list_of(_positive_float, "positive numbers")
 
 
+GROUPS = {"data": "data", "network": "model", "training": "training"}
+GRID_SETTINGS = ("hidden_layers", "learning_rate")  # a sweep sets these per grid cell (--depths, --widths, --lrs)
+
+
+def _setting_type(setting: Setting) -> Callable[[str], object]:
+    """An argparse type that reads a setting's text as links do (registry names or labels, comma lists)."""
+
+    def parse(text: str):
+        try:
+            return setting.parse_text(text)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    parse.__name__ = setting.name  # argparse names the type in its messages
+    return parse
+
+
 def _add_experiment_arguments(parser: argparse.ArgumentParser, *, grid: bool) -> argparse._ArgumentGroup:
-    """Settings every experiment shares; ``grid`` leaves hidden layers and learning rate to the sweep flags."""
-    d = DEFAULTS
-    data = parser.add_argument_group("data")
-    data.add_argument("--dataset", default=d.dataset, choices=list(DATASETS), metavar="NAME",
-                      help=f"one of {', '.join(DATASETS)} (default {d.dataset})")
-    data.add_argument("--n-samples", type=int, default=d.n_samples, metavar="N",
-                      help=f"points to generate, for the generated 2-D sets (default {d.n_samples})")
-    data.add_argument("--noise", type=_finite_float, default=d.noise, metavar="SD",
-                      help=f"noise of the generated sets (default {d.noise})")
-    data.add_argument("--test-size", type=_finite_float, default=d.test_size, metavar="FRACTION",
-                      help=f"fraction held out for testing (default {d.test_size})")
-    model = parser.add_argument_group("model and training")
-    model.add_argument("--activations", type=_names, default=d.activations, metavar="A,B,...",
-                       help=f"activations to compare (default {','.join(d.activations)})")
-    if not grid:
-        model.add_argument("--hidden", type=_list_of(int, "layer widths"), default=d.hidden_layers,
-                           metavar="W1,W2,...",
-                           help=f"hidden layer widths (default {','.join(map(str, d.hidden_layers))})")
-        model.add_argument("--lr", type=_finite_float, default=d.learning_rate,
-                           help=f"learning rate (default {d.learning_rate})")
-    model.add_argument("--epochs", type=int, default=d.epochs, help=f"epochs to train (default {d.epochs})")
-    model.add_argument("--batch-size", type=int, default=d.batch_size, help=f"mini-batch size (default {d.batch_size})")
-    model.add_argument("--optimizer", default=d.optimizer, choices=list(OPTIMIZER_CHOICES),
-                       help=f"sgd, momentum (SGD with 0.9) or adam (default {d.optimizer})")
-    model.add_argument("--init", default=d.init, choices=list(INIT_CHOICES),
-                       help="weight init; auto is He for the ReLU family, Xavier otherwise (default auto)")
-    model.add_argument("--bias-init", type=_finite_float, default=d.bias_init,
-                       help=f"initial hidden biases; very negative values kill ReLU units (default {d.bias_init:g})")
-    model.add_argument("--l2", type=_finite_float, default=d.l2, help=f"L2 weight penalty (default {d.l2:g})")
-    model.add_argument("--leaky-alpha", type=_finite_float, default=d.leaky_alpha,
-                       help=f"Leaky ReLU's slope for x < 0 (default {d.leaky_alpha})")
-    model.add_argument("--elu-alpha", type=_finite_float, default=d.elu_alpha,
-                       help=f"ELU's alpha (default {d.elu_alpha})")
-    model.add_argument("--maxout-pieces", type=int, default=d.maxout_pieces,
-                       help=f"linear pieces per maxout unit (default {d.maxout_pieces})")
-    seeds = parser.add_argument_group("seeds")
-    seeds.add_argument("--seeds", type=int, default=d.seeds,
-                       help=f"seeds per activation, 1 to {MAX_SEEDS} (default {d.seeds})")
-    seeds.add_argument("--first-seed", type=int, default=d.first_seed,
-                       help=f"first seed; it also seeds the dataset and its split (default {d.first_seed})")
+    """One flag per row of core.settings.EXPERIMENT (the same table the pages' widgets and links come from);
+    ``grid`` leaves hidden layers and learning rate to the sweep's grid flags."""
+    groups = {group: parser.add_argument_group(title) for group, title in GROUPS.items()}
+    for setting in EXPERIMENT:
+        if grid and setting.name in GRID_SETTINGS:
+            continue
+        default = ",".join(setting.to_text(setting.default))
+        groups[setting.group].add_argument(
+            setting.cli, dest=setting.name, type=_setting_type(setting), default=setting.default,
+            metavar=setting.name.upper(), help=f"{setting.help or setting.label} [{setting.expected()}; default "
+                                               f"{default}]".replace("%", "%%"))
     out = parser.add_argument_group("output")
     out.add_argument("--out", required=True, type=Path, metavar="CSV", help="where to write the tidy history CSV")
     out.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
@@ -240,20 +213,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _experiment(args: argparse.Namespace, hidden_layers: tuple[int, ...], learning_rate: float) -> Experiment:
-    """The Experiment these arguments describe; ValueError (Experiment's own message) when it is invalid.
-
-    It must also survive its own JSON export, which refuses a few values Experiment lets pass when
-    they are unused (e.g. a NaN Leaky ReLU alpha without Leaky ReLU).
-    """
-    experiment = Experiment(
-        dataset=args.dataset, n_samples=args.n_samples, noise=args.noise, test_size=args.test_size,
-        activations=args.activations, hidden_layers=hidden_layers, init=args.init, bias_init=args.bias_init,
-        optimizer=args.optimizer, learning_rate=learning_rate, batch_size=args.batch_size, epochs=args.epochs,
-        l2=args.l2, seeds=args.seeds, first_seed=args.first_seed, leaky_alpha=args.leaky_alpha,
-        elu_alpha=args.elu_alpha, maxout_pieces=args.maxout_pieces,
-    )
-    experiment_from_json(config_json(experiment))
+def _experiment(args: argparse.Namespace, **changes) -> Experiment:
+    """The Experiment these arguments describe (with ``changes``, e.g. a sweep's grid cell); ValueError, with the
+    table's own message, when the combination is not valid."""
+    experiment = Experiment(**{**{s.name: getattr(args, s.name) for s in EXPERIMENT if hasattr(args, s.name)},
+                               **changes})
+    if experiment.dataset == UPLOAD:
+        raise ValueError("--dataset upload is the Arena's own table; the command line trains a named dataset")
     return experiment
 
 
@@ -331,7 +297,7 @@ def _write(path: Path, text: str) -> None:
 
 def run_compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
-        experiment = _experiment(args, args.hidden, args.lr)
+        experiment = _experiment(args)
     except ValueError as err:
         parser.error(str(err))
     _check_writable(parser, args.out, args.config_out)
@@ -349,7 +315,7 @@ def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from joblib import delayed
 
     try:
-        base = _experiment(args, (args.widths[0],) * args.depths[0], args.lrs[0])
+        base = _experiment(args, hidden_layers=(args.widths[0],) * args.depths[0], learning_rate=args.lrs[0])
         cells = sweep_cells(base, args.depths, args.widths, args.lrs)
         parallel = _parallel(args.jobs, args.backend, args.scheduler)
     except ValueError as err:

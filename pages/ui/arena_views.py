@@ -26,6 +26,7 @@ from core.io.weights import weights_json, weights_npz
 from core.lab.boundary import confusion_frame, decision_surface, points_frame
 from core.settings import UPLOAD
 from pages.ui import training_charts as charts
+from pages.ui.notices import divergence_notices
 from pages.ui.palette import label
 from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
 from pages.ui.render import draw
@@ -72,21 +73,6 @@ class Style:
         return Panel((chart_id, self), title, data, lambda d: charts.line_chart(
             d, list(self.names), title, y_title, log, domain, self.epochs, dash, self.several_seeds, False,
             LINE_WIDTH[self.present], CHART_HEIGHT[self.present], start_marker=True))
-
-
-def first_run(run: LiveRun, name: str) -> int:
-    """The run index of an activation's first seed (runs are activation-major)."""
-    return run.experiment.activations.index(name) * run.experiment.seeds
-
-
-DIVERGED_ARENA = "The learning rate is most likely too high for it; the other runs go on."
-
-
-def divergence_notices(diverged: pd.DataFrame, consequence: str = DIVERGED_ARENA) -> None:
-    """One warning per diverged run (``core.io.history.divergences``), ending with what it means on this page."""
-    for _, row in diverged.iterrows():
-        st.warning(f"{row['label']} (seed {row['seed']}) diverged at epoch {row['epoch']}: its loss or weights "
-                   f"stopped being finite. {consequence}", icon=":material/warning:")
 
 
 def _style(run: LiveRun, present: bool) -> Style:
@@ -150,9 +136,9 @@ def boundary_frames(run: LiveRun, resolution: int) -> list[pd.DataFrame]:
     """One ``boundary_data`` frame per activation: its first seed's decision surface under the data points."""
     dataset = run.dataset
     points = points_frame(dataset)
-    return [charts.boundary_data(decision_surface(run.model(first_run(run, name)), dataset.X_train, resolution,
-                                                  dataset.class_names), points, dataset.class_names)
-            for name in run.experiment.activations]
+    surfaces = [decision_surface(run.model(run.experiment.first_run(name)), dataset.X_train, resolution,
+                                 dataset.class_names) for name in run.experiment.activations]
+    return [charts.boundary_data(surface, points, dataset.class_names) for surface in surfaces]
 
 
 def boundary_panels(run: LiveRun, frames: list[pd.DataFrame], size: int) -> list[Panel]:
@@ -242,7 +228,7 @@ def confusion(run: LiveRun, key: str) -> None:
         return
     names = list(run.experiment.activations)
     chosen = st.selectbox("Confusion matrix for", names, format_func=label, key=key)
-    frame = confusion_frame(run.model(first_run(run, chosen)), run.dataset.X_test, run.dataset.y_test,
+    frame = confusion_frame(run.model(run.experiment.first_run(chosen)), run.dataset.X_test, run.dataset.y_test,
                             run.dataset.class_names)
     st.altair_chart(charts.confusion_chart(frame, f"{label(chosen)}, seed {run.experiment.first_seed}, test set"))
 
@@ -321,13 +307,13 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
         columns = st.columns(3, vertical_alignment="bottom")
         chosen = columns[0].selectbox("Weights of", list(experiment.activations), format_func=label,
                                       key=f"{key}.weights")
-        cfg = run.configs[first_run(run, chosen)]
+        cfg = run.configs[run.experiment.first_run(chosen)]
         columns[1].download_button(f"Weights: {label(chosen)} (.npz)",
-                                   lambda: weights_npz(run.model(first_run(run, chosen)), cfg),
+                                   lambda: weights_npz(run.model(run.experiment.first_run(chosen)), cfg),
                                    f"relu-lab-{chosen}-seed{cfg.seed}.npz", "application/octet-stream",
                                    icon=":material/download:", width="stretch", on_click="ignore")
         columns[2].download_button(f"Weights: {label(chosen)} (JSON)",
-                                   lambda: weights_json(run.model(first_run(run, chosen)), cfg),
+                                   lambda: weights_json(run.model(run.experiment.first_run(chosen)), cfg),
                                    f"relu-lab-{chosen}-seed{cfg.seed}.json", "application/json",
                                    icon=":material/data_object:", width="stretch", on_click="ignore")
         st.caption("Weights load back with numpy's allow_pickle=False. The HTML report draws its charts with "

@@ -142,5 +142,5 @@ def test_an_uploaded_experiment_trains_only_with_its_data_and_cannot_reload():
     run = LiveRun(experiment, dataset=dataset)
     run.step()
     assert run.epoch == 1
-    with pytest.raises(ValueError, match="Unknown dataset"):
+    with pytest.raises(ValueError, match="dataset must be one of moons, circles"):
         Experiment(dataset="not-a-dataset")

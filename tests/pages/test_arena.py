@@ -71,7 +71,7 @@ def test_no_activation_gives_a_friendly_empty_state(arena):
 def test_a_diverging_run_is_flagged_with_its_likely_cause_and_the_page_survives(arena):
     widget(arena, "arena.activations").set_value(["relu", "linear"]).run()
     widget(arena, "arena.learning_rate").set_value(100.0).run()
-    widget(arena, "arena.depth").set_value(4).run()
+    widget(arena, "arena.hidden_layers.depth").set_value(4).run()
     for _ in range(3):
         button(arena, "arena.step").click().run()
         assert not arena.exception
@@ -104,16 +104,18 @@ def test_a_shared_link_reproduces_the_settings():
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.switch_page(str(Path(APP).parent / "pages" / "arena.py"))
-    # Selection widgets put their display labels in the URL, as the browser's address bar shows them.
-    at.query_params.update({"arena.dataset": DATASETS["circles"].label, "arena.activations": ["ReLU", "ELU"],
-                            "arena.seeds": "3", "arena.learning_rate": "0.03", "arena.depth": "3"})
+    # A hand-written link may name a choice by its display label (as the page shows it) or its registry name.
+    at.query_params.update({"arena.dataset": DATASETS["circles"].label, "arena.activations": ["ReLU", "elu"],
+                            "arena.seeds": "3", "arena.learning_rate": "0.03", "arena.layers": ["8", "8", "8"]})
     at.run()
     assert not at.exception
     assert widget(at, "arena.dataset").value == "circles"
     assert widget(at, "arena.activations").value == ["relu", "elu"]
     assert widget(at, "arena.seeds").value == 3
     assert widget(at, "arena.learning_rate").value == 0.03
-    assert widget(at, "arena.depth").value == 3
+    assert widget(at, "arena.hidden_layers.depth").value == 3
+    assert widget(at, "arena.hidden_layers.width").value == 8
+    assert at.session_state["arena.run"].experiment.hidden_layers == (8, 8, 8)
 
 
 def test_a_link_over_the_engines_work_cap_gets_its_reason_not_a_run():
@@ -123,8 +125,8 @@ def test_a_link_over_the_engines_work_cap_gets_its_reason_not_a_run():
     from pages.ui.palette import label
 
     at = start("arena", {"arena.activations": [label(n) for n in (*ACTIVATIONS, "maxout")], "arena.seeds": "10",
-                         "arena.depth": "8", "arena.width": "128", "arena.batch_size": "1",
-                         "arena.n_samples": "3000", "arena.train_share": "90"})
+                         "arena.layers": ["128"] * 8, "arena.batch_size": "1",
+                         "arena.n_samples": "3000", "arena.test_size": "0.1"})
     assert not at.exception
     assert widget(at, "arena.seeds").value == 10 and widget(at, "arena.batch_size").value == 1  # the link was taken
     [error] = at.error
@@ -258,3 +260,19 @@ def test_every_chart_of_the_html_report_is_valid_vega_lite(html_report):
     assert all(svg.startswith("<svg") for svg in svgs.values())
     for name in ("relu", "sigmoid", "tanh"):
         assert f'stroke="{ACTIVATION_COLORS[name]}"'.lower() in svgs["Loss (cross-entropy)"].lower()
+
+
+def test_every_setting_round_trips_through_the_widgets_and_back_to_the_url():
+    """A link that changes every setting: the widgets show it, the run is that experiment, and the URL the page
+    writes back (only what differs from the defaults) opens it again."""
+    from core.settings import ARENA
+    from tests.test_settings import EVERYTHING_CHANGED
+
+    query = ARENA.to_query(EVERYTHING_CHANGED.to_dict(), "arena")
+    at = start("arena", query)
+    assert not at.exception and not at.warning
+    assert at.session_state["arena.run"].experiment == EVERYTHING_CHANGED
+    written = {key: at.query_params.get_all(key) if hasattr(at.query_params, "get_all") else at.query_params[key]
+               for key in at.query_params}
+    again = start("arena", written)
+    assert again.session_state["arena.run"].experiment == EVERYTHING_CHANGED

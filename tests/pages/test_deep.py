@@ -102,7 +102,7 @@ def test_heavy_training_is_refused_with_a_reason(flow):
 
 
 MAXIMA = {"flow.depth": "30", "flow.width": "128", "flow.seeds": "5", "flow.n_samples": "3000",
-          "flow.train_share": "90", "flow.scales": ["×0.25", "×8"], "flow.explode_activation": "Maxout"}
+          "flow.test_size": "0.1", "flow.scales": ["×0.25", "×8"], "flow.explode_activation": "Maxout"}
 
 
 def test_a_link_with_every_maximum_is_refused_with_the_engines_reasons():
@@ -143,7 +143,8 @@ def test_speed_measures_on_first_visit_and_remeasures():
     assert charts(at) == 3  # forward, backward, whole network
     assert "This server:" in text(at) and "CPU cores" in text(at)
     results = at.session_state["speed.results"]
-    assert list(results["micro"].columns) == ["activation", "label", "size", "dtype", "pass", "seconds", "relative_to_relu"]
+    assert list(results["micro"].columns) == ["activation", "label", "size", "dtype", "pass", "seconds",
+                                              "relative_to_relu"]
     assert set(results["micro"]["size"]) == {1_000, 10_000, 100_000, 1_000_000}
     assert "ReLU's time" in text(at) and "A whole training epoch costs" in text(at)
     first = results["micro"]

@@ -95,7 +95,7 @@ def test_lesson_1_opens_the_arena_with_linear_against_relu_on_circles():
 def test_lesson_2_opens_the_explorer_with_relu_only():
     at = click_open(2)
     assert at.title[0].value == EXPLORER_TITLE
-    assert at.multiselect(key="activations").value == ["relu"]
+    assert at.multiselect(key="explorer.activations").value == ["relu"]
     assert any(r"\max(0, x)" in latex.value for latex in at.latex)
 
 
@@ -103,7 +103,7 @@ def test_lesson_3_opens_the_arena_eight_layers_deep_with_sigmoid_and_relu():
     at = click_open(3)
     assert at.title[0].value == ARENA_TITLE
     assert sorted(widget(at, "arena.activations").value) == ["relu", "sigmoid"]
-    assert widget(at, "arena.depth").value == 8
+    assert widget(at, "arena.hidden_layers.depth").value == 8
     assert widget(at, "arena.init").value == "auto"  # He for ReLU, Xavier for sigmoid, as the lesson measured
 
 

@@ -100,8 +100,8 @@ def test_monte_carlo_at_its_largest_setting(page):
     assert "over 5,000 networks" in " ".join(block.value for block in page.markdown)
 
 
-MAXIMA = {"neurons.depth": "6", "neurons.width": "128", "neurons.seeds": "10", "neurons.n_samples": "3000",
-          "neurons.train_share": "90", "neurons.batch_size": "1", "neurons.epochs": "2000",
+MAXIMA = {"neurons.layers": ["128"] * 6, "neurons.seeds": "10", "neurons.n_samples": "3000",
+          "neurons.test_size": "0.1", "neurons.batch_size": "1", "neurons.epochs": "2000",
           "neurons.maxout_pieces": "5", "neurons.activations": [label(n) for n in HIDDEN_CHOICES]}
 
 
@@ -119,7 +119,8 @@ def test_a_link_with_every_maximum_gets_the_engines_reason_and_trains_nothing():
     at = open_link(MAXIMA)
     assert not at.exception and not at.error
     assert at.multiselect(key="neurons.activations").value == list(HIDDEN_CHOICES)  # the link's values were taken
-    assert at.slider(key="neurons.depth").value == 6 and at.select_slider(key="neurons.batch_size").value == 1
+    assert at.slider(key="neurons.hidden_layers.depth").value == 6
+    assert at.select_slider(key="neurons.batch_size").value == 1
     assert [w.value for w in at.warning] == [
         "One epoch of training 100 networks of 6 × 128 units on 2,700 samples would need about 1.9e12 "
         f"multiply-adds, over the cap of {format_work(MAX_WORK)} per request (MAX_WORK): choose fewer activations "
@@ -131,15 +132,15 @@ def test_a_link_with_every_maximum_gets_the_engines_reason_and_trains_nothing():
     assert not at.exception and charts(at) == 1
     # back within the cap (one activation, 2 x 16): the live run appears
     at.multiselect(key="neurons.activations").set_value(["relu"])
-    at.slider(key="neurons.depth").set_value(2)
-    at.select_slider(key="neurons.width").set_value(16).run()
+    at.slider(key="neurons.hidden_layers.depth").set_value(2)
+    at.select_slider(key="neurons.hidden_layers.width").set_value(16).run()
     assert not at.exception and not at.warning
     assert at.session_state["neurons.run"].epoch == 0 and charts(at) == CHARTS_PER_RUN + 1
 
 
 def test_the_heaviest_allowed_run_builds_and_steps():
     """Every activation, 10 seeds, 6 x 24 on 1,890 samples, batch 32: one epoch just under the cap."""
-    params = {**MAXIMA, "neurons.width": "24", "neurons.n_samples": "2100", "neurons.batch_size": "32"}
+    params = {**MAXIMA, "neurons.layers": ["24"] * 6, "neurons.n_samples": "2100", "neurons.batch_size": "32"}
     at = open_link(params)
     assert not at.exception and not any("MAX_WORK" in w.value for w in at.warning)
     assert len(at.session_state["neurons.run"].configs) == 100

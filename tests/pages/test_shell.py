@@ -41,7 +41,7 @@ def test_home_runs_clean_with_its_chart_and_a_card_link():
 
 def test_explorer_default_view(explorer):
     assert explorer.title[0].value == "Activation Explorer"
-    assert explorer.multiselect(key="activations").value == ["relu", "sigmoid", "tanh"]
+    assert explorer.multiselect(key="explorer.activations").value == ["relu", "sigmoid", "tanh"]
     # f(x) and f'(x) panels plus one histogram per activation
     assert chart_count(explorer) == 2 + 3
     # a function and a derivative formula per activation
@@ -65,48 +65,48 @@ def test_saturation_text_shows_computed_edges(explorer):
 
 
 def test_alpha_sliders_appear_with_their_activations(explorer):
-    assert [slider.key for slider in explorer.slider] == ["sigma"]
-    explorer.multiselect(key="activations").select("leaky_relu").select("elu").run()
+    assert [slider.key for slider in explorer.slider] == ["explorer.sigma"]
+    explorer.multiselect(key="explorer.activations").select("leaky_relu").select("elu").run()
     assert not explorer.exception
-    assert {"leaky_alpha", "elu_alpha"} <= {slider.key for slider in explorer.slider}
+    assert {"explorer.leaky_alpha", "explorer.elu_alpha"} <= {slider.key for slider in explorer.slider}
     assert chart_count(explorer) == 2 + 5
-    explorer.slider(key="leaky_alpha").set_value(0.2).run()
-    explorer.slider(key="elu_alpha").set_value(0.5).run()
+    explorer.slider(key="explorer.leaky_alpha").set_value(0.2).run()
+    explorer.slider(key="explorer.elu_alpha").set_value(0.5).run()
     assert not explorer.exception
     labels = " ".join(block.value for block in explorer.markdown)
     assert "Leaky ReLU** (α = 0.2)" in labels and "ELU** (α = 0.5)" in labels
 
 
 def test_every_activation_at_once_and_a_wide_batch(explorer):
-    explorer.multiselect(key="activations").set_value(
+    explorer.multiselect(key="explorer.activations").set_value(
         ["relu", "leaky_relu", "sigmoid", "tanh", "linear", "elu", "gelu", "silu", "softplus"]
     ).run()
-    explorer.slider(key="sigma").set_value(5.0).run()
+    explorer.slider(key="explorer.sigma").set_value(5.0).run()
     assert not explorer.exception
     assert chart_count(explorer) == 2 + 9
     assert len(explorer.latex) == 2 * 9
 
 
 def test_range_changes_and_invalid_range(explorer):
-    explorer.number_input(key="x_min").set_value(-3.0).run()
-    explorer.number_input(key="x_max").set_value(3.0).run()
+    explorer.number_input(key="explorer.x_min").set_value(-3.0).run()
+    explorer.number_input(key="explorer.x_max").set_value(3.0).run()
     assert not explorer.exception and not explorer.error
     assert chart_count(explorer) == 2 + 3
-    explorer.number_input(key="x_min").set_value(5.0).run()
+    explorer.number_input(key="explorer.x_min").set_value(5.0).run()
     assert not explorer.exception
     assert explorer.error and "x from" in explorer.error[0].value
     assert chart_count(explorer) == 3  # no broken curve charts; the batch section still works
 
 
 def test_empty_selection_is_a_friendly_message(explorer):
-    explorer.multiselect(key="activations").set_value([]).run()
+    explorer.multiselect(key="explorer.activations").set_value([]).run()
     assert not explorer.exception
     assert explorer.info and "Pick at least one activation" in explorer.info[0].value
     assert chart_count(explorer) == 0 and not explorer.latex
 
 
 def test_shading_toggle_and_remeasure(explorer):
-    explorer.toggle(key="shade").set_value(False).run()
+    explorer.toggle(key="explorer.shade").set_value(False).run()
     assert not explorer.exception and chart_count(explorer) == 2 + 3
     explorer.button(key="remeasure").click().run()
     assert not explorer.exception

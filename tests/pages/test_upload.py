@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from pages.ui.controls import ignored_link_settings, link_defaults
 from tests.pages.test_arena import counter, widget
 from tests.support.apptest import button, start
 
@@ -102,17 +101,6 @@ def test_an_invalid_link_setting_is_reported_and_the_valid_ones_apply():
     warnings = [w.value for w in at.warning if "link settings" in w.value]
     assert len(warnings) == 1, warnings
     assert "epochs=banana" in warnings[0] and "depth=99" in warnings[0]
-    assert "The defaults are used instead." in warnings[0]
+    assert "their defaults are used" in warnings[0]
     assert "seeds" not in warnings[0] and "learning_rate" not in warnings[0]
     assert "batch_size" not in warnings[0]  # the default, spelled out: valid, not ignored
-
-
-def test_ignored_link_settings_compares_before_and_after():
-    from core.settings import Experiment
-
-    defaults = link_defaults("arena", Experiment())
-    before = {"arena.epochs": "banana", "arena.seeds": "3", "arena.depth": "3.0", "arena.batch_size": "32",
-              "arena.activations": ["ReLU", "Nope"], "arena.dataset": "Two moons", "mode": "present"}
-    after = {"arena.seeds": "3", "arena.depth": "3", "arena.activations": ["ReLU"], "mode": "present"}
-    assert ignored_link_settings(before, after, "arena", defaults) == ["epochs=banana", "activations=ReLU,Nope"]
-    assert ignored_link_settings({}, {}, "arena") == []

@@ -76,9 +76,7 @@ def test_compare_defaults_are_the_dashboards_defaults():
 
     args = build_parser().parse_args(["compare", "--out", "x.csv"])
     d = Experiment()
-    assert (args.dataset, args.activations, args.hidden, args.lr, args.epochs, args.batch_size, args.optimizer,
-            args.init, args.seeds) == (d.dataset, d.activations, d.hidden_layers, d.learning_rate, d.epochs,
-                                       d.batch_size, d.optimizer, d.init, d.seeds)
+    assert {name: getattr(args, name) for name in d.to_dict()} == {name: getattr(d, name) for name in d.to_dict()}
 
 
 def test_compare_shows_a_progress_bar_on_stderr(tmp_path, capsys):
@@ -150,16 +148,16 @@ BAD = {
     "missing --out": (["compare", "--epochs", "1"], "required: --out"),
     "unknown activation": (["compare", "--activations", "relu,swishy"], "swishy"),
     "duplicate activation": (["compare", "--activations", "relu,relu"], "once"),
-    "unknown dataset": (["compare", "--dataset", "mnist"], "invalid choice"),
+    "unknown dataset": (["compare", "--dataset", "mnist"], "dataset must be one of moons"),
     "too many seeds": (["compare", "--seeds", "11"], "seeds"),
     "zero epochs": (["compare", "--epochs", "0"], "epochs"),
     "epochs not a number": (["compare", "--epochs", "ten"], "--epochs"),
     "bad hidden": (["compare", "--hidden", "4,x"], "--hidden"),
-    "too wide": (["compare", "--hidden", "1000"], "units"),
+    "too wide": (["compare", "--hidden", "1000"], "each from 1 to 512"),
     "negative lr": (["compare", "--lr", "-1"], "learning_rate"),
-    "nan alpha": (["compare", "--leaky-alpha", "nan"], "finite"),
+    "nan alpha": (["compare", "--leaky-alpha", "nan"], "leaky_alpha must be a number from 0 to 10"),
     "few samples": (["compare", "--n-samples", "5"], "n_samples"),
-    "unknown optimizer": (["compare", "--optimizer", "rmsprop"], "invalid choice"),
+    "unknown optimizer": (["compare", "--optimizer", "rmsprop"], "must be one of sgd, momentum, adam"),
     "missing folder": (["compare", "--out", "/nonexistent-folder/x.csv"], "cannot write"),
     "jobs zero": (["sweep", "--jobs", "0"], "--jobs"),
     "unknown backend": (["sweep", "--backend", "spark"], "invalid choice"),

@@ -1,0 +1,22 @@
+"""What every page does first: the page config, presenter mode, and counting this session's script runs.
+
+Each page file calls ``page_shell()`` as its first line rather than app.py doing it around ``page.run()``: a page
+then looks and behaves the same however it was started (through app.py's ``st.navigation``, or on its own, as
+Streamlit runs a page file when a fresh server's first request is a deep link, and as AppTest runs pages).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.ui.presenter import apply_presenter_mode
+from pages.ui.settings_form import count_script_run
+
+TITLE, ICON = "ReLU Lab", "🧪"
+
+
+def page_shell() -> bool:
+    """Page config, the run counter (see ``settings_form``) and presenter mode; returns whether it is on."""
+    st.set_page_config(page_title=TITLE, page_icon=ICON, layout="wide")
+    count_script_run()
+    return apply_presenter_mode()
