@@ -17,12 +17,13 @@ import time
 from collections.abc import Sequence
 
 import numpy as np
+from scipy.special import erf
 
 from core.engine.activations import ACTIVATIONS, Activation, get_activation
 
 MAXOUT = "maxout"
 TASKS = ("classification", "regression")
-INITS = ("he", "xavier")
+INITS = ("he", "xavier", "small", "zero", "standard")
 HIDDEN_CHOICES = (*ACTIVATIONS, MAXOUT)
 LAYER_SEPARATOR = ">"  # a per-layer activation key: "tanh>relu" is tanh in hidden layer 1, ReLU in layer 2
 
@@ -142,12 +143,40 @@ def hidden_activation_names(activation, n_hidden: int) -> list[str]:
 
 
 def init_scale(init: str, fan_in: int, fan_out: int) -> float:
-    """Standard deviation of the normal init: He keeps ReLU's forward variance, Xavier a linear one's."""
+    """Standard deviation of an init's weights.
+
+    * "he": normal, std sqrt(2 / fan_in) — keeps ReLU's forward variance (He et al. 2015);
+    * "xavier": normal, std sqrt(2 / (fan_in + fan_out)) — Glorot & Bengio's (2010) "normalised" init, as a normal;
+    * "small": normal, std 0.01 — CS231n's 0.01 * N(0, 1), whose signal shrinks layer by layer;
+    * "zero": every weight 0 — symmetric, so no two units of a layer can ever differ;
+    * "standard": uniform on [-1/sqrt(fan_in), 1/sqrt(fan_in)], Glorot & Bengio's (2010) "standard" init (their
+      eq. 1), whose std is 1 / sqrt(3 * fan_in).
+    """
     if init == "he":
         return float(np.sqrt(2.0 / fan_in))
     if init == "xavier":
         return float(np.sqrt(2.0 / (fan_in + fan_out)))
+    if init == "small":
+        return 0.01
+    if init == "zero":
+        return 0.0
+    if init == "standard":
+        return float(1.0 / np.sqrt(3.0 * fan_in))
     raise ValueError(f"Unknown init {init!r}. Valid choices: {', '.join(INITS)}.")
+
+
+def initial_weights(init: str, draws: np.ndarray, fan_in: int, fan_out: int) -> np.ndarray:
+    """One weight matrix of ``init`` (see ``init_scale``), in float64, from its standard normal ``draws``.
+
+    The normal inits scale the draws. "standard" maps each draw d to erf(d / sqrt 2) / sqrt(fan_in): erf(d / sqrt 2)
+    = 2 Phi(d) - 1 is exactly uniform on (-1, 1) when d is standard normal, so the uniform init needs no draws of
+    its own and every init keeps the same random stream (He and Xavier weights are unchanged by its existence).
+    """
+    if init == "standard":
+        return erf(draws / np.sqrt(2.0)) / np.sqrt(fan_in)
+    if init == "zero":
+        return np.zeros_like(draws)  # not draws * 0, which would hold -0.0 where a draw was negative
+    return draws * init_scale(init, fan_in, fan_out)
 
 
 def standard_normal_weights(layer_sizes: Sequence[int], pieces: Sequence[int], seed: int) -> list[np.ndarray]:
@@ -310,7 +339,7 @@ class MLP:
         pieces = [layer.pieces for layer in self.layers] + [1]
         draws = standard_normal_weights(layer_sizes, pieces, seed)
         self.weights = [
-            (d * init_scale(init, fan_in, fan_out)).astype(self.dtype)
+            initial_weights(init, d, fan_in, fan_out).astype(self.dtype)
             for d, fan_in, fan_out in zip(draws, layer_sizes[:-1], layer_sizes[1:], strict=True)
         ]
         self.biases = [np.full(W.shape[1], bias_init, dtype=self.dtype) for W in self.weights[:-1]]

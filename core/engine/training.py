@@ -46,6 +46,7 @@ from core.engine.limits import (
 )
 from core.engine.mlp import (
     HIDDEN_CHOICES,
+    INITS,
     MAXOUT,
     MLP,
     SegmentedLayer,
@@ -59,7 +60,7 @@ from core.engine.mlp import (
 )
 from core.engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_learning_rate
 
-INIT_CHOICES = ("he", "xavier", "auto")
+INIT_CHOICES = (*INITS, "auto")
 DTYPES = ("float64", "float32")
 # "auto" init: He for the ReLU family (their forward variance halves without the factor 2), Xavier otherwise.
 RELU_FAMILY = frozenset({"relu", "leaky_relu", "elu", "gelu", "silu", "softplus", MAXOUT})
@@ -143,7 +144,7 @@ class TrainConfig:
     optimizer: str = "sgd"
     momentum: float = 0.0
     l2: float = 0.0
-    init: str = "he"  # "he", "xavier" or "auto"
+    init: str = "he"  # one of core.engine.mlp.INITS ("he", "xavier", "small", "zero", "standard") or "auto"
     bias_init: float = 0.0
     seed: int = 0
     nesterov: bool = False

@@ -38,7 +38,7 @@ from core.engine.activations import ACTIVATIONS
 from core.engine.data import DATASETS, load_dataset
 from core.engine.limits import MAX_BATCH_SIZE, MAX_DEPTH, MAX_EPOCHS, MAX_HIDDEN_UNITS, MAX_LEARNING_RATE, MAX_WIDTH
 from core.engine.mlp import MAXOUT, MLP
-from core.engine.training import TrainConfig, train_many
+from core.engine.training import INIT_CHOICES, TrainConfig, train_many
 
 HIDDEN = (*ACTIVATIONS, MAXOUT)
 SMOOTH = ("sigmoid", "tanh", "linear", "gelu", "silu", "softplus")
@@ -202,7 +202,7 @@ BAD_VALUES = {
     "optimizer": st.one_of(st.text().filter(lambda s: s not in ("sgd", "adam")), JUNK, st.integers()),
     "momentum": bad_float(0, 1, low_ok=True, high_ok=False),
     "l2": bad_float(0, 10, low_ok=True, high_ok=True),
-    "init": st.one_of(st.text().filter(lambda s: s not in ("he", "xavier", "auto")), JUNK),
+    "init": st.one_of(st.text().filter(lambda s: s not in INIT_CHOICES), JUNK),
     "bias_init": bad_float(-100, 100, low_ok=True, high_ok=True),
     "seed": bad_int(0, 2**32 - 1),
     "nesterov": st.one_of(st.integers(), st.just("True"), st.just(None), st.just(1.0)),

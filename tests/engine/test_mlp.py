@@ -242,6 +242,47 @@ def test_xavier_uses_both_fans():
     assert abs(net.weights[0].std() / math.sqrt(2 / 200) - 1) < 0.03
 
 
+@pytest.mark.parametrize("seed", [0, 7])
+@pytest.mark.parametrize("activation", ["relu", ["tanh", "maxout"]])
+def test_he_and_xavier_weights_are_the_scaled_standard_normal_stream(seed, activation):
+    """He and Xavier draw exactly what they drew before other inits existed: one default_rng(seed) stream of
+    standard normals, layer by layer (a maxout layer's matrix pieces times wider), times the init's std."""
+    sizes, pieces = [5, 6, 4, 3], [1, 1] if activation == "relu" else [1, 2]
+    for init, std in (("he", lambda a, b: math.sqrt(2 / a)), ("xavier", lambda a, b: math.sqrt(2 / (a + b)))):
+        rng = np.random.default_rng(seed)
+        expected = [rng.standard_normal((a, b * k)) * std(a, b)
+                    for a, b, k in zip(sizes[:-1], sizes[1:], [*pieces, 1], strict=True)]
+        net = MLP(sizes, activation=activation, init=init, seed=seed)
+        for W, E in zip(net.weights, expected, strict=True):
+            np.testing.assert_array_equal(W, E)
+
+
+def test_small_init_is_a_hundredth_of_the_standard_normal_draws():
+    he, small = MLP([300, 200, 2], init="he", seed=3), MLP([300, 200, 2], init="small", seed=3)
+    np.testing.assert_allclose(small.weights[0], he.weights[0] / math.sqrt(2 / 300) * 0.01, rtol=1e-12)
+    assert abs(small.weights[0].std() / 0.01 - 1) < 0.03  # 60,000 draws: the std's relative error is ~0.003
+
+
+def test_zero_init_is_exactly_zero_everywhere():
+    net = MLP([4, 6, 5, 3], activation=["relu", "maxout"], init="zero", seed=1, bias_init=0.5)
+    for W in net.weights:
+        assert W.shape[0] > 0 and not W.any() and not np.signbit(W).any()  # no -0.0 either
+    np.testing.assert_array_equal(net.biases[0], 0.5)  # biases keep their own init
+
+
+def test_standard_init_is_glorot_bengios_uniform():
+    """Glorot & Bengio (2010) eq. 1: W ~ U[-1/sqrt(n), 1/sqrt(n)] with n = fan_in."""
+    from scipy import stats
+
+    fan_in = 400
+    W = MLP([fan_in, 300, 2], init="standard", seed=0).weights[0]
+    bound = 1 / math.sqrt(fan_in)
+    assert np.abs(W).max() <= bound
+    ks = stats.kstest(W.ravel() / bound, stats.uniform(loc=-1, scale=2).cdf)
+    assert ks.pvalue > 1e-3, ks  # 120,000 draws: any real departure from uniform would show
+    assert abs(W.std() / (bound / math.sqrt(3)) - 1) < 0.01
+
+
 def test_bias_init_hidden_only():
     net = MLP([3, 5, 4, 2], bias_init=-1.5, seed=0)
     assert [b.shape for b in net.biases] == [(5,), (4,), (2,)]
@@ -356,8 +397,10 @@ def test_unknown_activation_lists_choices(activation):
 def test_unknown_task_and_init():
     with pytest.raises(ValueError, match="classification"):
         MLP([3, 4, 2], task="ranking")
-    with pytest.raises(ValueError, match="xavier"):
+    with pytest.raises(ValueError, match="xavier") as excinfo:
         MLP([3, 4, 2], init="lecun")
+    for name in ("he", "small", "zero", "standard"):
+        assert name in str(excinfo.value)
 
 
 def test_wrong_input_width():

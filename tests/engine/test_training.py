@@ -638,7 +638,7 @@ INVALID = [
     ({"nesterov": "yes", "momentum": 0.9}, r"nesterov must be True or False"),
     ({"l2": -0.01}, r"l2 must be a number in \[0, 10\]"),
     ({"l2": float("nan")}, r"l2 must be"),
-    ({"init": "lecun"}, r"Unknown init 'lecun'\. Valid choices: he, xavier, auto"),
+    ({"init": "lecun"}, r"Unknown init 'lecun'\. Valid choices: he, xavier, small, zero, standard, auto"),
     ({"bias_init": float("nan")}, r"bias_init must be a number"),
     ({"bias_init": float("-inf")}, r"bias_init must be a number"),
     ({"bias_init": -101}, r"bias_init must be a number in \[-100, 100\]"),
