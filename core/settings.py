@@ -51,7 +51,9 @@ UPLOAD = "upload"  # the user's own table: the data comes with the run (LiveRun(
 UPLOAD_LABEL = "Your CSV…"
 OPTIMIZER_CHOICES = {"sgd": ("sgd", 0.0), "momentum": ("sgd", 0.9), "adam": ("adam", 0.0)}
 OPTIMIZER_LABELS = {"sgd": "SGD", "momentum": "SGD + momentum 0.9", "adam": "Adam"}
-INIT_LABELS = {"auto": "Auto (He or Xavier)", "he": "He", "xavier": "Xavier (Glorot)"}
+INIT_LABELS = {"auto": "Auto (He or Xavier)", "he": "He", "xavier": "Xavier (Glorot)", "standard": "Standard U[±1/√n]",
+               "small": "Small 0.01·N(0, 1)", "zero": "Zero (symmetric)"}
+check(set(INIT_LABELS) == set(INIT_CHOICES), "Every init the engine knows needs a label here.")
 DTYPE_LABELS = {"float32": "float32 (fast)", "float64": "float64 (exact)"}
 # The values a select slider offers; a valid value from a link or a file that is not among them is added.
 WIDTHS = (2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128)
@@ -356,8 +358,9 @@ EXPERIMENT = Schema([
     Setting("maxout_pieces", "int", 2, "Maxout pieces k", group="network", low=MIN_MAXOUT_PIECES,
             high=MAX_MAXOUT_PIECES, help="Affine pieces per maxout unit.", used_when=_uses("maxout"),
             widget=Widget("slider", 2, 5, 1, hide_unused=True)),
-    Setting("init", "choice", "auto", "Weight init", group="network", choices=INIT_CHOICES, labels=INIT_LABELS,
-            help="Auto picks He for the ReLU family and maxout, Xavier for sigmoid, tanh and linear.",
+    Setting("init", "choice", "auto", "Weight init", group="network", choices=tuple(INIT_LABELS), labels=INIT_LABELS,
+            help="Auto picks He for the ReLU family and maxout, Xavier for sigmoid, tanh and linear. Standard is "
+                 "Glorot & Bengio's (2010) uniform init; Small and Zero show what goes wrong.",
             widget=Widget("select")),
     Setting("bias_init", "float", 0.0, "Hidden bias init", group="network", low=-MAX_ABS_BIAS_INIT,
             high=MAX_ABS_BIAS_INIT, widget=Widget("slider", -5.0, 5.0, 0.5),
