@@ -141,8 +141,8 @@ class Setting:
     def _bounds(self) -> str:
         if self.low is None and self.high is None:
             return ""
-        low = f"{self.low:,g}" if self.low is not None else "−∞"
-        high = f"{self.high:,g}" if self.high is not None else "∞"
+        low = _number_text(self.low, grouped=True) if self.low is not None else "−∞"
+        high = _number_text(self.high, grouped=True) if self.high is not None else "∞"
         return f"in ({low}, {high}]" if self.low_open else f"from {low} to {high}"
 
     def _number(self, value):
@@ -239,8 +239,11 @@ class Setting:
         return text
 
 
-def _number_text(value) -> str:
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _number_text(value, grouped: bool = False) -> str:
+    """A number as people read it: 0.1, 1e-05, 4,294,967,295 (``grouped``: thousands separated)."""
+    if isinstance(value, float):
+        return f"{value:,g}" if grouped else f"{value:g}"
+    return f"{value:,}" if grouped else str(value)
 
 
 def _shown(value) -> str:

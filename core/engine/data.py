@@ -313,33 +313,31 @@ def _check_name(name: object) -> None:
         raise ValueError(f"Unknown dataset {name!r}. Valid names: {', '.join(DATASETS)}.")
 
 
+def _in_range(name: str, value: object, low: float, high: float, what: str = "number", note: str = ""):
+    """``value`` as an int (``what`` "whole number") or a float when it lies in [low, high]; else a ValueError that
+    names the argument and its range."""
+    whole = what == "whole number"
+    if not (is_whole(value) if whole else is_number(value)) or not low <= value <= high:
+        low_text, high_text = (f"{v:,}" if isinstance(v, int) else f"{v:g}" for v in (low, high))
+        raise ValueError(f"{name} must be a {what} from {low_text} to {high_text}{note}; got {value!r}.")
+    return int(value) if whole else float(value)
+
+
 def _check_n_samples(n_samples: object) -> int:
-    if not is_whole(n_samples) or not MIN_SAMPLES <= n_samples <= MAX_SAMPLES:
-        raise ValueError(
-            f"n_samples must be a whole number from {MIN_SAMPLES} to {MAX_SAMPLES:,}; got {n_samples!r}."
-        )
-    return int(n_samples)
+    return _in_range("n_samples", n_samples, MIN_SAMPLES, MAX_SAMPLES, "whole number")
 
 
 def _check_noise(noise: object) -> float:
-    if not is_number(noise) or not 0.0 <= noise <= MAX_NOISE:
-        raise ValueError(f"noise must be a number from 0 to {MAX_NOISE:g}; got {noise!r}.")
-    return float(noise)
+    return _in_range("noise", noise, 0.0, MAX_NOISE)
 
 
 def _check_test_size(test_size: object) -> float:
-    if not is_number(test_size) or not MIN_TEST_SIZE <= test_size <= MAX_TEST_SIZE:
-        raise ValueError(
-            f"test_size must be a fraction from {MIN_TEST_SIZE} to {MAX_TEST_SIZE} "
-            f"(the share of rows held out for testing); got {test_size!r}."
-        )
-    return float(test_size)
+    return _in_range("test_size", test_size, MIN_TEST_SIZE, MAX_TEST_SIZE, "fraction",
+                     " (the share of rows held out for testing)")
 
 
 def _check_seed(seed: object) -> int:
-    if not is_whole(seed) or not 0 <= seed <= MAX_SEED:
-        raise ValueError(f"seed must be a whole number from 0 to {MAX_SEED}; got {seed!r}.")
-    return int(seed)
+    return _in_range("seed", seed, 0, MAX_SEED, "whole number")
 
 
 # --------------------------------------------------------------------------------------------
