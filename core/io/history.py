@@ -1,4 +1,4 @@
-"""Training records as tidy data, and the summaries the pages show.
+"""Training records as tidy data: the long frame, its bands over seeds, thinning for display, divergences.
 
 The long format is one row per (epoch, run, layer, metric): columns ``epoch, run, activation, label,
 seed, layer, metric, value, diverged``. ``activation`` is the run's activation key (a registry name such as
@@ -121,60 +121,3 @@ def divergences(frame: pd.DataFrame) -> pd.DataFrame:
     flagged = frame[frame["diverged"]]
     first = {column: (column, "first") for column in columns[1:-1]}
     return flagged.groupby("run", as_index=False).agg(**first, epoch=("epoch", "min"))
-
-
-def epochs_to_fraction(curve: pd.Series, fraction: float = 0.9) -> float:
-    """First epoch at which a per-epoch accuracy curve reaches ``fraction`` of its final value."""
-    curve = curve.dropna()
-    if curve.empty:
-        return np.nan
-    reached = curve[curve >= fraction * curve.iloc[-1]]
-    return float(reached.index[0])
-
-
-def _mean(values) -> float:
-    """Mean of the finite values; NaN (and no warning) when there are none, e.g. every seed diverged."""
-    finite = np.asarray(values, dtype=float)
-    finite = finite[np.isfinite(finite)]
-    return float(finite.mean()) if finite.size else np.nan
-
-
-def _sd(values) -> float:
-    """Sample standard deviation of the finite values; NaN with fewer than two."""
-    finite = np.asarray(values, dtype=float)
-    finite = finite[np.isfinite(finite)]
-    return float(finite.std(ddof=1)) if finite.size > 1 else np.nan
-
-
-def summary(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per activation over seeds: final test accuracy (or loss), speed of learning, sparsity, dead units, time."""
-    rows = []
-    for activation, runs in frame.groupby("activation", sort=False):
-        finals, to_90, sparsity, dead, seconds, losses, diverged = [], [], [], [], [], [], 0
-        for _, run in runs.groupby("run"):
-            last_epoch = run["epoch"].max()
-            last = run[run["epoch"] == last_epoch]
-            diverged += bool(run["diverged"].any())
-            metric = last.set_index(["metric", "layer"])["value"]
-            losses.append(metric.get(("test_loss", 0), np.nan))
-            if ("test_accuracy", 0) in metric.index:
-                finals.append(metric[("test_accuracy", 0)])
-                acc = run[run["metric"] == "test_accuracy"].set_index("epoch")["value"].sort_index()
-                to_90.append(epochs_to_fraction(acc))
-            sparsity.append(last.loc[last["metric"] == "sparsity", "value"].mean())
-            dead.append(last.loc[last["metric"] == "dead_fraction", "value"].mean())
-            trained = run[(run["metric"] == "epoch_seconds") & (run["epoch"] > 0)]["value"]
-            seconds.append(trained.mean() if len(trained) else np.nan)
-        row = {"activation": activation, **({"label": runs["label"].iloc[0]} if "label" in runs else {}),
-               "seeds": runs["run"].nunique()}
-        if finals:
-            row["test accuracy"] = _mean(finals)
-            row["± sd"] = _sd(finals)
-            row["epochs to 90% of final"] = _mean(to_90)
-        row["test loss"] = _mean(losses)
-        row["sparsity"] = _mean(sparsity)
-        row["dead units"] = _mean(dead)
-        row["ms / epoch"] = 1000 * _mean(seconds)
-        row["diverged runs"] = diverged
-        rows.append(row)
-    return pd.DataFrame(rows)

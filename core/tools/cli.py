@@ -23,8 +23,9 @@ import pandas as pd
 
 from core.engine.training import train_many
 from core.io.config import config_json
-from core.io.history import records_to_frame, summary
+from core.io.history import records_to_frame
 from core.io.history_csv import history_csv
+from core.lab.summary import column_help, display_table, epochs_column, summary, target_of
 from core.settings import EXPERIMENT, UPLOAD, Experiment, Setting
 
 DEFAULTS = Experiment()
@@ -233,9 +234,10 @@ def _check_writable(parser: argparse.ArgumentParser, *paths: Path | None) -> Non
 # --- running --------------------------------------------------------------------------------------
 
 
-def run_experiment(experiment: Experiment, progress: ProgressBar | None = None) -> pd.DataFrame:
-    """Train every config of ``experiment`` with ``train_many``; the tidy history frame."""
-    trainer = train_many(experiment.load_data(), experiment.configs())
+def run_experiment(experiment: Experiment, progress: ProgressBar | None = None, dataset=None) -> pd.DataFrame:
+    """Train every config of ``experiment`` with ``train_many`` (on ``dataset``, by default its own data); the
+    tidy history frame."""
+    trainer = train_many(experiment.load_data() if dataset is None else dataset, experiment.configs())
     records = []
     for epoch_records in trainer:
         records.extend(epoch_records)
@@ -286,8 +288,11 @@ def _parallel(jobs: int, backend: str, scheduler: str | None):
         raise ValueError(f"joblib cannot use the {backend!r} backend here: {err}") from None
 
 
-def _print_table(frame: pd.DataFrame) -> None:
-    print(frame.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+def _print_table(table: pd.DataFrame, definitions: dict[str, str] | None = None) -> None:
+    """A summary as the pages show it (labels, percentages, "not reached", no NaN), then what each column means."""
+    print(table.to_string(index=False))
+    for column, text in (definitions or {}).items():
+        print(f"  {column}: {text}")
 
 
 def _write(path: Path, text: str) -> None:
@@ -302,9 +307,11 @@ def run_compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
         parser.error(str(err))
     _check_writable(parser, args.out, args.config_out)
     progress = ProgressBar(experiment.epochs + 1, "epochs", enabled=not args.quiet)
-    frame = run_experiment(experiment, progress)
+    dataset = experiment.load_data()
+    frame = run_experiment(experiment, progress, dataset)
     progress.close()
-    _print_table(summary(frame))
+    table = summary(frame, dataset)
+    _print_table(display_table(table), column_help(display_table(table)))
     _write(args.out, history_csv(frame))
     if args.config_out is not None:
         _write(args.config_out, config_json(experiment))
@@ -327,9 +334,12 @@ def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     for done, frame in enumerate(parallel(tasks), start=1):
         frames.append(frame)
         table = summary(frame)
+        shown = display_table(table).rename(columns={epochs_column(target_of(table)): "epochs to target"})
+        # each cell's own target, from its own runs, named beside the epochs it took
+        shown.insert(list(shown.columns).index("epochs to target"), "target", target_of(table).text)
         for position, name in enumerate(SWEEP_COLUMNS):
-            table.insert(position, name, frame[name].iloc[0])
-        summaries.append(table)
+            shown.insert(position, name, frame[name].iloc[0])
+        summaries.append(shown)
         progress.update(done)
     progress.close()
     _print_table(pd.concat(summaries, ignore_index=True))

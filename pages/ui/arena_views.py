@@ -19,11 +19,12 @@ import streamlit as st
 
 from core.engine.live import LiveRun
 from core.io.config import config_json
-from core.io.history import divergences, summary, thin
+from core.io.history import divergences, thin
 from core.io.history_csv import history_csv
 from core.io.report import report_html, report_markdown
 from core.io.weights import weights_json, weights_npz
 from core.lab.boundary import confusion_frame, decision_surface, points_frame
+from core.lab.summary import column_help, display_table, summary, target_of
 from core.settings import UPLOAD
 from pages.ui import training_charts as charts
 from pages.ui.notices import divergence_notices
@@ -202,25 +203,25 @@ def decision_boundaries(run: LiveRun, shown: Details, present: bool = False) -> 
         panel.draw(columns[i % len(columns)])
 
 
-SUMMARY_NOTE = ("Test accuracy is the mean over seeds (± one standard deviation). \"Epochs to 90% of final\" is the "
-                "first epoch whose test accuracy reaches 90% of the final value. Sparsity and dead units are "
-                "averaged over hidden layers. Time per epoch splits the shared matrix work evenly and adds each "
-                "activation's own cost.")
-
-
 def summary_frame(run: LiveRun) -> pd.DataFrame:
-    """The run's summary table (``core.io.history.summary``) without the columns that do not apply."""
-    return summary(run.history()).dropna(axis=1, how="all")
+    """The run's summary (``core.lab.summary``), every run measured against the experiment's one target."""
+    return summary(run.history(), run.dataset)
 
 
 def summary_table(run: LiveRun) -> pd.DataFrame:
+    """The summary as a table people read, each column's definition in its header's tooltip, and the target
+    every run is measured against said in words. Returns the table shown (the reports print the same)."""
     table = summary_frame(run)
-    percent = {c: "{:.1%}" for c in ("test accuracy", "± sd", "sparsity", "dead units") if c in table}
-    shown = table.drop(columns="activation").rename(columns={"label": "activation"})  # people read labels
-    st.dataframe(shown.style.format({**percent, "epochs to 90% of final": "{:.0f}", "test loss": "{:.4f}",
-                                     "ms / epoch": "{:.2f}"}, na_rep="–"), hide_index=True, width="stretch")
-    st.caption(SUMMARY_NOTE)
-    return table
+    shown = display_table(table)
+    help_text = column_help(shown)
+    st.dataframe(shown, hide_index=True, width="stretch",
+                 column_config={column: st.column_config.TextColumn(column, help=help_text.get(column))
+                                for column in shown.columns})
+    target = target_of(table)
+    if target is not None:
+        st.caption(f"Every run is measured against one target, {target.text}: the most demanding round value that "
+                   "at least half of the runs reach. Hover over a column's name for its definition.")
+    return shown
 
 
 def confusion(run: LiveRun, key: str) -> None:

@@ -1,9 +1,8 @@
-"""core.io.history held against the records it came from and against summaries recomputed by hand."""
+"""core.io.history held against the records it came from: the long frame, bands over seeds, thinning, divergences."""
 
 from __future__ import annotations
 
 import math
-import statistics
 
 import numpy as np
 import pandas as pd
@@ -11,7 +10,7 @@ import pytest
 
 from core.engine.data import load_dataset
 from core.engine.training import EpochRecord, TrainConfig, train_many
-from core.io.history import bands, divergences, epochs_to_fraction, records_to_frame, summary, thin
+from core.io.history import bands, divergences, records_to_frame, thin
 
 HIDDEN = (6, 5)
 EPOCHS = 6
@@ -232,93 +231,3 @@ def test_divergences_give_the_first_diverged_epoch_per_run():
 
 def test_no_divergence_gives_an_empty_frame(frame):
     assert divergences(frame).empty
-
-
-# --- epochs_to_fraction ------------------------------------------------------------------------------
-
-
-def test_epochs_to_fraction_on_a_hand_made_curve():
-    curve = pd.Series([0.5, 0.6, 0.85, 0.8, 0.95, 0.9], index=range(6))
-    assert epochs_to_fraction(curve) == 2.0  # 0.9 * 0.9 = 0.81: first reached at epoch 2 (0.85)
-    assert epochs_to_fraction(curve, 1.0) == 4.0  # 0.95 >= 0.9
-    assert epochs_to_fraction(curve, 0.5) == 0.0
-    thinned = pd.Series([0.2, 0.7, 0.75, 0.8], index=[0, 10, 20, 30])
-    assert epochs_to_fraction(thinned) == 20.0  # 0.9 * 0.8 = 0.72: 0.7 at epoch 10 falls short, 0.75 at 20
-
-
-def test_epochs_to_fraction_ignores_nan_and_empty_curves_give_nan():
-    # A run that diverged ends in NaN: the last finite value is the final one.
-    curve = pd.Series([0.1, 0.5, 0.6, np.nan], index=range(4))
-    assert epochs_to_fraction(curve) == 2.0  # 0.9 * 0.6 = 0.54: 0.5 at epoch 1 falls short, 0.6 at 2
-    assert math.isnan(epochs_to_fraction(pd.Series([np.nan, np.nan], index=[0, 1])))
-    assert math.isnan(epochs_to_fraction(pd.Series([], dtype=float)))
-
-
-# --- summary ---------------------------------------------------------------------------------------------
-
-
-def manual_epochs_to_90(epochs: list[int], accuracies: list[float]) -> int:
-    final = accuracies[-1]
-    return next(e for e, a in zip(epochs, accuracies, strict=True) if a >= 0.9 * final)
-
-
-def test_summary_matches_a_manual_computation(records, frame):
-    table = summary(frame).set_index("activation")
-    assert list(table.index) == ["relu", "tanh"] and list(table["label"]) == ["ReLU", "Tanh"]
-    for key in ("relu", "tanh"):
-        runs = sorted({r.run for r in records if r.activation == key})
-        finals, to_90, losses, sparsity, dead, seconds = [], [], [], [], [], []
-        for run in runs:
-            history = sorted((r for r in records if r.run == run), key=lambda r: r.epoch)
-            last = history[-1]
-            assert last.epoch == EPOCHS
-            finals.append(last.test_accuracy)
-            losses.append(last.test_loss)
-            sparsity.append(sum(last.sparsity) / len(last.sparsity))
-            dead.append(sum(last.dead_fraction) / len(last.dead_fraction))
-            to_90.append(manual_epochs_to_90([r.epoch for r in history], [r.test_accuracy for r in history]))
-            seconds += [r.epoch_seconds for r in history if r.epoch > 0]
-        row = table.loc[key]
-        assert row["seeds"] == 3
-        assert row["test accuracy"] == pytest.approx(statistics.mean(finals), rel=1e-12)
-        assert row["± sd"] == pytest.approx(statistics.stdev(finals), rel=1e-9, abs=1e-15)
-        assert row["epochs to 90% of final"] == pytest.approx(statistics.mean(to_90))
-        assert row["test loss"] == pytest.approx(statistics.mean(losses), rel=1e-12)
-        assert row["sparsity"] == pytest.approx(statistics.mean(sparsity), rel=1e-12)
-        assert row["dead units"] == pytest.approx(statistics.mean(dead), rel=1e-12, abs=1e-15)
-        # Every run has the same number of trained epochs, so the mean of run means is the plain mean.
-        assert row["ms / epoch"] == pytest.approx(1000 * statistics.mean(seconds), rel=1e-9)
-        assert row["diverged runs"] == 0
-
-
-def test_summary_with_one_seed_has_no_spread():
-    recs = [record(0, 0, test_accuracy=0.5, epoch_seconds=0.0), record(0, 1, test_accuracy=0.7, epoch_seconds=0.002),
-            record(0, 2, test_accuracy=0.8, epoch_seconds=0.004)]
-    row = summary(records_to_frame(recs)).iloc[0]
-    assert row["seeds"] == 1
-    assert row["test accuracy"] == 0.8
-    assert math.isnan(row["± sd"])
-    assert row["epochs to 90% of final"] == 2.0  # 0.72: 0.7 at epoch 1 falls short
-    assert row["ms / epoch"] == pytest.approx(3.0)  # epoch 0 (the init measurement) is left out
-
-
-def test_summary_counts_diverged_runs():
-    recs = [record(0, 0, label="ReLU", seed=0), record(0, 1, label="ReLU", seed=0),
-            record(1, 0, label="ReLU", seed=1), record(1, 1, label="ReLU", seed=1, diverged=True, test_loss=math.nan),
-            record(2, 0, label="Tanh", seed=0), record(2, 1, label="Tanh", seed=0, diverged=True, test_loss=math.inf)]
-    table = summary(records_to_frame(recs)).set_index("activation")
-    assert table.loc["relu", "diverged runs"] == 1
-    assert table.loc["tanh", "diverged runs"] == 1
-    assert table.loc["relu", "test loss"] == pytest.approx(0.6)  # the diverged seed's NaN is skipped
-    assert math.isnan(table.loc["tanh", "test loss"])
-
-
-def test_summary_of_regression_has_no_accuracy_columns():
-    sine = load_dataset("sine", n_samples=80, noise=0.1, seed=0)
-    records = flat(sine, [TrainConfig(activation="tanh", hidden_layers=(4,), epochs=2, learning_rate=0.05, seed=s)
-                          for s in (0, 1)])
-    table = summary(records_to_frame(records))
-    assert "test accuracy" not in table.columns
-    assert "epochs to 90% of final" not in table.columns
-    finals = [r.test_loss for r in records if r.epoch == 2]
-    assert table.loc[0, "test loss"] == pytest.approx(statistics.mean(finals), rel=1e-12)

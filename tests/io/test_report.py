@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 
 from core.io import report
-from core.io.history import summary
 from core.io.report import report_html, report_markdown
+from core.lab.summary import summary
 from core.settings import UPLOAD, Experiment
 from tests.io.conftest import EPOCHS
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from core.engine.live import LiveRun
-from core.io.history import summary
 from core.lab import lessons
+from core.lab.summary import summary
 from core.settings import Experiment
 
 
