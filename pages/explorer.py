@@ -136,20 +136,26 @@ for name in saturating:
 if saturating:
     st.markdown(
         f"**Saturation.** Backprop multiplies the incoming gradient by f′(x) at every unit, so where "
-        f"|f′(x)| < {SATURATION_THRESHOLD:g} less than {SATURATION_THRESHOLD:.0%} of it passes back; "
-        "stacked layers multiply these factors, and the gradient vanishes.\n" + "\n".join(notes)
+        f"|f′(x)| < {SATURATION_THRESHOLD:g} less than {SATURATION_THRESHOLD:.0%} of it passes back; stacked layers "
+        "multiply these factors, so a path through many such units carries almost no gradient.\n" + "\n".join(notes)
     )
 if "sigmoid" in names:
+    sigmoid_edge = saturation_facts("sigmoid", {})[1][-1][0]
+    tanh_edge = saturation_facts("tanh", {})[1][-1][0]
     st.markdown(
-        "Sigmoid's derivative is σ′(x) = σ(x)(1 − σ(x)), at most 0.25 (reached at x = 0): each sigmoid unit scales "
-        "the gradient flowing back through it by at most a quarter. Its outputs lie in the open interval "
-        "(0, 1); they never reach 0 or 1 (in floating point they round to 0 or 1 far out in the tails)."
+        "Sigmoid's derivative is σ′(x) = σ(x)(1 − σ(x)), at most 0.25 (reached at x = 0): each sigmoid unit passes "
+        "back at most a quarter of the gradient it receives. Its outputs lie in the open interval (0, 1); they never "
+        "reach 0 or 1 (in floating point they round to 0 or 1 far out in the tails). Since σ(x) = (1 + tanh(x/2))/2, "
+        f"sigmoid is tanh at half the input, squeezed into (0, 1): it saturates (|f′| < {SATURATION_THRESHOLD:g}) "
+        f"only beyond about ±{sigmoid_edge:.1f}, where tanh does beyond about ±{tanh_edge:.1f}."
     )
 if "relu" in names:
     st.markdown(
-        "**ReLU** is piecewise linear, not linear. It is not differentiable at 0; we use f′(0) = 0 by "
-        "convention, as PyTorch and TensorFlow do. Its f′ = 0 for x < 0 is an inactive unit, not saturation: "
-        "a unit whose input is negative for every example gets no gradient and is dead."
+        "**ReLU** is piecewise linear, not linear. It is not differentiable at 0; we use f′(0) = 0 by convention, "
+        "as PyTorch and TensorFlow do. It saturates *hard* on the left: f′ = 0 exactly for every x < 0 (Gulcehre "
+        "et al. 2016), while ELU, GELU, SiLU and softplus saturate *softly* (their f′ only tends to 0). A unit "
+        "whose input is negative for every training example therefore gets no gradient at all: it is dead "
+        "(see Neurons)."
     )
 
 # --- formulas --------------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from core.lab.gradient_flow import (
 )
 from core.settings import FLOW, SCALE_CHOICES
 from pages.ui import deep_charts as charts
+from pages.ui.formats import power_of_ten
 from pages.ui.notices import TOO_HEAVY, ignored_link_notice, within_cap
 from pages.ui.palette import label
 from pages.ui.session import cached_dataset
@@ -52,13 +53,6 @@ def cached_sweep(data: tuple, activations: tuple, depths: tuple, width: int, ini
 @st.cache_data(show_spinner="Measuring gradients at every init scale…", max_entries=32)
 def cached_exploding(data: tuple, activation: str, depth: int, width: int, init: str, scales: tuple) -> pd.DataFrame:
     return exploding(cached_dataset(*data), activation, depth, width, scales, init=init, n_samples=MAX_ROWS)
-
-
-def power_of_ten(log10: float) -> str:
-    """10^x as LaTeX for st.markdown, to one decimal."""
-    if not np.isfinite(log10):
-        return "not measurable"
-    return f"$10^{{{round(log10, 1) + 0.0:.1f}}}$"  # + 0.0 turns -0.0 into 0.0
 
 
 def sweep_depths(depth: int) -> tuple[int, ...]:

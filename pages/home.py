@@ -4,8 +4,10 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from core.lab.explorer import FUNCTION, curves
+from core.lab import lessons
+from core.lab.explorer import FUNCTION, SATURATION_THRESHOLD, SATURATION_WINDOW, curves, saturation_intervals
 from pages.ui.activation_charts import curve_chart
+from pages.ui.formats import ratio
 from pages.ui.shell import page_shell
 
 present = page_shell()
@@ -72,6 +74,38 @@ def hero_curves():
     return curves(["relu", "sigmoid", "tanh"], x_min=-5.0, x_max=5.0, n=401)
 
 
+@st.cache_data(show_spinner=False)
+def story_numbers() -> dict:
+    """The measured numbers the story quotes: where sigmoid and tanh saturate, and gradients through depth."""
+    edges = {name: saturation_intervals(name, SATURATION_THRESHOLD, *SATURATION_WINDOW)[-1][0]
+             for name in ("sigmoid", "tanh")}
+    return {"edges": edges, "ratios": lessons.vanishing_ratios()}
+
+
+def story(numbers: dict) -> str:
+    edges, ratios = numbers["edges"], numbers["ratios"]
+    depth = lessons.VANISHING_DEPTH
+    return f"""
+- **ReLU** is f(x) = max(0, x): piecewise linear, not linear. f′(x) = 1 for x > 0 and 0 for x < 0;
+  at 0 it is not differentiable, and we use f′(0) = 0 by convention.
+- **Sigmoid** maps onto the open interval (0, 1), **tanh** onto (−1, 1). Both saturate softly:
+  |f′| < {SATURATION_THRESHOLD:g} beyond about ±{edges['sigmoid']:.1f} for sigmoid and ±{edges['tanh']:.1f} for tanh.
+  σ′ ≤ 0.25 compounds through depth; tanh′(0) = 1, so tanh loses gradient only where its units saturate.
+  Measured at init with {depth} hidden layers, the first layer's gradient is {ratio(ratios['sigmoid'])} of the
+  last one's for sigmoid, {ratio(ratios['tanh'])} for tanh and {ratio(ratios['relu'])} for ReLU with He init.
+- **ReLU** outputs exact zeros (about half of them at init, with any zero-mean symmetric init and zero biases)
+  and is cheap: a comparison forward, a 0/1 mask backward. It is not zero-centred, and its units can die:
+  under plain SGD a dead unit stays dead unless an earlier layer changes. Leaky ReLU keeps a gradient
+  everywhere; ELU keeps one too, though it fades far to the left.
+- ReLU does not stop gradients from exploding: init scale and depth still matter.
+- With **no activation**, a network of any depth is one linear model. With ReLU it is **piecewise linear**:
+  each on/off pattern of its units is one linear region, and the kinks between them bend its boundaries.
+  **Maxout** takes the max of k affine pieces; ReLU, max(z, 0), and Leaky ReLU are its special cases.
+- ReLU can go in any hidden layer; the output layer is softmax for classes (sigmoid for a yes/no or
+  multi-label output) and the identity for regression.
+"""
+
+
 st.title("ReLU Lab")
 st.markdown("#### Why ReLU displaced sigmoid and tanh, and where it fails.")
 st.caption("Each point below is an experiment you can run in the labs in seconds, measured live.")
@@ -83,20 +117,7 @@ with chart_column:
         width="stretch",
     )
 with story_column:
-    st.markdown(
-        """
-- **ReLU** is f(x) = max(0, x): piecewise linear, not linear. f′(x) = 1 for x > 0 and 0 for x < 0;
-  at 0 it is not differentiable, and we use f′(0) = 0 by convention.
-- **Sigmoid** maps onto the open interval (0, 1), **tanh** onto (−1, 1). Both saturate: f′ is tiny
-  far from 0 and σ′ ≤ 0.25, so gradients shrink layer by layer through depth
-  (vanishing gradients).
-- **ReLU** outputs exact zeros (sparse activity) and costs one comparison forward and backward.
-  It is not zero-centred, and its units can die; Leaky ReLU and ELU keep a gradient for x < 0.
-- With **no activation**, a network of any depth is one linear model.
-  **Maxout** takes the max of k linear pieces: ReLU is max(x, 0).
-- ReLU can go in any hidden layer; a classifier's output layer is softmax or sigmoid.
-"""
-    )
+    st.markdown(story(story_numbers()))
 
 st.subheader("Labs")
 for row_start in range(0, len(CARDS), CARDS_PER_ROW):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from streamlit.errors import StreamlitPageNotFoundError
 
 from core.lab import lessons
 from core.settings import ARENA, EXPLORER, NEURONS, Experiment
+from pages.ui.formats import percent, ratio, times
 from pages.ui.palette import label
 from pages.ui.shell import page_shell
 
@@ -66,7 +68,16 @@ def derivative_numbers() -> dict[float, float]:
 @st.cache_data(show_spinner="Measuring gradients at init…")
 def vanishing_numbers() -> dict:
     return {"deep": lessons.vanishing_ratios(), "arena": lessons.gradient_ratios_at_init(),
-            "inits": lessons.vanishing_inits()}
+            "inits": lessons.vanishing_inits(), "slopes": lessons.decades_per_added_layer()}
+
+
+@st.cache_data(show_spinner="Measuring where sigmoid and tanh saturate, and deep ReLU networks at init…")
+def lesson_facts() -> dict:
+    """The measured numbers the lessons' own sentences quote (``Lesson`` texts are format strings)."""
+    edges, no_cure = lessons.saturation_edges(), lessons.relu_is_no_cure()
+    return {"sigmoid_edge": edges["sigmoid"], "tanh_edge": edges["tanh"], "depth": lessons.VANISHING_DEPTH,
+            "growth": ratio(10 ** no_cure["log10_growth"]), "collapsed": no_cure["collapsed_share"],
+            "narrow_depth": lessons.NARROW_DEPTH, "narrow_width": lessons.NARROW_WIDTH}
 
 
 @st.cache_data(show_spinner=False)
@@ -76,7 +87,7 @@ def sparsity_numbers() -> dict[str, float]:
 
 @st.cache_data(show_spinner="Training ReLU, Leaky ReLU and ELU from a bias of −3…")
 def dying_numbers() -> dict:
-    return lessons.dying_units()
+    return {**lessons.dying_units(), "some_dead": lessons.dying_units(lessons.SOME_DEAD)["relu"]}
 
 
 @st.cache_data(show_spinner="Training maxout beside ReLU and Leaky ReLU…")
@@ -90,32 +101,13 @@ def speed_numbers() -> tuple[dict, dt.datetime]:
     return lessons.speed_ratios(), dt.datetime.now(dt.UTC)
 
 
-# --- formatting ---------------------------------------------------------------------------------------------
-
-SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
-
-
-def ratio(value: float) -> str:
-    """0.29 or 1.3 × 10⁻⁶: readable on a projector."""
-    if 0.01 <= value < 100:
-        return f"{value:.2g}"
-    mantissa, exponent = f"{value:.1e}".split("e")
-    return f"{mantissa} × 10{str(int(exponent)).translate(SUPERSCRIPT)}"
-
-
-def percent(value: float) -> str:
-    return f"{value:.0%}" if value == value else "diverged"  # NaN: the run diverged
-
-
-def times(value: float) -> str:
-    return f"{value:.1f}×"
-
-
 # --- one lesson's frame -------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Lesson:
+    """One claim for a workshop. Its texts may quote measured numbers as ``{name}`` fields (``lesson_facts``)."""
+
     tab: str
     title: str
     claim: str
@@ -123,6 +115,10 @@ class Lesson:
     misconception: str
     correction: str
     preset: Preset
+
+    def filled(self, facts: dict) -> Lesson:
+        return dataclasses.replace(self, **{name: getattr(self, name).format(**facts)
+                                            for name in ("claim", "look_at", "misconception", "correction")})
 
 
 LESSONS = [
@@ -133,8 +129,9 @@ LESSONS = [
         "not linear, and its kinks let the network bend that boundary.",
         "Press **Play**, then compare the two **decision boundaries**: Linear's is a straight line at every epoch.",
         "“ReLU is *the* output activation of a classifier.”",
-        "ReLU can go in any hidden layer; a classifier's output layer is softmax (or a sigmoid for a single yes/no "
-        "output). Every network here, Linear included, ends in softmax.",
+        "ReLU can go in any hidden layer; a classifier's output layer is softmax (or sigmoids: one for a yes/no "
+        "output, one per label for a multi-label one) and a regression's is the identity. Every classifier here, "
+        "Linear included, ends in softmax.",
         arena(lessons.LINEAR_CIRCLES),
     ),
     Lesson(
@@ -150,19 +147,26 @@ LESSONS = [
     ),
     Lesson(
         "3 · Vanishing", "Sigmoid and tanh saturate: gradients can vanish",
-        "Sigmoid maps onto (0, 1) and tanh onto (−1, 1); both saturate, with derivatives near 0 beyond about ±2. "
-        "Backprop multiplies one derivative per layer and σ′ ≤ 0.25, so through depth sigmoid's gradient shrinks "
-        "layer by layer; ReLU with He init keeps it alive.",
+        "Sigmoid maps onto (0, 1) and tanh onto (−1, 1). Both saturate softly: |f′| < 0.01 only beyond about "
+        "±{sigmoid_edge:.1f} for sigmoid and ±{tanh_edge:.1f} for tanh, since σ(x) = (1 + tanh(x/2))/2 saturates at "
+        "twice the input. Backprop multiplies one derivative per layer: σ′ ≤ 0.25 compounds, so sigmoid's gradient "
+        "shrinks layer by layer, while tanh′(0) = 1, so tanh loses gradient only where its units saturate. ReLU "
+        "with He init keeps it alive.",
         "At epoch 0, **Gradient norm by layer, now**: sigmoid's line falls by orders of magnitude towards matrix 1 "
-        "(the input side); ReLU's stays level. The Arena goes up to 8 hidden layers.",
-        "“Sigmoid's range is [0, 1].”",
-        "It is the open interval (0, 1): σ(x) never reaches 0 or 1, and σ′(x) = σ(x)(1 − σ(x)) is at most 0.25.",
+        "(the input side). ReLU's first matrix sits below the others already at depth 1 (set by the 2-D inputs), "
+        "but it does not fall further with depth. The Arena goes up to 8 hidden layers.",
+        "“ReLU solves vanishing gradients.”",
+        "Not by itself: init scale and depth still matter. Doubling the init std of a {depth}-layer ReLU network "
+        "multiplies its gradients by about {growth} (measured), and deep, narrow ReLU networks can be dead "
+        "at init: {collapsed:.0%} of {narrow_depth}-layer networks of width {narrow_width} output the same value "
+        "for every input (Lu et al. 2019).",
         arena(lessons.VANISHING_ARENA),
     ),
     Lesson(
         "4 · Sparsity", "ReLU outputs exact zeros: sparsity",
-        "ReLU outputs exactly 0 for every negative input. With He init and zero biases about half of a layer's "
-        "pre-activations are negative, so about half its outputs are exact zeros: sparse activity.",
+        "ReLU outputs exactly 0 for every negative input. With zero biases and any zero-mean symmetric init (He's "
+        "normal here; Glorot, Bordes & Bengio 2011 used a uniform one), each pre-activation is as likely to be "
+        "negative as positive, so about half of a layer's outputs are exact zeros: sparse activity.",
         "**Sparsity: share of exact zeros** at epoch 0: ReLU's layers start near 50%, Tanh's at 0. Press **Play** "
         "to see how it moves as the network learns.",
         "“Sparse means dead.”",
@@ -172,26 +176,29 @@ LESSONS = [
     ),
     Lesson(
         "5 · Dying ReLU", "Dying ReLU, and the Leaky fix",
-        "A ReLU unit whose input is negative for every example outputs 0 and gets no gradient: it is dead and "
-        "never learns again. A large negative bias or an excessive learning rate can cause it; Leaky ReLU (slope 0.01 "
-        "below 0) and ELU keep a gradient there, so their units cannot die this way.",
+        "A ReLU unit whose input is negative for every example outputs 0 and gets no gradient: it is dead, and "
+        "under plain SGD it stays dead unless an earlier layer changes (momentum and Adam can keep moving it for a "
+        "while). A large negative bias or an excessive learning rate can cause it. Leaky ReLU (slope 0.01 below 0) "
+        "keeps a gradient everywhere, so its units cannot die; ELU cannot die exactly either, but far to the left "
+        "its gradient αeˣ vanishes too.",
         "The **dead units** at epoch 0, then **Train**: ReLU's stay dead; Leaky ReLU and ELU have none and learn. "
         "Leaky ReLU's gradient below 0 is 100× smaller, hence the learning rate of 1.0.",
         "“Dead units come back by themselves.”",
-        "No gradient reaches a dead unit's weights or bias, so SGD never changes them; only a change in an earlier "
-        "layer could revive it.",
+        "No gradient reaches a dead unit's weights or bias, so plain SGD never changes them; only a change in an "
+        "earlier layer could revive it (the first layer's inputs never change).",
         NEURONS_DYING,
     ),
     Lesson(
         "6 · Maxout", "Maxout generalises ReLU and Leaky ReLU",
-        "A maxout unit outputs the largest of k affine functions of its input, each with its own weights. With "
-        "k = 2 it contains ReLU, max(z, 0), and Leaky ReLU, max(z, 0.01 z), as special cases, and pays with k "
-        "times the hidden weights.",
+        "A maxout unit outputs the largest of k affine functions of its input, each with its own weights "
+        "(Goodfellow et al. 2013). With k = 2 it contains ReLU, max(z, 0), and Leaky ReLU, max(z, 0.01 z), as "
+        "special cases, and pays with k times the hidden weights.",
         "The **Accuracy** chart and the three **decision boundaries**; after training, the **Summary** table's "
         "ms / epoch.",
-        "“Maxout is a new activation function.”",
-        "It is a layer: each unit takes the max over k affine pieces of the previous layer's outputs, so it cannot "
-        "be applied to a single pre-activation the way ReLU is.",
+        "“Maxout is elementwise, like ReLU.”",
+        "It is not: each unit takes the max over a group of k affine pre-activations, each computed from the whole "
+        "previous layer with its own weights, so it cannot be applied to one pre-activation the way ReLU is. It is "
+        "a new kind of activation function, as Goodfellow et al. call it, but not an elementwise one.",
         arena(lessons.MAXOUT),
     ),
     Lesson(
@@ -202,7 +209,8 @@ LESSONS = [
         "Each activation alone, forward and backward, then **Inside a whole network**: how much of the gap is "
         "left in a training epoch.",
         "“A cheaper activation makes training that much faster.”",
-        "The matrix products dominate a training step, so an activation's own cost is diluted in a whole network.",
+        "In a whole network the matrix products, the loss, the optimiser's update and the work per batch cost the "
+        "same for every activation, so an activation's own cost is diluted: the Speed page measures by how much.",
         SPEED_PRESET,
     ),
 ]
@@ -241,10 +249,12 @@ def vanishing_measured() -> None:
     st.caption(f"‖∂L/∂W₁‖ ÷ ‖∂L/∂W_last‖: the first weight matrix's gradient over the last one's, at init, "
                f"{lessons.VANISHING_DEPTH} hidden layers × {lessons.VANISHING_WIDTH} units, two moons, geometric "
                f"mean over {lessons.VANISHING_SEEDS} seeds. 1 means both ends are told to change equally.")
-    tanh = deep.get("tanh")
-    if tanh is not None and tanh > 0.1:
-        st.caption("Tanh does not vanish here: tanh′(0) = 1, and Xavier init starts its units outside saturation. "
-                   "Its gradients shrink once units saturate, with large weights or inputs.")
+    slopes = numbers["slopes"]
+    st.caption(f"Through depth (1 to {lessons.VANISHING_DEPTH} hidden layers, least-squares fit): each added layer "
+               "multiplies the ratio by " + ", ".join(f"{ratio(10 ** slope)} for {label(name)}"
+                                                     for name, slope in slopes.items())
+               + ". Only a ratio that keeps falling with depth is vanishing: tanh′(0) = 1 and Xavier init start "
+               "tanh's units outside saturation, and ReLU's ratio below 1 is set by the input layer, not by depth.")
     in_arena = numbers["arena"]
     st.caption("In the Arena preset (8 layers × 16 units, seed 0): "
                + ", ".join(f"{label(name)} {ratio(value)}" for name, value in in_arena.items()) + ".")
@@ -259,7 +269,8 @@ def sparsity_measured() -> None:
 
 
 def dying_measured() -> None:
-    numbers = dying_numbers()
+    numbers = dict(dying_numbers())
+    some_dead = numbers.pop("some_dead")
     experiment = lessons.DYING
     for column, (name, n) in zip(st.columns(len(numbers)), numbers.items(), strict=True):
         with column:
@@ -272,6 +283,11 @@ def dying_measured() -> None:
     st.caption(f"Every hidden bias starts at {bias}; two moons, 2 hidden layers × 16 units, He init, SGD with "
                f"learning rate {experiment.learning_rate:.1f}, {experiment.epochs} epochs, seed 0. "
                f"Dead: outputs exactly 0 for every training sample.{chance}")
+    if some_dead["dead_after"] and some_dead["test_accuracy"] >= 0.9:
+        st.caption(f"Dead units do not always cost accuracy on easy data: at learning rate "
+                   f"{lessons.SOME_DEAD.learning_rate:g} (zero biases), ReLU lost {some_dead['dead_after']} of "
+                   f"{some_dead['units']} units and still scored {percent(some_dead['test_accuracy'])}: the "
+                   "survivors carry the task.")
 
 
 def maxout_measured() -> None:
@@ -323,6 +339,7 @@ def go_to(tab: str) -> None:
 
 
 def show(index: int, lesson: Lesson) -> None:
+    lesson = lesson.filled(lesson_facts())
     with st.container(border=True):
         st.subheader(f"{index + 1}. {lesson.title}")
         st.markdown(f"#### {lesson.claim}")

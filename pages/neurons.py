@@ -140,11 +140,11 @@ def neurons_view(run: LiveRun):
     st.markdown(
         "A ReLU unit is **dead** when its pre-activation is ≤ 0 for every training input: its output is 0 and "
         "relu′ is 0 for every input, so the loss gradient of its incoming weights and bias is 0 and plain SGD "
-        "never changes them again. Only a change in an earlier layer could revive it — and the first layer's "
-        "inputs never change. Leaky ReLU's "
-        "slope α > 0 for x < 0 and ELU's αeˣ keep a gradient, so their units cannot die this way. Grey marks a "
-        "unit whose output is not 0 but whose f′ is exactly 0 in floating point for every input (deep saturation, "
-        "e.g. ELU stuck at −α) — just as stuck.")
+        "never changes them again (momentum and Adam can keep moving them for a while). Only a change in an "
+        "earlier layer could revive it, and the first layer's inputs never change. Leaky ReLU's slope α > 0 for "
+        "x < 0 keeps a gradient for every input, so its units cannot die. ELU's αeˣ cannot be exactly 0 either, but "
+        "far to the left it is tiny: grey marks a unit whose output is not 0 but whose f′ is exactly 0 in floating "
+        "point for every input (deep saturation, e.g. ELU stuck at −α), just as stuck.")
     st.altair_chart(neuron_charts.dead_unit_map(frames["units"], shown), width="content")
 
     st.subheader("Histograms of each layer's outputs")
@@ -153,8 +153,8 @@ def neurons_view(run: LiveRun):
     st.markdown(
         "Each bar is the share of the layer's outputs (all training samples × all units) in that bin, at init "
         "and now on the same bins. ReLU sends every negative pre-activation to exactly 0, so its histogram has "
-        "a spike at 0; Leaky ReLU (αx) and ELU (α(eˣ − 1)) send them to small non-zero values. The subtitles "
-        "count exact zeros separately from outputs that are merely close to 0.")
+        "a spike at 0; Leaky ReLU sends a negative x to αx, and ELU to α(eˣ − 1), a value in (−α, 0): neither is "
+        "0. The subtitles count exact zeros separately from outputs that are merely close to 0.")
     zeros = frames["zeros"][frames["zeros"]["layer"] == layer]
     st.altair_chart(neuron_charts.histogram_grid(frames["histograms"], zeros, shown), width="content")
 
@@ -180,10 +180,11 @@ def neurons_view(run: LiveRun):
     now = means[means["when"] == "now"].groupby("label", sort=False)["mean"].mean()
     right.markdown(
         "ReLU never outputs a negative number, so a layer's mean output is positive (0 only if the whole layer "
-        "is dead): ReLU is not zero-centred, "
-        "and all of a next-layer unit's incoming weights get gradients of one sign for a given sample. Tanh is "
-        "odd, so with zero biases on standardised inputs its means start near 0. ELU's α(eˣ − 1) < 0 for x < 0 "
-        "pulls its means towards 0.")
+        "is dead): ReLU is not zero-centred. That matters twice. For one sample, all of a next-layer unit's "
+        "incoming weights get gradients of the same sign (averaging over a batch softens this). And the positive "
+        "mean shifts the next layer's inputs, which slows learning; ELU's α(eˣ − 1) < 0 for x < 0 pulls its means "
+        "towards 0 and reduces that shift (Clevert et al. 2015). Tanh is odd, so with zero biases on standardised "
+        "inputs its means start near 0.")
     right.markdown("Now, averaged over layers: " + "; ".join(f"{a} **{m:.3g}**" for a, m in now.items()) + ".")
     if "tanh" not in names:
         right.caption("Add Tanh to the activations in the sidebar to see a zero-centred one beside them.")

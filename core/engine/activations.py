@@ -136,6 +136,12 @@ def _tanh_grad_from_output(x, y):
 
 
 # --- the registry ----------------------------------------------------------------------------------
+# Where |f'(x)| -> 0 (Gulcehre et al. 2016, "Noisy Activation Functions"): *hard* saturation reaches exactly 0 at a
+# finite x and stays there (ReLU for x < 0); *soft* saturation only tends to 0 as |x| grows (sigmoid, tanh, ELU...).
+HARD_LEFT = "hard, left (f′ = 0 exactly for x < 0)"
+SOFT_LEFT = "soft, left"
+SOFT_BOTH = "soft, both sides"
+NOT_SATURATING = "no"
 
 
 @dataclass(frozen=True)
@@ -150,7 +156,7 @@ class Activation:
     _derivative: Callable[..., Array] = field(repr=False)
     output_range: str
     zero_centred: bool
-    saturating: str  # where |f'(x)| -> 0: "both sides", "left side", "no"
+    saturating: str  # where and how |f'(x)| -> 0: HARD_LEFT, SOFT_LEFT, SOFT_BOTH or NOT_SATURATING
     monotonic: bool
     derivative_at_zero: float  # f'(0), by our convention where it is undefined
     convention: str = ""  # how f'(0) is chosen, when f is not differentiable at 0
@@ -186,7 +192,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "relu", "ReLU", r"f(x) = \max(0, x)",
             r"f'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
             relu, relu_derivative,
-            output_range="[0, ∞)", zero_centred=False, saturating="no (but f′ = 0 for x < 0)",
+            output_range="[0, ∞)", zero_centred=False, saturating=HARD_LEFT,
             monotonic=True, derivative_at_zero=0.0,
             convention="not differentiable at 0; we use f′(0) = 0",
             _grad_from_output=_relu_grad_from_output,
@@ -195,7 +201,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "leaky_relu", "Leaky ReLU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
             r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}",
             leaky_relu, leaky_relu_derivative,
-            output_range="(−∞, ∞)", zero_centred=False, saturating="no",
+            output_range="(−∞, ∞)", zero_centred=False, saturating=NOT_SATURATING,
             monotonic=True, derivative_at_zero=0.01,
             convention="not differentiable at 0; we use f′(0) = α",
             params={"alpha": 0.01},
@@ -204,27 +210,27 @@ ACTIVATIONS: dict[str, Activation] = {
             "sigmoid", "Sigmoid", r"f(x) = \sigma(x) = \frac{1}{1 + e^{-x}}",
             r"f'(x) = \sigma(x)\,(1 - \sigma(x)) \le \tfrac{1}{4}",
             sigmoid, sigmoid_derivative,
-            output_range="(0, 1)", zero_centred=False, saturating="both sides",
+            output_range="(0, 1)", zero_centred=False, saturating=SOFT_BOTH,
             monotonic=True, derivative_at_zero=0.25, _grad_from_output=_sigmoid_grad_from_output,
         ),
         _entry(
             "tanh", "Tanh", r"f(x) = \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
             r"f'(x) = 1 - \tanh^2(x) \le 1",
             tanh, tanh_derivative,
-            output_range="(−1, 1)", zero_centred=True, saturating="both sides",
+            output_range="(−1, 1)", zero_centred=True, saturating=SOFT_BOTH,
             monotonic=True, derivative_at_zero=1.0, _grad_from_output=_tanh_grad_from_output,
         ),
         _entry(
             "linear", "Linear (none)", r"f(x) = x", r"f'(x) = 1",
             linear, linear_derivative,
-            output_range="(−∞, ∞)", zero_centred=True, saturating="no",
+            output_range="(−∞, ∞)", zero_centred=True, saturating=NOT_SATURATING,
             monotonic=True, derivative_at_zero=1.0,
         ),
         _entry(
             "elu", "ELU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
             r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}",
             elu, elu_derivative,
-            output_range="(−α, ∞)", zero_centred=False, saturating="left side",
+            output_range="(−α, ∞)", zero_centred=False, saturating=SOFT_LEFT,
             monotonic=True, derivative_at_zero=1.0,
             convention="differentiable at 0 only when α = 1; otherwise we use f′(0) = α",
             params={"alpha": 1.0},
@@ -233,20 +239,20 @@ ACTIVATIONS: dict[str, Activation] = {
             "gelu", "GELU", r"f(x) = x\,\Phi(x) = \tfrac{x}{2}\,\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt{2}}\right)",
             r"f'(x) = \Phi(x) + x\,\varphi(x)",
             gelu, gelu_derivative,
-            output_range="[≈ −0.170, ∞)", zero_centred=False, saturating="left side",
+            output_range="[≈ −0.170, ∞)", zero_centred=False, saturating=SOFT_LEFT,
             monotonic=False, derivative_at_zero=0.5,
         ),
         _entry(
             "silu", "SiLU (Swish)", r"f(x) = x\,\sigma(x)",
             r"f'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
             silu, silu_derivative,
-            output_range="[≈ −0.278, ∞)", zero_centred=False, saturating="left side",
+            output_range="[≈ −0.278, ∞)", zero_centred=False, saturating=SOFT_LEFT,
             monotonic=False, derivative_at_zero=0.5,
         ),
         _entry(
             "softplus", "Softplus", r"f(x) = \ln(1 + e^{x})", r"f'(x) = \sigma(x)",
             softplus, softplus_derivative,
-            output_range="(0, ∞)", zero_centred=False, saturating="left side",
+            output_range="(0, ∞)", zero_centred=False, saturating=SOFT_LEFT,
             monotonic=True, derivative_at_zero=0.5,
         ),
     )

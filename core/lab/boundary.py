@@ -1,4 +1,5 @@
-"""What a trained classifier decides: its probability surface on a grid, and its confusion matrix."""
+"""What a trained network predicts over its inputs: a classifier's probability surface on a grid and its confusion
+matrix; a regression's fitted curve (one input) or its predictions against the truth."""
 
 from __future__ import annotations
 
@@ -67,3 +68,43 @@ def confusion_frame(model, X: np.ndarray, y: np.ndarray, class_names) -> pd.Data
     names = np.asarray(class_names)
     return pd.DataFrame({"true": names[true_idx.ravel()], "predicted": names[pred_idx.ravel()],
                          "count": matrix.ravel(), "share": share.ravel()})
+
+
+def fit_frame(model, ds, points: int = 200) -> pd.DataFrame:
+    """A 1-D regression's fitted curve: ``points`` evenly spaced inputs over the training data's range (with a 5 %
+    margin) and the model's prediction at each, both in the data's own units. Columns: x, prediction."""
+    if ds.task != "regression" or ds.n_features != 1:
+        raise ValueError("A fitted curve needs a regression dataset with one input feature.")
+    if not 2 <= points <= MAX_GRID ** 2:
+        raise ValueError(f"points must be from 2 to {MAX_GRID ** 2}.")
+    low, high = float(ds.X_train.min()), float(ds.X_train.max())
+    margin = 0.05 * (high - low)
+    x = np.linspace(low - margin, high + margin, points)
+    with np.errstate(all="ignore"):
+        predicted = model.forward(x[:, None])[:, 0]
+    return pd.DataFrame({"x": x * ds.feature_scale[0] + ds.feature_mean[0],
+                         "prediction": ds.unscale_target(predicted)})
+
+
+def parity_frame(model, ds) -> pd.DataFrame:
+    """A regression's test-set predictions against the truth, in the target's own units (the diagonal is perfect).
+    Columns: actual, predicted."""
+    if ds.task != "regression":
+        raise ValueError("Predictions against the truth need a regression dataset.")
+    with np.errstate(all="ignore"):
+        predicted = model.forward(ds.X_test)[:, 0]
+    return pd.DataFrame({"actual": ds.unscale_target(ds.y_test[:, 0]), "predicted": ds.unscale_target(predicted)})
+
+
+def data_frame_1d(ds) -> pd.DataFrame:
+    """A 1-D regression's data in its own units, tidy: x, y, split."""
+    parts = [pd.DataFrame({"x": X[:, 0] * ds.feature_scale[0] + ds.feature_mean[0], "y": ds.unscale_target(y[:, 0]),
+                           "split": split}) for split, X, y in (("train", ds.X_train, ds.y_train),
+                                                                ("test", ds.X_test, ds.y_test))]
+    return pd.concat(parts, ignore_index=True)
+
+
+def chance_accuracy(ds) -> float:
+    """The accuracy of always predicting the test set's most common class: the floor an accuracy axis marks."""
+    counts = np.bincount(np.asarray(ds.y_test), minlength=max(ds.n_classes, 1))
+    return float(counts.max() / counts.sum()) if counts.sum() else float("nan")

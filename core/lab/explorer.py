@@ -33,7 +33,7 @@ def bound_activation(name: str, params: Params = None) -> Activation:
 
 
 def is_saturating(name: str) -> bool:
-    """True when the registry says |f′(x)| -> 0 on at least one side (sigmoid, tanh, ELU, ...)."""
+    """True when the registry says |f′(x)| reaches or tends to 0 on at least one side (ReLU, sigmoid, tanh, ELU...)."""
     return not bound_activation(name).saturating.startswith("no")
 
 
@@ -158,8 +158,9 @@ def saturation_bands(
 ) -> pd.DataFrame:
     """Where each saturating activation has |f′(x)| < threshold, for shading a chart.
 
-    Only activations the registry calls saturating get bands: ReLU's f′ = 0 for x < 0 is an inactive
-    unit, not saturation. Columns: activation, start, end.
+    Only activations the registry calls saturating get bands: sigmoid and tanh on both sides, the soft left-side
+    ones (ELU, GELU, SiLU, softplus) and ReLU, whose saturation on the left is hard (f′ = 0 exactly for x ≤ 0, by the
+    f′(0) = 0 convention). Leaky ReLU and linear never saturate. Columns: activation, start, end.
     """
     rows = [
         {"activation": name, "start": start, "end": end}

@@ -17,7 +17,17 @@ import numpy as np
 
 from core.engine.activations import get_activation
 from core.engine.training import network_for, train_many
-from core.lab.gradient_flow import first_over_last, gradient_profile, resolved_init
+from core.lab.explorer import SATURATION_THRESHOLD, SATURATION_WINDOW, saturation_intervals
+from core.lab.gradient_flow import (
+    decades_per_layer,
+    depth_sweep,
+    exploding,
+    first_over_last,
+    gradient_profile,
+    log10_growth,
+    resolved_init,
+)
+from core.lab.neurons import dying_at_init
 from core.lab.speed import relative_costs
 from core.settings import Experiment
 
@@ -35,12 +45,20 @@ VANISHING_ACTIVATIONS = ("sigmoid", "tanh", "relu")
 # The Arena goes up to 8 hidden layers: the lesson's preset there.
 VANISHING_ARENA = Experiment(activations=("relu", "sigmoid"), hidden_layers=(16,) * 8)
 
+# ... and why ReLU is not a cure by itself: doubling a 10-layer ReLU network's init std, and deep narrow ReLU
+# networks at init (Lu et al. 2019).
+EXPLODING_SCALE = 2.0
+NARROW_WIDTH, NARROW_DEPTH, NARROW_NETWORKS = 3, 30, 1000
+
 # Lesson 4: exact zeros at init.
 SPARSITY = Experiment(activations=("relu", "tanh"))
 
 # Lesson 5: dying ReLU. Every hidden bias starts at -3. Learning rate 1.0 because Leaky ReLU's slope below 0 is
 # only 0.01: its units keep a gradient, but a hundred times smaller, and at 0.1 they take far longer to recover.
 DYING = Experiment(activations=("relu", "leaky_relu", "elu"), bias_init=-3.0, learning_rate=1.0, epochs=100)
+
+# ... and dead units do not always cost accuracy: a learning rate that kills some of ReLU's units but not most.
+SOME_DEAD = Experiment(activations=("relu",), init="he", learning_rate=2.0, epochs=100)
 
 # Lesson 6: maxout (k = 2 pieces) against ReLU and Leaky ReLU.
 MAXOUT = Experiment(activations=("relu", "leaky_relu", "maxout"), epochs=100)
@@ -209,3 +227,35 @@ def speed_ratios(
     return {name: {"forward": float(costs.loc[name, "forward_rel"]), "backward": float(costs.loc[name, "backward_rel"]),
                    "forward_s": float(costs.loc[name, "forward_s"]), "backward_s": float(costs.loc[name, "backward_s"])}
             for name in names}
+
+
+def saturation_edges(threshold: float = SATURATION_THRESHOLD) -> dict[str, float]:
+    """Where |f′(x)| drops below ``threshold`` for good on the right, for sigmoid and tanh (about 4.6 and 3.0 at
+    0.01): symmetric, so ±edge. From the Explorer's own bisection (``saturation_intervals``)."""
+    return {name: saturation_intervals(name, threshold, *SATURATION_WINDOW)[-1][0] for name in ("sigmoid", "tanh")}
+
+
+def decades_per_added_layer(activations: Sequence[str] = VANISHING_ACTIVATIONS, max_depth: int = VANISHING_DEPTH,
+                            width: int = VANISHING_WIDTH, seeds: int = VANISHING_SEEDS, rows: int = 250,
+                            dataset=None) -> dict[str, float]:
+    """The slope of log10(first/last gradient ratio) against depth 1..``max_depth`` at init, per activation:
+    about −0.66 decades per layer for sigmoid, about 0 for tanh and ReLU. A ratio below 1 that does not fall with
+    depth (ReLU's, about 0.3 already at depth 1, set by the 2-D input layer) is not vanishing."""
+    if dataset is None:
+        dataset = Experiment(dataset=VANISHING_DATASET).load_data()
+    sweep = depth_sweep(dataset, activations, range(1, max_depth + 1), width, "auto", seeds, n_samples=rows)
+    return decades_per_layer(sweep).to_dict()
+
+
+def relu_is_no_cure(dataset=None) -> dict[str, float]:
+    """Two measurements against "ReLU solves vanishing gradients": the log10 factor by which doubling the init std
+    of a ``VANISHING_DEPTH``-layer ReLU network multiplies its first weight matrix's gradient (about 3, that is
+    10³), and the share of ``NARROW_DEPTH``-layer, width-``NARROW_WIDTH`` ReLU networks whose output is constant at
+    init (Lu et al. 2019, ``dying_at_init``)."""
+    if dataset is None:
+        dataset = Experiment(dataset=VANISHING_DATASET).load_data()
+    growth = log10_growth(exploding(dataset, "relu", VANISHING_DEPTH, VANISHING_WIDTH, [1.0, EXPLODING_SCALE],
+                                    n_samples=250))
+    collapsed = dying_at_init((NARROW_WIDTH,), [NARROW_DEPTH], n_seeds=NARROW_NETWORKS)
+    return {"log10_growth": float(growth.loc[EXPLODING_SCALE].iloc[0]),
+            "collapsed_share": float(collapsed["share_collapsed"].iloc[0])}

@@ -201,16 +201,10 @@ def check_experiment(experiment: Experiment, ds) -> float:
 
 SCENARIO_ACTIVATIONS = NEURONS["activations"].default  # the page's own default trio: ReLU, Leaky ReLU, ELU
 
-# Measured with this engine (seed 0; see tests/test_neurons.py):
-# * bias -3: at init 81% of ReLU's first layer and all of its second output 0 for every input, and
-#   they stay dead (ReLU ends at 50% test accuracy); Leaky ReLU and ELU have no dead unit and learn
-#   (about 91% and 99%).
-# * learning rate 3 (30x the Arena's default): ReLU loses about two thirds of its units (62% on seed 0
-#   after 100 epochs) — moons is easy enough that the survivors still reach about 82% — while Leaky ReLU
-#   keeps every unit (about 86%); ELU diverges in its first epoch, and the page flags it.
-#   At learning rate 20 (the figure write-ups often quote) no activation learns here: ReLU's output goes
-#   constant, Leaky ReLU diverges in epoch 1 and ELU saturates — that run teaches the learning rate, not the
-#   activation, so the scenario uses 3.
+# What these scenarios do is measured, not assumed: core.lab.lessons.dying_units runs them, the Lessons and Neurons
+# pages print its numbers, and tests/lab/test_neurons.py checks their direction (ReLU loses units and stays dead,
+# Leaky ReLU keeps all of its units and learns). The learning rate is 3 rather than the 20 write-ups often quote:
+# at 20 no activation learns here (the run teaches the learning rate, not the activation).
 SCENARIOS: dict[str, Experiment] = {
     "Large negative bias": Experiment(
         dataset="moons", n_samples=500, noise=0.2, test_size=0.25, activations=SCENARIO_ACTIVATIONS,

@@ -23,11 +23,20 @@ from core.io.history import divergences, thin
 from core.io.history_csv import history_csv
 from core.io.report import report_html, report_markdown
 from core.io.weights import weights_json, weights_npz
-from core.lab.boundary import confusion_frame, decision_surface, points_frame
+from core.lab.boundary import (
+    chance_accuracy,
+    confusion_frame,
+    data_frame_1d,
+    decision_surface,
+    fit_frame,
+    parity_frame,
+    points_frame,
+)
+from core.lab.convergence import instabilities
 from core.lab.summary import column_help, display_table, summary, target_of
 from core.settings import UPLOAD
 from pages.ui import training_charts as charts
-from pages.ui.notices import divergence_notices
+from pages.ui.notices import divergence_notices, instability_notices
 from pages.ui.palette import label
 from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
 from pages.ui.render import draw
@@ -70,10 +79,22 @@ class Style:
     present: bool
 
     def lines(self, chart_id: str, data: pd.DataFrame, title: str, y_title: str, log: bool = False,
-              domain=None, dash: str = "split") -> Panel:
-        return Panel((chart_id, self), title, data, lambda d: charts.line_chart(
+              domain=None, dash: str = "split", reference: tuple[float, str] | None = None) -> Panel:
+        return Panel((chart_id, self, reference), title, data, lambda d: charts.line_chart(
             d, list(self.names), title, y_title, log, domain, self.epochs, dash, self.several_seeds, False,
-            LINE_WIDTH[self.present], CHART_HEIGHT[self.present], start_marker=True))
+            LINE_WIDTH[self.present], CHART_HEIGHT[self.present], start_marker=True, reference=reference))
+
+
+@dataclass(frozen=True)
+class Incidents:
+    """Runs that went wrong so far: diverged (no longer finite) and unstable (loss far above its start)."""
+
+    diverged: pd.DataFrame
+    unstable: pd.DataFrame
+
+
+def incidents(history: pd.DataFrame) -> Incidents:
+    return Incidents(divergences(history), instabilities(history))
 
 
 def _style(run: LiveRun, present: bool) -> Style:
@@ -81,49 +102,69 @@ def _style(run: LiveRun, present: bool) -> Style:
     return Style(experiment.activations, run.epochs, experiment.seeds > 1, present)
 
 
-def main_panels(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame, present: bool) -> list[Panel]:
-    """Loss, and accuracy for a classifier: train and test, from the run's (thinned) ``bands``."""
+DEEP = 3  # above this many hidden layers, per-layer lines become one layer × epoch map per activation
+
+
+def main_panels(run: LiveRun, band: pd.DataFrame, marks: Incidents, present: bool) -> list[Panel]:
+    """Loss, and accuracy for a classifier (on a fixed 0–1 axis, chance level marked): train and test, from the
+    run's (thinned) ``bands``."""
     is_classifier = run.dataset.task == "classification"
     style = _style(run, present)
     panels = [style.lines("loss", charts.split_data(band, {"train_loss": "train", "test_loss": "test"}, True,
-                                                    diverged),
+                                                    marks.diverged, marks.unstable),
                           "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)", "loss", log=True)]
     if is_classifier:
+        chance = (round(chance_accuracy(run.dataset), 4), "chance")
         panels.append(style.lines("accuracy", charts.split_data(
-            band, {"train_accuracy": "train", "test_accuracy": "test"}, False, diverged), "Accuracy", "accuracy"))
+            band, {"train_accuracy": "train", "test_accuracy": "test"}, False, marks.diverged, marks.unstable),
+            "Accuracy", "accuracy", domain=[0, 1], reference=chance))
     return panels
 
 
-def main_charts(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame, present: bool, left, right) -> None:
-    """Loss and accuracy, train and test, in two placeholders side by side."""
-    loss, *accuracy = main_panels(run, band, diverged, present)
+def main_charts(run: LiveRun, band: pd.DataFrame, marks: Incidents, present: bool, left, right) -> None:
+    """Loss and accuracy, train and test, in two placeholders side by side (a regression: its fit, on the right,
+    in the details below)."""
+    loss, *accuracy = main_panels(run, band, marks, present)
     loss.draw(left)
     if accuracy:
         accuracy[0].draw(right)
     else:
-        right.info("Accuracy applies to classification; this dataset is a regression task.")
+        right.info("A regression has no accuracy: its fit is drawn below, and the summary gives R² and RMSE.",
+                   icon=":material/show_chart:")
 
 
-def layer_panels(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame) -> list[Panel]:
+def _layer_panel(style: Style, chart_id: str, band: pd.DataFrame, metric: str, title: str, value_title: str,
+                 marks: Incidents, log: bool, deep: bool) -> Panel:
+    """A per-layer metric over training: lines per layer and activation, or (``deep``) a map per activation."""
+    if not deep:
+        return style.lines(chart_id, charts.layer_data(band, metric, log, marks.diverged, marks.unstable), title,
+                           value_title, log=log, domain=None if log else [0, 1], dash="layer")
+    data = band[band["metric"] == metric][["activation", "label", "layer", "epoch", "mean"]]
+    return Panel((chart_id, "map", style), title, data, lambda d: charts.layer_heatmap(
+        d, list(style.names), title, value_title, log, style.epochs, None if log else [0, 1]), width="content")
+
+
+def layer_panels(run: LiveRun, band: pd.DataFrame, marks: Incidents) -> list[Panel]:
     """Per-layer gradient norms (now, and over training), sparsity and dead units, from the run's ``bands``."""
     style = _style(run, present=False)
+    deep = len(run.experiment.hidden_layers) > DEEP
     profile_title = "Gradient norm by layer, now"
     return [
         Panel(("grad_profile", style), profile_title, charts.profile_data(band, "grad_norm"),
               lambda d: charts.profile_chart(d, list(style.names), profile_title, "‖∂L/∂W‖ (log)",
                                              x_title="weight matrix (1 = input side)",
                                              show_bands=style.several_seeds)),
-        style.lines("grad_time", charts.layer_data(band, "grad_norm", True, diverged),
-                    "Gradient norm per layer over training", "‖∂L/∂W‖ (log)", log=True, dash="layer"),
-        style.lines("sparsity", charts.layer_data(band, "sparsity", False, diverged),
-                    "Sparsity: share of exact zeros", "fraction of zeros", domain=[0, 1], dash="layer"),
-        style.lines("dead", charts.layer_data(band, "dead_fraction", False, diverged),
-                    "Dead units: 0 for every training sample", "fraction of units", domain=[0, 1], dash="layer")]
+        _layer_panel(style, "grad_time", band, "grad_norm", "Gradient norm per layer over training",
+                     "‖∂L/∂W‖ (log)", marks, True, deep),
+        _layer_panel(style, "sparsity", band, "sparsity", "Sparsity: share of exact zeros", "fraction of zeros",
+                     marks, False, deep),
+        _layer_panel(style, "dead", band, "dead_fraction", "Dead units: 0 for every training sample",
+                     "fraction of units", marks, False, deep)]
 
 
-def layer_charts(run: LiveRun, band: pd.DataFrame, diverged: pd.DataFrame) -> None:
+def layer_charts(run: LiveRun, band: pd.DataFrame, marks: Incidents) -> None:
     """Per-layer gradient norms (now, and over training), sparsity and dead units, two by two."""
-    panels = layer_panels(run, band, diverged)
+    panels = layer_panels(run, band, marks)
     for row in (panels[:2], panels[2:]):
         for column, panel in zip(st.columns(2), row, strict=True):
             panel.draw(column)
@@ -156,14 +197,15 @@ def boundary_panels(run: LiveRun, frames: list[pd.DataFrame], size: int) -> list
 
 @dataclass(frozen=True, eq=False)
 class Details:
-    """What the per-layer charts and decision surfaces show: the run's thinned bands, its divergences and
-    its decision-surface frames, all at one epoch."""
+    """What the per-layer charts and the pictures of the fit show: the run's thinned bands, its incidents, its
+    decision-surface frames (2-D classification) or fit frames (regression), all at one epoch."""
 
     run: LiveRun
     epoch: int
     band: pd.DataFrame
-    diverged: pd.DataFrame
+    marks: Incidents
     boundaries: list[pd.DataFrame] | None  # None when the data has no 2-D decision surface
+    fits: pd.DataFrame | None  # a regression's fitted curves (1 input) or predictions against the truth
     at: float  # time.monotonic() when taken, or when play began (see details)
     playing: bool
 
@@ -187,9 +229,45 @@ def details(run: LiveRun, key: str, playing: bool) -> Details:
     with run.frozen():  # one epoch for every chart; drawing from the snapshot then needs no lock
         band = thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS)
         cached = st.session_state[key] = Details(
-            run, run.epoch, band, divergences(run.history()),
-            boundary_frames(run, BOUNDARY_RESOLUTION) if has_boundaries(run) else None, now, playing)
+            run, run.epoch, band, incidents(run.history()),
+            boundary_frames(run, BOUNDARY_RESOLUTION) if has_boundaries(run) else None, fit_frames(run), now,
+            playing)
     return cached
+
+
+def fit_frames(run: LiveRun) -> pd.DataFrame | None:
+    """A regression's picture, each activation's first seed: its fitted curve over one input, or its test
+    predictions against the truth. None for a classifier."""
+    dataset = run.dataset
+    if dataset.task != "regression":
+        return None
+    make = fit_frame if dataset.n_features == 1 else parity_frame
+    frames = [make(run.model(run.experiment.first_run(name)), dataset).assign(activation=name, label=label(name))
+              for name in run.experiment.activations]
+    return pd.concat(frames, ignore_index=True)
+
+
+def fit_panels(run: LiveRun, fits: pd.DataFrame, present: bool) -> list[Panel]:
+    """The regression's picture as a panel: the fitted curves over the data, or predicted against actual."""
+    dataset, names = run.dataset, list(run.experiment.activations)
+    target = dataset.target_name
+    height = CHART_HEIGHT[present]
+    if dataset.n_features == 1:
+        points = data_frame_1d(dataset)
+        title = "Fitted curve of each activation (first seed) over the data"
+        return [Panel(("fit", tuple(names), present), title, fits, lambda d: charts.fit_chart(
+            d, points, names, title, dataset.feature_names[0], target, height))]
+    title = f"Test set: predicted against actual {target} (first seed)"
+    return [Panel(("parity", tuple(names), present), title, fits,
+                  lambda d: charts.parity_chart(d, names, title, target, height))]
+
+
+def regression_fit(run: LiveRun, shown: Details, present: bool) -> None:
+    if shown.fits is None:
+        return
+    st.subheader("The fit", help="Each activation's first seed, in the target's own units.")
+    for panel in fit_panels(run, shown.fits, present):
+        panel.draw(st.container())
 
 
 def decision_boundaries(run: LiveRun, shown: Details, present: bool = False) -> None:
@@ -261,11 +339,14 @@ def report_charts(run: LiveRun, history: pd.DataFrame | None = None, band: pd.Da
     curves thinned to ``PAUSED_EPOCHS`` epochs as on the paused page, surfaces on the page's grid (see
     ``_report_spec``). ``history`` and ``band`` pin the run's state (by default, as it is now)."""
     history = run.history() if history is None else history
-    diverged = divergences(history)
+    marks = incidents(history)
     shown = thin(run.bands() if band is None else band, PAUSED_EPOCHS)
-    panels = main_panels(run, shown, diverged, present=False) + layer_panels(run, shown, diverged)
+    panels = main_panels(run, shown, marks, present=False) + layer_panels(run, shown, marks)
     if has_boundaries(run):
         panels += boundary_panels(run, boundary_frames(run, BOUNDARY_RESOLUTION), BOUNDARY_SIZE)
+    fits = fit_frames(run)
+    if fits is not None:
+        panels += fit_panels(run, fits, present=False)
     return {panel.title: _report_spec(panel) for panel in panels}
 
 
@@ -341,11 +422,12 @@ def live_slots() -> LiveSlots:
 def live_view(run: LiveRun, present: bool, playing: bool, slots: LiveSlots) -> None:
     """What changes every redraw while training: the counter, divergence notices, loss and accuracy."""
     slots.counter.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
-    diverged = divergences(run.history())
-    if not diverged.empty:  # (the slot is new each fragment run, and divergences never go away: no need to clear it)
+    marks = incidents(run.history())
+    if not (marks.diverged.empty and marks.unstable.empty):  # (a new slot each fragment run; incidents stay)
         with slots.notices.container():
-            divergence_notices(diverged)
-    main_charts(run, thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS), diverged, present, slots.left,
+            divergence_notices(marks.diverged)
+            instability_notices(marks.unstable)
+    main_charts(run, thin(run.bands(), PLAYING_EPOCHS if playing else PAUSED_EPOCHS), marks, present, slots.left,
                 slots.right)
 
 
@@ -354,9 +436,11 @@ def detail_view(run: LiveRun, present: bool, playing: bool, key: str) -> None:
     from the run's ``details`` kept under ``key``."""
     shown = details(run, key, playing)
     if not present:
-        layer_charts(run, shown.band, shown.diverged)
+        layer_charts(run, shown.band, shown.marks)
     decision_boundaries(run, shown, present)
-    drawn = ([] if present else ["per-layer charts"]) + ([] if shown.boundaries is None else ["decision surfaces"])
+    regression_fit(run, shown, present)
+    drawn = (([] if present else ["per-layer charts"]) + ([] if shown.boundaries is None else ["decision surfaces"])
+             + ([] if shown.fits is None else ["fit"]))
     if shown.playing and drawn:  # the curves above move on meanwhile
         st.caption(f"The {' and '.join(drawn)} show epoch {shown.epoch}; while training they refresh every "
                    f"{DETAILS_EVERY:g} seconds.")

@@ -15,7 +15,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from pages.ui.palette import ACTIVATION_TOOLTIP, CLASS_COLORS, activation_color, color_scale
+from pages.ui.palette import ACTIVATION_TOOLTIP, CLASS_COLORS, NEUTRAL, activation_color, color_scale, label
 
 LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, labelFontSize=13, titleFontSize=13, title=None)
 SPLIT_DASH = alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 3]])
@@ -40,10 +40,11 @@ def _epoch_axis(epochs: int | None) -> alt.X:
 
 
 def _curves(frame: pd.DataFrame, rows: np.ndarray, group: np.ndarray, log: bool,
-            diverged: pd.DataFrame | None) -> pd.DataFrame:
+            diverged: pd.DataFrame | None, unstable: pd.DataFrame | None = None) -> pd.DataFrame:
     """The chart's frame: ``frame``'s ``rows`` (only positive means on a log scale) with their ``group`` and
-    series (activation + group), then a rule row for each divergence. Built from numpy columns in one go: a
-    live page builds it for every redraw while the engine waits, and pandas' per-step costs add up."""
+    series (activation + group), then a rule row for each divergence and each unstable run (kinds "diverged"
+    and "unstable"). Built from numpy columns in one go: a live page builds it for every redraw while the engine
+    waits, and pandas' per-step costs add up."""
     if log:
         rows = rows & (frame["mean"].to_numpy() > 0)
     columns = {column: frame[column].to_numpy()[rows] for column in frame.columns}
@@ -52,35 +53,36 @@ def _curves(frame: pd.DataFrame, rows: np.ndarray, group: np.ndarray, log: bool,
                    kind=np.full(len(group), "curve", dtype=object))
     curves = pd.DataFrame({column: pd.Series(values, dtype=object) if values.dtype == object else values
                            for column, values in columns.items()})
-    if diverged is None or diverged.empty:
-        return curves
-    rules = diverged[["activation", "label", "epoch", "seed"]].assign(kind="diverged")
-    return pd.concat([curves, rules], ignore_index=True)
+    rules = [marks[["activation", "label", "epoch", "seed"]].assign(kind=kind)
+             for kind, marks in (("diverged", diverged), ("unstable", unstable)) if marks is not None and len(marks)]
+    return pd.concat([curves, *rules], ignore_index=True) if rules else curves
 
 
 def split_data(frame: pd.DataFrame, metrics: dict[str, str], log: bool = False,
-               diverged: pd.DataFrame | None = None) -> pd.DataFrame:
+               diverged: pd.DataFrame | None = None, unstable: pd.DataFrame | None = None) -> pd.DataFrame:
     """Curves of e.g. train and test loss from ``bands``: group = the split, series = activation + split."""
     metric, group = frame["metric"].to_numpy(), np.full(len(frame), None, dtype=object)
     for name, split in metrics.items():
         group[metric == name] = split
-    return _curves(frame, group != None, group, log, diverged)  # noqa: E711 - elementwise, on a numpy array
+    return _curves(frame, group != None, group, log, diverged, unstable)  # noqa: E711 - elementwise, on numpy
 
 
-def layer_data(frame: pd.DataFrame, metric: str, log: bool = False,
-               diverged: pd.DataFrame | None = None) -> pd.DataFrame:
+def layer_data(frame: pd.DataFrame, metric: str, log: bool = False, diverged: pd.DataFrame | None = None,
+               unstable: pd.DataFrame | None = None) -> pd.DataFrame:
     """Curves of a per-layer metric from ``bands``: group = "layer k", series = activation + layer."""
     rows = frame["metric"].to_numpy() == metric
     group = np.array(["layer " + str(layer) for layer in frame["layer"].to_numpy()], dtype=object)
-    return _curves(frame, rows, group, log, diverged)
+    return _curves(frame, rows, group, log, diverged, unstable)
 
 
 def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = False, domain=None,
                epochs: int | None = None, dash: str = "split", show_bands: bool | None = None,
                points: bool | None = None, stroke_width: float = 2.5, height: int = HEIGHT,
-               start_marker: bool = False) -> alt.LayerChart:
+               start_marker: bool = False, reference: tuple[float, str] | None = None) -> alt.LayerChart:
     """Curves over epochs: colour = activation, dash = ``group`` (split or layer), a min-max band over
-    seeds when there are several, and a dashed rule where a run diverged."""
+    seeds when there are several, a dashed rule where a run diverged and a dotted one where it became unstable.
+    ``domain`` fixes the y axis (accuracy: [0, 1], so noise never looks like a swing); ``reference`` = (value,
+    name) draws a grey line there (chance level)."""
     curves = data[data["kind"] == "curve"] if "kind" in data else data
     if show_bands is None:
         show_bands = not curves.empty and curves["seeds"].max() > 1
@@ -104,23 +106,35 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
     if start_marker:  # a dot where each curve starts, so epoch 0 alone is visible without a data-dependent spec
         layers.append(curve.transform_filter(alt.datum.epoch == 0).mark_point(filled=True, size=45).encode(
             y=alt.Y("mean:Q", scale=scale), color=_color(names, legend=False), detail="series:N"))
-    layers.append(base.transform_filter(alt.datum.kind == "diverged").mark_rule(
-        strokeDash=[2, 2], strokeWidth=2).encode(
-        color=_color(names, legend=False),
-        tooltip=[ACTIVATION_TOOLTIP, "seed:Q", alt.Tooltip("epoch:Q", title="diverged at epoch")]))
+    for kind, dash_pattern, what in (("diverged", [2, 2], "diverged at epoch"), ("unstable", [8, 4],
+                                                                              "unstable from epoch")):
+        layers.append(base.transform_filter(alt.datum.kind == kind).mark_rule(
+            strokeDash=dash_pattern, strokeWidth=2).encode(
+            color=_color(names, legend=False),
+            tooltip=[ACTIVATION_TOOLTIP, "seed:Q", alt.Tooltip("epoch:Q", title=what)]))
+    if reference is not None:
+        value, name = reference
+        line = alt.Chart(pd.DataFrame({"y": [value], "name": [name]}))
+        layers.append(line.mark_rule(color=NEUTRAL, strokeDash=[4, 4], strokeWidth=1.5).encode(
+            y=alt.Y("y:Q", scale=scale), tooltip=[alt.Tooltip("name:N", title="reference"),
+                                                  alt.Tooltip("y:Q", format=".1%", title="value")]))
+        layers.append(line.mark_text(align="left", dx=4, dy=-7, color=NEUTRAL, fontSize=12).encode(
+            x=alt.value(0), y=alt.Y("y:Q", scale=scale), text="name:N"))
     return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=height)
 
 
 def split_lines(frame: pd.DataFrame, names, metrics: dict[str, str], title: str, y_title: str, log: bool = False,
-                diverged: pd.DataFrame | None = None, domain=None, epochs: int | None = None) -> alt.LayerChart:
+                diverged: pd.DataFrame | None = None, domain=None, epochs: int | None = None,
+                unstable: pd.DataFrame | None = None) -> alt.LayerChart:
     """Train and test curves of one quantity (e.g. loss): colour = activation, dash = split."""
-    return line_chart(split_data(frame, metrics, log, diverged), names, title, y_title, log, domain, epochs)
+    return line_chart(split_data(frame, metrics, log, diverged, unstable), names, title, y_title, log, domain, epochs)
 
 
 def layer_lines(frame: pd.DataFrame, names, metric: str, title: str, y_title: str, log: bool = False,
-                diverged: pd.DataFrame | None = None, domain=None, epochs: int | None = None) -> alt.LayerChart:
+                diverged: pd.DataFrame | None = None, domain=None, epochs: int | None = None,
+                unstable: pd.DataFrame | None = None) -> alt.LayerChart:
     """A per-layer quantity over epochs: colour = activation, dash = layer."""
-    return line_chart(layer_data(frame, metric, log, diverged), names, title, y_title, log, domain, epochs,
+    return line_chart(layer_data(frame, metric, log, diverged, unstable), names, title, y_title, log, domain, epochs,
                       dash="layer")
 
 
@@ -298,3 +312,74 @@ def confusion_chart(confusion: pd.DataFrame, title: str) -> alt.LayerChart:
         text="count:Q", color=alt.condition(alt.datum.share > 0.5, alt.value("white"), alt.value("black")))
     return alt.layer(cells, text).properties(title=title, height=alt.Step(36), width=alt.Step(48))
 
+
+
+# --- deep networks: a layer × epoch map per activation -------------------------------------------------------
+
+HEATMAP_PANEL_WIDTH = 270
+HEATMAP_PANELS_PER_ROW = 2
+
+
+def layer_heatmap(data: pd.DataFrame, names, title: str, value_title: str, log: bool = False,
+                  epochs: int | None = None, domain=None) -> alt.ConcatChart:
+    """A per-layer metric over training as one small map per activation: hidden layer (rows, every one labelled)
+    by epoch (columns), colour = the metric (mean over seeds), on one shared colour scale. With more than three
+    layers, lines per layer and activation tangle; a map keeps every layer readable.
+
+    ``data``: ``bands`` rows of one metric (activation, label, layer, epoch, mean)."""
+    data = data[np.isfinite(data["mean"].to_numpy(dtype=float))]
+    if log:
+        data = data[data["mean"] > 0]
+    scale = alt.Scale(scheme="viridis", type="log" if log else "linear", **({"domain": domain} if domain else {}))
+    layers = sorted(int(v) for v in data["layer"].unique()) or [1]
+    last = epochs if epochs else int(data["epoch"].max()) if len(data) else 1
+    ticks = sorted({0, *range(0, last + 1, max(1, round(last / 4))), last})
+    panels = []
+    for name in names:
+        sub = data[data["activation"] == name]
+        panels.append(alt.Chart(sub).mark_rect().encode(
+            x=alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[0, last], nice=False),
+                    bin=alt.Bin(maxbins=min(last + 1, 60)), axis=alt.Axis(values=ticks, format="d")),
+            y=alt.Y("layer:O", title="hidden layer", scale=alt.Scale(domain=layers), axis=alt.Axis(labelAngle=0)),
+            color=alt.Color("mean:Q", title=value_title, scale=scale,
+                            legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220)),
+            tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("layer:O", title="hidden layer"), "epoch:Q",
+                     alt.Tooltip("mean:Q", format=".3g", title=value_title)],
+        ).properties(width=HEATMAP_PANEL_WIDTH, height=int(min(max(16 * len(layers), 90), 220)),
+                     title=alt.TitleParams(label(name), color=activation_color(name), fontSize=15, anchor="start")))
+    return alt.concat(*panels, columns=HEATMAP_PANELS_PER_ROW).resolve_scale(color="shared").properties(
+        title=alt.TitleParams(title, anchor="start", fontSize=15))
+
+
+# --- regression: what the network predicts --------------------------------------------------------------------
+
+
+def fit_chart(fits: pd.DataFrame, points: pd.DataFrame, names, title: str, x_title: str, y_title: str,
+              height: int = HEIGHT) -> alt.LayerChart:
+    """A 1-D regression: the data as grey dots, each activation's fitted curve in its colour (ReLU's is visibly
+    piecewise linear). ``fits``: activation, label, x, prediction; ``points``: x, y, split."""
+    dots = alt.Chart(points).mark_point(filled=True, size=22, opacity=0.45, color=NEUTRAL).encode(
+        x=alt.X("x:Q", title=x_title), y=alt.Y("y:Q", title=y_title),
+        shape=alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle-up"]),
+                        legend=alt.Legend(orient="bottom", title=None)),
+        tooltip=["split:N", alt.Tooltip("x:Q", format=".3g"), alt.Tooltip("y:Q", format=".3g")])
+    curves = alt.Chart(fits).mark_line(strokeWidth=3).encode(
+        x="x:Q", y="prediction:Q", color=_color(names), detail="activation:N",
+        tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("x:Q", format=".3g"),
+                 alt.Tooltip("prediction:Q", format=".3g", title="prediction")])
+    return alt.layer(dots, curves).resolve_legend(color="independent").properties(title=title, height=height)
+
+
+def parity_chart(parity: pd.DataFrame, names, title: str, y_title: str, height: int = HEIGHT) -> alt.LayerChart:
+    """Any regression: each activation's test predictions against the truth; the grey diagonal is perfect.
+    ``parity``: activation, label, actual, predicted."""
+    values = parity[["actual", "predicted"]].to_numpy(dtype=float)
+    finite = values[np.isfinite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    diagonal = alt.Chart(pd.DataFrame({"actual": [low, high], "predicted": [low, high]})).mark_line(
+        color=NEUTRAL, strokeDash=[4, 4]).encode(x="actual:Q", y="predicted:Q")
+    dots = alt.Chart(parity).mark_point(filled=True, size=30, opacity=0.7).encode(
+        x=alt.X("actual:Q", title=f"actual {y_title}"), y=alt.Y("predicted:Q", title=f"predicted {y_title}"),
+        color=_color(names), tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("actual:Q", format=".3g"),
+                                      alt.Tooltip("predicted:Q", format=".3g")])
+    return alt.layer(diagonal, dots).resolve_legend(color="independent").properties(title=title, height=height)

@@ -11,7 +11,7 @@ import math
 import numpy as np
 import pytest
 
-from core.engine.activations import ACTIVATIONS, get_activation
+from core.engine.activations import ACTIVATIONS, HARD_LEFT, NOT_SATURATING, SOFT_BOTH, SOFT_LEFT, get_activation
 
 SQRT2 = math.sqrt(2.0)
 
@@ -231,27 +231,28 @@ def test_gelu_and_silu_have_a_decreasing_stretch():
 
 @pytest.mark.parametrize("act", ALL_ENTRIES, ids=VARIANT_IDS)
 def test_saturation_claims(act):
+    """Hard saturation: f′ is exactly 0 on that side from a finite x on; soft: f′ only tends to 0 (Gulcehre et al.
+    2016). Checked at x = ±10 and over the whole left half-line for the hard kind."""
     claim = act.saturating
     left = abs(float(act.derivative(np.array([-10.0]))[0]))
     right = abs(float(act.derivative(np.array([10.0]))[0]))
-    if claim == "both sides":
-        assert left < 1e-3 and right < 1e-3
-    elif claim == "left side":
-        assert left < 1e-3
-        assert right > 0.5
-    elif claim == "no":
-        assert left >= 1e-3 and right >= 1e-3
-    else:
-        # ReLU: not saturating, but its gradient is exactly 0 on the left.
-        assert claim.startswith("no"), claim
+    if claim == SOFT_BOTH:
+        assert 0 < left < 1e-3 and 0 < right < 1e-3
+    elif claim == SOFT_LEFT:
+        assert 0 < left < 1e-3 and right > 0.5
+    elif claim == HARD_LEFT:
         assert act.name == "relu"
-        assert left == 0.0 and right == 1.0
+        assert (act.derivative(-np.logspace(-8, 4, 200)) == 0).all() and right == 1.0
+    else:
+        assert claim == NOT_SATURATING
+        assert left >= 1e-3 and right >= 1e-3
 
 
 def test_saturating_facts_of_the_classics():
-    assert ACTIVATIONS["sigmoid"].saturating == "both sides"
-    assert ACTIVATIONS["tanh"].saturating == "both sides"
-    assert ACTIVATIONS["relu"].saturating.startswith("no")
+    assert ACTIVATIONS["sigmoid"].saturating == ACTIVATIONS["tanh"].saturating == SOFT_BOTH
+    assert ACTIVATIONS["relu"].saturating == HARD_LEFT
+    assert {ACTIVATIONS[n].saturating for n in ("elu", "gelu", "silu", "softplus")} == {SOFT_LEFT}
+    assert ACTIVATIONS["leaky_relu"].saturating == ACTIVATIONS["linear"].saturating == NOT_SATURATING
 
 
 @pytest.mark.parametrize("act", ALL_ENTRIES, ids=VARIANT_IDS)

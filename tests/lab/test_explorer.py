@@ -120,13 +120,16 @@ def test_non_saturating_and_out_of_window():
     assert saturation_intervals("sigmoid", 0.01, 6, 9) == [(6.0, 9.0)]
 
 
-def test_saturation_bands_skip_relu_and_list_sigmoid_tanh():
-    bands = saturation_bands(["relu", "sigmoid", "tanh", "linear"], 0.01, -10, 10)
+def test_saturation_bands_list_relus_hard_left_side_and_sigmoid_tanh_on_both():
+    bands = saturation_bands(["relu", "sigmoid", "tanh", "linear", "leaky_relu"], 0.01, -10, 10)
     assert list(bands.columns) == ["activation", "start", "end"]
-    assert set(bands["activation"]) == {"sigmoid", "tanh"}
-    assert len(bands) == 4
+    assert set(bands["activation"]) == {"relu", "sigmoid", "tanh"}
+    assert len(bands) == 5
+    relu = bands[bands["activation"] == "relu"]
+    assert relu[["start", "end"]].values.tolist() == [[-10.0, 0.0]]  # f′ = 0 for x ≤ 0, f′(0) = 0 by convention
     assert saturation_bands([]).empty
-    assert not is_saturating("relu") and is_saturating("sigmoid") and is_saturating("softplus")
+    assert is_saturating("relu") and is_saturating("sigmoid") and is_saturating("softplus")
+    assert not is_saturating("leaky_relu") and not is_saturating("linear")
 
 
 def test_derivative_peaks():

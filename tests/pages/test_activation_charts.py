@@ -117,8 +117,9 @@ def test_bands_are_shaded_with_edges_inside_the_window():
     assert rects[0]["encoding"]["color"]["legend"] is None  # the lines own the legend
     dashed = [view for view in views if mark_type(view) == "rule" and "strokeDash" in view["mark"]]
     edges = chart_spec["datasets"][dashed[0]["data"]["name"]]
-    # sigmoid and tanh each saturate on both sides: two inner edges each, the window edges excluded
-    assert sorted(row["label"] for row in edges) == ["Sigmoid", "Sigmoid", "Tanh", "Tanh"]
+    # sigmoid and tanh saturate on both sides: two inner edges each; ReLU hard on the left, its edge at 0; the
+    # window edges excluded
+    assert sorted(row["label"] for row in edges) == ["ReLU", "Sigmoid", "Sigmoid", "Tanh", "Tanh"]
     assert all(-10 < row["edge"] < 10 for row in edges)
 
 

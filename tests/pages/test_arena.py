@@ -277,3 +277,41 @@ def test_every_setting_round_trips_through_the_widgets_and_back_to_the_url():
                for key in at.query_params}
     again = start("arena", written)
     assert again.session_state["arena.run"].experiment == EVERYTHING_CHANGED
+
+
+def test_a_learning_rate_far_too_high_is_flagged_as_unstable_while_still_finite():
+    """lr 100 on two moons: losses in the hundreds, accuracy at chance, nothing non-finite yet. Each run gets a
+    notice naming the likely cause, and the summary counts it apart from runs that diverged."""
+    at = start("arena", {"arena.learning_rate": "100", "arena.epochs": "10"})
+    for _ in range(3):
+        button(at, "arena.step").click().run()
+    assert not at.exception
+    notices = [w.value for w in at.warning if "is unstable" in w.value]
+    assert len(notices) == 3 and all("learning rate is most likely too high" in n for n in notices)
+    table = at.session_state["arena.run"].history()
+    from core.lab.summary import summary
+
+    counted = summary(table).set_index("activation")
+    assert (counted["unstable runs"] >= 1).all() and (counted["diverged runs"] == 0).all()
+
+
+def test_a_regression_run_shows_its_fit_and_its_summary_speaks_of_r2():
+    at = start("arena", {"arena.dataset": "sine", "arena.epochs": "20"})
+    button(at, "arena.step").click().run()
+    assert not at.exception
+    assert "The fit" in [s.value for s in at.subheader]
+    assert any("fitted curve" in str(c.spec).lower() for c in charts(at))
+    shown = at.dataframe[0].value
+    assert "test R²" in shown.columns and "test RMSE" in shown.columns and "test accuracy" not in shown.columns
+
+
+def test_the_default_experiments_summary_does_not_rank_sigmoid_the_fastest_learner():
+    at = start("arena", {"arena.epochs": "200"})
+    at.session_state["arena.run"].advance(seconds=1e9)  # train to the end, as Play would
+    at.run()
+    assert not at.exception and at.session_state["arena.run"].done
+    shown = at.dataframe[0].value.set_index("activation")
+    [epochs] = [c for c in shown.columns if c.startswith("epochs to train error")]
+    sigmoid = shown.loc["Sigmoid", epochs]
+    faster = [shown.loc[name, epochs] for name in ("ReLU", "Tanh")]
+    assert sigmoid == "not reached" or all(float(sigmoid) > float(value) for value in faster)

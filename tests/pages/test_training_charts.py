@@ -181,17 +181,26 @@ def test_band_layer_only_with_several_seeds(one_seed, two_seeds, builder):
 
 @pytest.mark.parametrize("builder", BUILDERS)
 def test_rule_layer_marks_diverged_runs(two_seeds, builder):
-    """The rule layer is always in the spec (so a page can reuse it) and draws only the divergence rows."""
+    """The rule layers are always in the spec (so a page can reuse it) and draw only their own rows: a dashed rule
+    where a run diverged, a longer-dashed one where it became unstable."""
+    def rule(chart_spec: dict, kind: str) -> dict:
+        [found] = [view for view in views(chart_spec) if mark_type(view) == "rule"
+                   and {"filter": f"(datum.kind === '{kind}')"} in view.get("transform", [])]
+        return found
+
     for none in (divergences(history(1)), None):
         d = spec(BUILDERS[builder](two_seeds, diverged=none))
-        assert (pd.DataFrame(rows(d, only(d, "rule")))["kind"] == "curve").all()
+        for kind in ("diverged", "unstable"):
+            assert (pd.DataFrame(rows(d, rule(d, kind)))["kind"] == "curve").all()
     diverged = pd.DataFrame({"run": [3], "activation": ["sigmoid"], "label": ["Sigmoid"], "seed": [1], "epoch": [2]})
-    d = spec(BUILDERS[builder](two_seeds, diverged=diverged))
-    rule = only(d, "rule")
-    assert {"filter": "(datum.kind === 'diverged')"} in rule["transform"]
-    flagged = pd.DataFrame(rows(d, rule)).query("kind == 'diverged'")
-    assert flagged[["activation", "label", "seed", "epoch"]].to_dict("records") == [
-        {"activation": "sigmoid", "label": "Sigmoid", "seed": 1, "epoch": 2}]
+    unstable = diverged.assign(run=1, activation="relu", label="ReLU", seed=0, epoch=1)
+    d = spec(BUILDERS[builder](two_seeds, diverged=diverged, unstable=unstable))
+    for kind, expected, dash in (("diverged", diverged, [2, 2]), ("unstable", unstable, [8, 4])):
+        view = rule(d, kind)
+        assert view["mark"]["strokeDash"] == dash
+        flagged = pd.DataFrame(rows(d, view)).query(f"kind == '{kind}'")
+        assert flagged[["activation", "label", "seed", "epoch"]].to_dict("records") == \
+            expected[["activation", "label", "seed", "epoch"]].to_dict("records")
     assert_activation_colours(d)
 
 
@@ -410,3 +419,55 @@ def test_used_columns_keeps_a_column_read_only_by_a_filter():
     data = pd.DataFrame({"kind": ["a", "b"], "value": [1.0, 2.0], "unused": [0, 0]})
     chart = alt.Chart(data).mark_point().encode(y="value:Q").transform_filter(alt.datum.kind == "a")
     assert list(used_columns(data, spec_without_data(chart)).columns) == ["kind", "value"]
+
+
+# --- honest edges: the accuracy axis, deep networks, regression ------------------------------------------------
+
+
+def test_an_accuracy_axis_spans_0_to_1_with_chance_marked(two_seeds):
+    """Noise at chance level must not look like wild swings: the axis is fixed, chance is a grey reference line."""
+    data = split_data(two_seeds, {"train_accuracy": "train", "test_accuracy": "test"})
+    d = spec(line_chart(data, NAMES, "Accuracy", "accuracy", domain=[0, 1], epochs=EPOCHS, reference=(0.5, "chance")))
+    assert only(d, "line")["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    reference = [view for view in views(d) if mark_type(view) == "rule" and "transform" not in view]
+    [text] = [view for view in views(d) if mark_type(view) == "text"]
+    assert len(reference) == 1 and reference[0]["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    assert rows(d, reference[0]) == [{"y": 0.5, "name": "chance"}] and text["encoding"]["text"]["field"] == "name"
+
+
+def test_a_deep_network_of_five_activations_gets_one_readable_map_each():
+    """8 hidden layers × 5 activations: one layer × epoch map per activation, each titled in its colour, every
+    layer labelled on one shared colour scale (lines for 40 layer-activation pairs could not be read)."""
+    from pages.ui.training_charts import layer_heatmap
+
+    names = ["relu", "sigmoid", "tanh", "elu", "maxout"]
+    band = bands(LiveRun(Experiment(activations=tuple(names), hidden_layers=(4,) * 8, epochs=3,
+                                    n_samples=100)).history())
+    data = band[band["metric"] == "sparsity"]
+    d = spec(layer_heatmap(data, names, "Sparsity", "fraction of zeros", epochs=3, domain=[0, 1]))
+    panels = d["concat"]
+    assert len(panels) == 5 and d["columns"] == 2 and d["resolve"]["scale"]["color"] == "shared"
+    for panel, name in zip(panels, names, strict=True):
+        assert panel["title"]["text"] == label(name) and panel["title"]["color"] == activation_color(name)
+        assert panel["encoding"]["y"]["scale"]["domain"] == list(range(1, 9))  # every layer, labelled
+        assert panel["encoding"]["color"]["scale"]["domain"] == [0, 1]
+        shown = pd.DataFrame(d["datasets"][panel["data"]["name"]])
+        assert set(shown["activation"]) == {name} and sorted(shown["layer"].unique()) == list(range(1, 9))
+
+
+def test_a_1d_regression_fit_draws_each_activations_curve_over_the_data():
+    from core.lab.boundary import data_frame_1d, fit_frame, parity_frame
+    from pages.ui.training_charts import fit_chart, parity_chart
+
+    sine = load_dataset("sine", n_samples=60, noise=0.1, seed=0)
+    fits = pd.concat([fit_frame(MLP([1, 6, 1], activation=n, task="regression", seed=0), sine, points=50)
+                      .assign(activation=n, label=label(n)) for n in NAMES], ignore_index=True)
+    d = spec(fit_chart(fits, data_frame_1d(sine), NAMES, "Fit", "x", "y"))
+    assert marks(d) == ["point", "line"]
+    line = only(d, "line")
+    assert line["encoding"]["color"]["field"] == "label" and len(rows(d, line)) == 100
+    assert len(rows(d, only(d, "point"))) == 60
+    parity = pd.concat([parity_frame(MLP([1, 6, 1], activation=n, task="regression", seed=0), sine)
+                        .assign(activation=n, label=label(n)) for n in NAMES], ignore_index=True)
+    d = spec(parity_chart(parity, NAMES, "Predicted against actual", "y"))
+    assert marks(d) == ["line", "point"] and only(d, "point")["encoding"]["color"]["field"] == "label"
