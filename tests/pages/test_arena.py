@@ -228,6 +228,7 @@ def test_the_html_report_holds_the_runs_settings_summary_and_charts(html_report)
                             "Dead units: 0 for every training sample", "Decision boundary: ReLU",
                             "Decision boundary: Sigmoid", "Decision boundary: Tanh"]
     assert text.count('<img src="data:image/svg+xml;base64,') == len(charts) and "<script" not in text
+    assert not re.search(r"https?:|//", re.sub(r'src="data:[^"]*"', "", text))  # nothing to fetch: opens offline
     assert len(text.encode()) < 1_500_000  # surfaces on a 40 x 40 grid, data to 4 significant digits
 
 
