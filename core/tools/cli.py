@@ -30,7 +30,7 @@ from core.io.config import config_json, experiment_from_json
 from core.io.history import records_to_frame, summary
 from core.io.history_csv import history_csv
 from core.settings import OPTIMIZER_CHOICES, Experiment
-from core.tools.scale_out import BACKENDS, CLUSTER_BACKENDS, parallel
+from core.tools.scale_out import BACKENDS, CLUSTER_BACKENDS, parallel, portable
 
 DEFAULTS = Experiment()
 SWEEP_COLUMNS = ("depth", "width", "lr")
@@ -299,8 +299,11 @@ def sweep_cells(base: Experiment, depths: Sequence[int], widths: Sequence[int],
             for depth, width, lr in itertools.product(depths, widths, learning_rates)]
 
 
-def _sweep_cell(index: int, cell: tuple[int, int, float], experiment: Experiment) -> pd.DataFrame:
-    """One grid cell (runs in a joblib worker): its history with unique run numbers and the grid columns."""
+def _sweep_cell(index: int, cell: tuple[int, int, float], settings: dict) -> pd.DataFrame:
+    """One grid cell (runs in a joblib worker): its history with unique run numbers and the grid columns.
+    ``settings`` is the cell's ``Experiment.to_dict()``: plain data, which a Dask scheduler can unpickle without
+    importing ``core`` (it unpickles every task it schedules)."""
+    experiment = Experiment.from_dict(settings)
     frame = run_experiment(experiment)
     frame["run"] += index * len(experiment.configs())
     for name, value in zip(SWEEP_COLUMNS, cell, strict=True):
@@ -347,7 +350,8 @@ def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             parser.error(str(err))
         progress = ProgressBar(len(cells), "grid cells", enabled=not args.quiet)
         frames, summaries = [], []
-        tasks = (delayed(_sweep_cell)(i, cell, experiment) for i, (cell, experiment) in enumerate(cells))
+        task = portable(_sweep_cell)
+        tasks = (delayed(task)(i, cell, experiment.to_dict()) for i, (cell, experiment) in enumerate(cells))
         for done, frame in enumerate(run(tasks), start=1):
             frames.append(frame)
             table = summary(frame)

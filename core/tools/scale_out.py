@@ -1,12 +1,15 @@
 """The CLI's sweep beyond one machine: joblib's Dask and Ray backends, with the project's code sent to the workers.
 
-A sweep's task is ``core.tools.cli._sweep_cell``, which pickles by reference (module and name): every worker must be
-able to import ``core``, in the version the client runs. Neither backend ships local code by itself, so:
+A sweep's task is ``core.tools.cli._sweep_cell``: every worker must be able to import ``core``, in the version the
+client runs, while the Dask scheduler, which unpickles every task it schedules, must not need to. So the task travels
+as ``portable(_sweep_cell)`` (a function that pickles by value and imports ``_sweep_cell`` only when a worker calls
+it) with plain data for arguments, and the package goes to the workers; neither backend ships local code by itself:
 
 * **Dask** (``--backend dask --scheduler ADDRESS``, or a ``dask.distributed.Client`` already made in this process):
   the ``core`` package (its ``.py`` files) is zipped and registered as an ``UploadFile`` worker plugin (what
-  ``Client.upload_file`` does, minus the scheduler, which runs no task and may share this process): every worker,
-  and every worker that joins later, saves the zip, puts it first on ``sys.path`` and imports ``core`` from it.
+  ``Client.upload_file`` does, minus the scheduler: it runs no task, needs no ``core`` to read a portable one, and
+  may share this process, whose ``core`` it would reload from the zip): every worker, and every worker that joins
+  later, saves the zip, puts it first on ``sys.path`` and imports ``core`` from it.
   joblib is told to use that client (``parallel_config(backend="dask", client=...)``): a bare
   ``Parallel(backend="dask")`` fails with "Invalid backend: dask", since joblib registers its Dask backend only
   inside ``parallel_config``.
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import sys
 import tempfile
 import zipfile
 from collections.abc import Iterator
@@ -33,6 +37,26 @@ import core
 PACKAGE_DIR = Path(core.__file__).resolve().parent
 BACKENDS = ("loky", "threading", "dask", "ray")
 CLUSTER_BACKENDS = ("dask", "ray")
+
+
+def portable(function):
+    """``function`` as a task any process can unpickle without importing its module: a closure (so pickled by
+    value, by cloudpickle) that imports ``function`` by module and name when it is called, on a worker. A function
+    of a module run as a script (``python -m core.tools.cli``) is found under the module's own name."""
+    module, name = function.__module__, function.__qualname__
+    if module == "__main__":
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        if spec is None:
+            raise ValueError(f"{name} is defined in a script, which the workers cannot import; run it with -m.")
+        module = spec.name
+
+    def call(*args, **kwargs):
+        import importlib
+
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = f"portable_{name}"  # still not importable by this name: pickled by value
+    return call
 
 
 def package_files() -> list[Path]:

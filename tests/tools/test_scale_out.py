@@ -71,11 +71,33 @@ def test_a_sweep_on_ray_equals_the_local_run_with_the_package_sent_to_the_worker
     out = tmp_path / "ray.csv"
     script = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from core.tools.cli import main; "
               f"sys.exit(main({[*SWEEP, '--backend', 'ray', '--out', str(out)]!r}))")
-    env = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "RAY_ADDRESS")}
+    # RAY_ADDRESS=local: a new local instance, never a cluster some other `ray start` left on this machine.
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "RAY_ADDRESS": "local"}
     result = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
                             timeout=170)
     assert result.returncode == 0, result.stderr[-3000:]
     pd.testing.assert_frame_equal(read(out), read(local_csv), check_exact=True)
+
+
+def test_a_sweep_task_unpickles_in_a_process_that_cannot_import_core(tmp_path):
+    """A Dask scheduler unpickles every task it schedules, and a scheduler started elsewhere has no core (the
+    LocalCluster above shares this process, so it cannot tell): the task must pickle by value, with plain data."""
+    from distributed.protocol.pickle import dumps
+    from joblib import delayed
+
+    from core.settings import Experiment
+    from core.tools.cli import _sweep_cell
+
+    payload = dumps(delayed(scale_out.portable(_sweep_cell))(3, (1, 4, 0.1), Experiment().to_dict()))
+    script = ("import sys, importlib.util; from distributed.protocol.pickle import loads; "
+              "task, args, kwargs = loads(sys.stdin.buffer.read()); "
+              "assert importlib.util.find_spec('core') is None and not any(m.startswith('core') for m in sys.modules); "
+              "print(task.__name__, args[0], args[2]['dataset'])")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run([sys.executable, "-c", script], input=payload, cwd=tmp_path, env=env, capture_output=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr.decode()[-2000:]
+    assert result.stdout.decode().split() == ["portable__sweep_cell", "3", "moons"]
 
 
 def test_without_a_scheduler_or_client_the_dask_backend_exits_2_saying_what_to_pass(tmp_path, capsys):
