@@ -43,6 +43,7 @@ from sklearn.model_selection import train_test_split
 
 from core.engine.limits import (
     MAX_ABS_VALUE,
+    MAX_CLASSES,
     MAX_COLUMNS,
     MAX_FEATURES,
     MAX_NOISE,
@@ -525,7 +526,11 @@ def guess_task(series: pd.Series) -> str:
     Text, categories and booleans are classes. Numbers are classes when every value is a whole
     number and there are at most ``MAX_CLASSES_TO_GUESS`` distinct values (labels like 0/1/2 or
     ratings 1..5); otherwise they are a quantity to regress. Missing values are ignored.
+    ValueError for anything but one column (``df[name]`` of a table with two columns of that name is a table).
     """
+    if not isinstance(series, pd.Series):
+        raise ValueError(f"guess_task needs one column (a pandas Series); got {type(series).__name__}. "
+                         "Column names must be unique.")
     if not _is_numeric_column(series) or pd.api.types.is_bool_dtype(series.dtype):
         return CLASSIFICATION
     values = series.dropna().to_numpy(dtype=np.float64)
@@ -593,10 +598,11 @@ def encode_features(df: pd.DataFrame, target: object, max_levels: int = MAX_ONE_
         if _is_numeric_column(series):
             _add_feature(encoded, str(column), series.to_numpy(dtype=np.float64, na_value=np.nan))
             continue
-        levels = _sorted_levels(series.dropna())
-        if len(levels) > max_levels:
-            too_many_levels.append(f"{str(column)!r} ({len(levels)} distinct values)")
+        n_levels = series.nunique(dropna=True)  # counted before any sorting: a column of IDs has a level per row
+        if n_levels > max_levels:
+            too_many_levels.append(f"{str(column)!r} ({n_levels} distinct values)")
             continue
+        levels = _sorted_levels(series.dropna())
         for level in levels:
             _add_feature(
                 encoded, f"{column}={_level_text(level)}", (series == level).to_numpy(dtype=np.float64)
@@ -658,7 +664,15 @@ def _check_magnitudes(values: pd.DataFrame, role: str) -> None:
 
 
 def _encode_classes(target: pd.Series) -> tuple[np.ndarray, list[str]]:
-    """Labels 0..C-1 for the sorted distinct target values; refuses what a stratified split cannot take."""
+    """Labels 0..C-1 for the sorted distinct target values; refuses what a stratified split cannot take, and more
+    than ``MAX_CLASSES`` classes (a network's output layer, and every format that stores one, has at most that many
+    outputs: a table with more must be refused here, not when its trained weights are exported)."""
+    n_classes = target.nunique(dropna=True)
+    if n_classes > MAX_CLASSES:
+        raise ValueError(
+            f"The target {str(target.name)!r} has {n_classes:,} classes; at most {MAX_CLASSES} are supported. "
+            "Choose another target column, merge rare classes, or train a regression on a numeric target."
+        )
     levels = _sorted_levels(target)
     names = [_level_text(level) for level in levels]
     if len(levels) < 2:
@@ -704,6 +718,8 @@ def dataset_from_frame(
     elif task not in TASKS:
         raise ValueError(f"task must be one of {', '.join(TASKS)} (or None to guess); got {task!r}.")
 
+    if task == CLASSIFICATION:
+        y, class_names = _encode_classes(target_column)  # before the features: the class cap is the cheaper check
     features = encode_features(df, target)
     if features.shape[1] > MAX_FEATURES:
         raise ValueError(
@@ -712,9 +728,7 @@ def dataset_from_frame(
         )
     _check_magnitudes(features, "Feature")
 
-    if task == CLASSIFICATION:
-        y, class_names = _encode_classes(target_column)
-    else:
+    if task == REGRESSION:
         if not _is_numeric_column(target_column) or pd.api.types.is_bool_dtype(target_column.dtype):
             raise ValueError(
                 f"Regression needs a numeric target, but {str(target)!r} is {target_column.dtype}. "

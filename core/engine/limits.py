@@ -47,6 +47,13 @@ MAX_GRID = 200  # grid points per axis; a surface has MAX_GRID**2 cells at most
 MAX_UPLOAD_BYTES = 10 * 2**20  # a CSV; matches server.maxUploadSize = 10 (MB) in .streamlit/config.toml
 MAX_CONFIG_CHARS = 100_000  # an experiment JSON is a few hundred characters
 MAX_HISTORY_CSV_CHARS = 200_000_000  # a long run of many seeds is tens of MB; beyond this it is not ours
+# The history's 8 columns, a sweep's 3 and room for a few of the user's own: every extra column is inferred value by
+# value, and a header of a million names would have pandas build a million columns before anything else is checked.
+MAX_HISTORY_COLUMNS = 64
+# Reading a CSV, the delimiter is guessed from the first records within this many characters: enough for a header of
+# MAX_COLUMNS long names and a few rows; the guess costs the same however large the file.
+DELIMITER_SAMPLE_CHARS = 64 * 1024
+DELIMITER_SAMPLE_RECORDS = 20
 # The largest network training accepts (1000 inputs, 8 maxout layers of 512 units x 8 pieces) has about 19
 # million parameters; 20 million admits every one of them and nothing much bigger.
 MAX_PARAMETERS = 20_000_000

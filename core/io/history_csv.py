@@ -11,9 +11,9 @@ import io
 
 import pandas as pd
 
-from core.engine.limits import MAX_HISTORY_CSV_CHARS
+from core.engine.limits import MAX_HISTORY_COLUMNS, MAX_HISTORY_CSV_CHARS
 from core.io.history import COLUMNS
-from core.io.strict import fail, text_of
+from core.io.strict import check_record_widths, fail, text_of
 
 _HISTORY_DTYPES = {"epoch": "int64", "run": "int64", "activation": "object", "label": "object", "seed": "int64",
                    "layer": "int64",
@@ -82,9 +82,12 @@ def read_history_csv(text) -> pd.DataFrame:
 
     ``epoch, run, seed, layer`` are int64, ``value`` float64, ``diverged`` bool, ``activation`` and
     ``metric`` object; extra columns are inferred (int, float, bool, else text). Raises ValueError
-    for anything that is not such a CSV.
+    for anything that is not such a CSV. Bounded: the text's size is capped, then every record's fields are counted
+    (at most ``MAX_HISTORY_COLUMNS``, no row wider than the header) before pandas builds a column.
     """
     text = text_of(text, "history CSV", MAX_HISTORY_CSV_CHARS)
+    check_record_widths(text, ",", "history CSV", MAX_HISTORY_COLUMNS,
+                        f": the history has {len(COLUMNS)} (a sweep adds depth, width and lr).")
     try:
         raw = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False)
     except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:

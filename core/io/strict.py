@@ -4,7 +4,10 @@ wrong, never another exception."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+from collections.abc import Iterator
 from typing import NoReturn
 
 from core.engine.limits import is_whole
@@ -31,6 +34,12 @@ def text_of(data, what: str, max_chars: int) -> str:
     if len(data) > max_chars:
         fail(f"The {what} is too large: {len(data):,} characters, at most {max_chars:,}.")
     return data
+
+
+def brief(value, limit: int = 60) -> str:
+    """``repr(value)`` for a message, cut to ``limit`` characters: a file's value can be a thousand digits long."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit - 1]}…"
 
 
 def _refuse_constant(name: str):
@@ -72,6 +81,52 @@ def check_keys(data, required: tuple[str, ...], what: str) -> None:
 
 def check_format(data: dict, expected: str, what: str) -> None:
     if data["format"] != expected:
-        fail(f"Not a {what}: format is {data['format']!r}, expected {expected!r}.")
+        fail(f"Not a {what}: format is {brief(data['format'])}, expected {expected!r}.")
     if not is_whole(data["format_version"]) or data["format_version"] != FORMAT_VERSION:
-        fail(f"Unsupported {what} format_version {data['format_version']!r}; this version reads {FORMAT_VERSION}.")
+        fail(f"Unsupported {what} format_version {brief(data['format_version'])}; this version reads "
+             f"{FORMAT_VERSION}.")
+
+
+# --- CSV: the shape of every record, counted before pandas builds anything ----------------------------------------
+# pandas builds every column of a wide row before any check of ours could run (a first data row of 600,000 fields
+# costs it seconds and gigabytes), so readers count each record's fields first. Python's csv module tokenises as
+# pandas' C parser does with its defaults (quote '"', doubled quotes, no escape character; a record ends at \n, \r
+# or \r\n outside quotes, never at U+2028 and the like), in C and in time linear in the text.
+
+
+def csv_records(text: str, delimiter: str, what: str, skipinitialspace: bool = False
+                ) -> Iterator[tuple[int, list[str]]]:
+    """(line number, fields) of each record of ``text`` that pandas does not skip as blank; the line number is the
+    record's last physical line, 1-based. A malformed record raises ValueError."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, skipinitialspace=skipinitialspace,
+                        strict=False)
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as err:
+            if "field larger than field limit" in str(err):
+                fail(f"A field of the {what} near line {reader.line_num:,} is longer than "
+                     f"{csv.field_size_limit():,} characters: check for an unbalanced quote.")
+            fail(f"The {what} could not be read as CSV near line {reader.line_num:,}: {err}.")
+        if len(fields) > 1 or (fields and fields[0].strip()):
+            yield reader.line_num, fields
+
+
+def check_record_widths(text: str, delimiter: str, what: str, max_fields: int, too_wide_advice: str,
+                        skipinitialspace: bool = False) -> int:
+    """The header's field count, once every record is checked: the header has at most ``max_fields`` fields and no
+    record has more fields than the header. ValueError otherwise, naming the record's line."""
+    header = None
+    for line, fields in csv_records(text, delimiter, what, skipinitialspace):
+        if header is None:
+            header = len(fields)
+            if header > max_fields:
+                fail(f"The {what} has {header:,} columns; the limit is {max_fields} columns{too_wide_advice}")
+        elif len(fields) > header:
+            fail(f"Line {line} has {len(fields):,} fields but the header has {header}. Every row needs one value "
+                 "per column (check for stray delimiters or unquoted text).")
+    if header is None:
+        fail(f"The {what} has no header row. The first line must name the columns.")
+    return header

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 import zipfile
 from dataclasses import asdict
 
@@ -35,7 +36,7 @@ from core.engine.limits import (
 )
 from core.engine.mlp import HIDDEN_CHOICES, MAXOUT, MLP, TASKS
 from core.engine.training import DTYPES, TrainConfig
-from core.io.strict import FORMAT_VERSION, check_format, check_keys, fail, parse_json
+from core.io.strict import FORMAT_VERSION, brief, check_format, check_keys, fail, parse_json
 
 WEIGHTS_FORMAT = "relu-lab-weights"
 _META_KEYS = ("format", "format_version", "activations", "task", "maxout_pieces", "alpha", "dtype", "layer_sizes",
@@ -118,33 +119,33 @@ def _check_meta(meta) -> list[tuple[int, int]]:
     check_format(meta, WEIGHTS_FORMAT, "ReLU Lab weights file")
     activations, task, pieces, alpha = meta["activations"], meta["task"], meta["maxout_pieces"], meta["alpha"]
     if meta["dtype"] not in DTYPES:
-        fail(f"dtype must be one of {', '.join(DTYPES)}, got {meta['dtype']!r}.")
+        fail(f"dtype must be one of {', '.join(DTYPES)}, got {brief(meta['dtype'])}.")
     if task not in TASKS:
-        fail(f"task must be one of {', '.join(TASKS)}, got {task!r}.")
+        fail(f"task must be one of {', '.join(TASKS)}, got {brief(task)}.")
     if not isinstance(activations, list) or len(activations) > MAX_DEPTH:
         fail(f"activations must be a list of at most {MAX_DEPTH} names, one per hidden layer.")
     for name in activations:
         if not isinstance(name, str) or name not in HIDDEN_CHOICES:
-            fail(f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
+            fail(f"Unknown activation {brief(name)}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
     if not is_whole(pieces) or not MIN_MAXOUT_PIECES <= pieces <= MAX_MAXOUT_PIECES:
-        fail(f"maxout_pieces must be a whole number from 2 to {MAX_MAXOUT_PIECES}, got {pieces!r}.")
+        fail(f"maxout_pieces must be a whole number from 2 to {MAX_MAXOUT_PIECES}, got {brief(pieces)}.")
     if alpha is not None:
         if not is_number(alpha) or not 0 <= alpha <= MAX_ALPHA:
-            fail(f"alpha must be null or a number from 0 to 10, got {alpha!r}.")
+            fail(f"alpha must be null or a number from 0 to {MAX_ALPHA:g}, got {brief(alpha)}.")
         if not any(name in _ALPHA_ACTIVATIONS for name in activations):
             fail(f"alpha applies to {' and '.join(_ALPHA_ACTIVATIONS)} layers only; this network has none.")
     sizes = meta["layer_sizes"]
     if not isinstance(sizes, list) or len(sizes) != len(activations) + 2 or not all(is_whole(s) for s in sizes):
         fail(f"layer_sizes must list {len(activations) + 2} whole numbers: inputs, each hidden layer, outputs.")
     if not 1 <= sizes[0] <= MAX_FEATURES:
-        fail(f"The network must take 1 to {MAX_FEATURES} inputs, got {sizes[0]}.")
+        fail(f"The network must take 1 to {MAX_FEATURES} inputs, got {brief(sizes[0])}.")
     if not all(1 <= s <= MAX_WIDTH for s in sizes[1:-1]):
-        fail(f"Each hidden layer must have 1 to {MAX_WIDTH} units, got {sizes[1:-1]}.")
+        fail(f"Each hidden layer must have 1 to {MAX_WIDTH} units, got {brief(sizes[1:-1])}.")
     if sum(sizes[1:-1]) > MAX_HIDDEN_UNITS:
         fail(f"At most {MAX_HIDDEN_UNITS} hidden units in all, got {sum(sizes[1:-1])}.")
     low = 2 if task == "classification" else 1
     if not low <= sizes[-1] <= MAX_CLASSES:
-        fail(f"A {task} network needs {low} to {MAX_CLASSES} outputs, got {sizes[-1]}.")
+        fail(f"A {task} network needs {low} to {MAX_CLASSES} outputs, got {brief(sizes[-1])}.")
     layer_pieces = [pieces if name == MAXOUT else 1 for name in activations] + [1]
     shapes = [(fan_in, fan_out * k) for fan_in, fan_out, k in zip(sizes[:-1], sizes[1:], layer_pieces, strict=True)]
     n_parameters = sum(rows * cols + cols for rows, cols in shapes)
@@ -203,6 +204,13 @@ def _model_parts(model: MLP, config: TrainConfig | None) -> tuple[dict, list[np.
     biases = [np.asarray(b) for b in model.biases]
     _build_model(meta, weights, biases)
     return meta, weights, biases
+
+
+def check_exportable(model: MLP, config: TrainConfig | None = None) -> None:
+    """Raise the ValueError ``weights_npz`` and ``weights_json`` would raise for this model (and config), without
+    writing anything: a page can say why a network cannot be downloaded before it offers the button. The check is
+    the writers' own (``_model_parts``), so it can never disagree with them."""
+    _model_parts(model, config)
 
 
 def weights_npz(model: MLP, config: TrainConfig | None = None) -> bytes:
@@ -281,7 +289,8 @@ def weights_json(model: MLP, config: TrainConfig | None = None) -> str:
 
 
 def _numbers(value, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.ndarray:
-    """A nested list of JSON numbers of exactly ``shape`` as an array; bools, strings and nulls refused."""
+    """A nested list of JSON numbers of exactly ``shape`` as an array; bools, strings and nulls refused, and whole
+    numbers checked before they are converted: JSON's integers have no size limit, floats do."""
     rows = [value] if len(shape) == 1 else value
     if not isinstance(rows, list) or len(rows) != (1 if len(shape) == 1 else shape[0]):
         fail(f"{name} must be a list of {shape[0]} {'numbers' if len(shape) == 1 else 'rows'}.")
@@ -290,6 +299,8 @@ def _numbers(value, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.nd
             fail(f"{name} must have shape {shape}.")
         if not all(type(v) is float or type(v) is int for v in row):
             fail(f"{name} must hold numbers only.")
+        if not all(is_number(v) for v in row if type(v) is int):
+            fail(f"{name} holds a whole number too large for a float ({sys.float_info.max:.3g} at most).")
     with np.errstate(over="ignore"):  # a number too big for float32 becomes inf, refused just below
         array = np.array(value, dtype=np.float64).astype(dtype)
     return _check_array(array, shape, dtype, name)

@@ -3,7 +3,8 @@
 ``compare`` builds the same ``core.settings.Experiment`` the Training Arena builds from its
 widgets and trains it with ``train_many``; ``sweep`` runs a grid of such experiments (depth x
 width x learning rate, each cell one ``train_many`` over activations x seeds) through joblib, so
-the grid can run on local processes or, with joblib's Dask or Ray backends, on a cluster.
+the grid can run on local processes or, with joblib's Dask or Ray backends, on a cluster
+(``core.tools.scale_out`` sends the package to the workers).
 Both write the tidy long CSV of ``core.io.history`` (``core.io.history_csv.history_csv``).
 
 Bad arguments exit with status 2 and a one-line message, never a traceback.
@@ -12,6 +13,7 @@ Bad arguments exit with status 2 and a one-line message, never a traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import itertools
 import math
 import sys
@@ -27,9 +29,9 @@ from core.io.history import records_to_frame
 from core.io.history_csv import history_csv
 from core.lab.summary import column_help, display_table, epochs_column, summary, target_of
 from core.settings import EXPERIMENT, UPLOAD, Experiment, Setting
+from core.tools.scale_out import BACKENDS, CLUSTER_BACKENDS, parallel, portable
 
 DEFAULTS = Experiment()
-BACKENDS = ("loky", "threading", "dask", "ray")
 SWEEP_COLUMNS = ("depth", "width", "lr")
 
 COMPARE_COMMAND = """\
@@ -38,6 +40,11 @@ COMPARE_COMMAND = """\
 SWEEP_COMMAND = """\
   python -m core.tools.cli sweep --dataset moons --activations relu,tanh --depths 1,2,4 --widths 8,16 \\
       --lrs 0.01,0.1 --seeds 3 --epochs 50 --out sweep.csv --jobs 2"""
+DASK_COMMANDS = """\
+               dask scheduler --port 8786                                  # one machine
+               dask worker tcp://HOST:8786 --nworkers 2 --nthreads 1       # each machine
+               python -m core.tools.cli sweep --backend dask --scheduler tcp://HOST:8786 \\
+                   --depths 1,2,4 --widths 8,16 --lrs 0.01,0.1 --out sweep.csv"""
 
 MAIN_EPILOG = f"""\
 examples:
@@ -65,11 +72,16 @@ sweep (cell index * runs per cell + run within the cell).
 backends (joblib):
   loky       local worker processes (the default)
   threading  threads in this process
-  dask       joblib's Dask backend: needs dask.distributed. Pass --scheduler ADDRESS to connect a client,
-             or, when calling core.tools.cli.main() from Python, create one first:
-               from dask.distributed import Client; Client(...)   # registers the 'dask' backend
-  ray        joblib's Ray backend: needs ray; the CLI calls ray.util.joblib.register_ray() itself and Ray
-             connects to the cluster in RAY_ADDRESS (or starts a local one).
+  dask       a dask.distributed cluster: --scheduler ADDRESS connects to its scheduler, or, when calling
+             core.tools.cli.main() from Python, the Client already made in this process is used:
+               from dask.distributed import Client; Client(...)
+             The package core is zipped and sent to every worker (Client.upload_file); the workers need the
+             runtime dependencies (pip install -r requirements.txt) installed. For example:
+{DASK_COMMANDS}
+  ray        a Ray cluster: Ray connects to the cluster in RAY_ADDRESS (or starts a local one) and the CLI calls
+             ray.util.joblib.register_ray() itself; core is sent to the workers with ray.init's
+             runtime_env={{"py_modules": [...]}} (unless Ray was already started in this process).
+--jobs defaults to 1 on loky and threading, and to -1 (every worker thread of the cluster) on dask and ray.
 Neither dask nor ray is a dependency of ReLU Lab; a backend joblib cannot use exits with a message."""
 
 
@@ -207,7 +219,9 @@ def build_parser() -> argparse.ArgumentParser:
                       metavar="W1,W2,...", help="units per hidden layer (default 16)")
     grid.add_argument("--lrs", type=_floats, default=(DEFAULTS.learning_rate,), metavar="LR1,LR2,...",
                       help=f"learning rates (default {DEFAULTS.learning_rate})")
-    grid.add_argument("--jobs", type=_jobs, default=1, help="grid cells run at once; -1 for every CPU (default 1)")
+    grid.add_argument("--jobs", type=_jobs, default=None,
+                      help="grid cells run at once; -1 for every CPU or worker thread "
+                           "(default 1 on loky and threading, -1 on dask and ray)")
     grid.add_argument("--backend", default="loky", choices=BACKENDS, help="joblib backend (default loky; see below)")
     grid.add_argument("--scheduler", metavar="ADDRESS",
                       help="dask only: connect a dask.distributed Client to this scheduler address first")
@@ -253,39 +267,16 @@ def sweep_cells(base: Experiment, depths: Sequence[int], widths: Sequence[int],
             for depth, width, lr in itertools.product(depths, widths, learning_rates)]
 
 
-def _sweep_cell(index: int, cell: tuple[int, int, float], experiment: Experiment) -> pd.DataFrame:
-    """One grid cell (runs in a joblib worker): its history with unique run numbers and the grid columns."""
+def _sweep_cell(index: int, cell: tuple[int, int, float], settings: dict) -> pd.DataFrame:
+    """One grid cell (runs in a joblib worker): its history with unique run numbers and the grid columns.
+    ``settings`` is the cell's ``Experiment.to_dict()``: plain data, which a Dask scheduler can unpickle without
+    importing ``core`` (it unpickles every task it schedules)."""
+    experiment = Experiment.from_dict(settings)
     frame = run_experiment(experiment)
     frame["run"] += index * len(experiment.configs())
     for name, value in zip(SWEEP_COLUMNS, cell, strict=True):
         frame[name] = value
     return frame.astype({"depth": "int64", "width": "int64", "lr": "float64"})
-
-
-def _parallel(jobs: int, backend: str, scheduler: str | None):
-    """A joblib.Parallel on ``backend``, registering Dask or Ray first; ValueError saying why it cannot."""
-    import joblib
-
-    if backend == "dask":
-        try:
-            from dask.distributed import Client
-        except ImportError:
-            raise ValueError("the dask backend needs dask.distributed, which is not installed "
-                             "(pip install 'dask[distributed]')") from None
-        if scheduler:
-            Client(scheduler)
-    elif scheduler:
-        raise ValueError("--scheduler applies to --backend dask only")
-    if backend == "ray":
-        try:
-            from ray.util.joblib import register_ray
-        except ImportError:
-            raise ValueError("the ray backend needs ray, which is not installed (pip install ray)") from None
-        register_ray()
-    try:
-        return joblib.Parallel(n_jobs=jobs, backend=backend, return_as="generator")
-    except ValueError as err:
-        raise ValueError(f"joblib cannot use the {backend!r} backend here: {err}") from None
 
 
 def _print_table(table: pd.DataFrame, definitions: dict[str, str] | None = None) -> None:
@@ -321,27 +312,30 @@ def run_compare(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
 def run_sweep(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from joblib import delayed
 
-    try:
-        base = _experiment(args, hidden_layers=(args.widths[0],) * args.depths[0], learning_rate=args.lrs[0])
-        cells = sweep_cells(base, args.depths, args.widths, args.lrs)
-        parallel = _parallel(args.jobs, args.backend, args.scheduler)
-    except ValueError as err:
-        parser.error(str(err))
-    _check_writable(parser, args.out)
-    progress = ProgressBar(len(cells), "grid cells", enabled=not args.quiet)
-    frames, summaries = [], []
-    tasks = (delayed(_sweep_cell)(i, cell, experiment) for i, (cell, experiment) in enumerate(cells))
-    for done, frame in enumerate(parallel(tasks), start=1):
-        frames.append(frame)
-        table = summary(frame)
-        shown = display_table(table).rename(columns={epochs_column(target_of(table)): "epochs to target"})
-        # each cell's own target, from its own runs, named beside the epochs it took
-        shown.insert(list(shown.columns).index("epochs to target"), "target", target_of(table).text)
-        for position, name in enumerate(SWEEP_COLUMNS):
-            shown.insert(position, name, frame[name].iloc[0])
-        summaries.append(shown)
-        progress.update(done)
-    progress.close()
+    jobs = args.jobs if args.jobs is not None else -1 if args.backend in CLUSTER_BACKENDS else 1
+    with contextlib.ExitStack() as stack:
+        try:
+            base = _experiment(args, hidden_layers=(args.widths[0],) * args.depths[0], learning_rate=args.lrs[0])
+            cells = sweep_cells(base, args.depths, args.widths, args.lrs)
+            _check_writable(parser, args.out)
+            run = stack.enter_context(parallel(jobs, args.backend, args.scheduler))
+        except ValueError as err:
+            parser.error(str(err))
+        progress = ProgressBar(len(cells), "grid cells", enabled=not args.quiet)
+        frames, summaries = [], []
+        task = portable(_sweep_cell)
+        tasks = (delayed(task)(i, cell, experiment.to_dict()) for i, (cell, experiment) in enumerate(cells))
+        for done, frame in enumerate(run(tasks), start=1):
+            frames.append(frame)
+            table = summary(frame)
+            shown = display_table(table).rename(columns={epochs_column(target_of(table)): "epochs to target"})
+            # each cell's own target, from its own runs, named beside the epochs it took
+            shown.insert(list(shown.columns).index("epochs to target"), "target", target_of(table).text)
+            for position, name in enumerate(SWEEP_COLUMNS):
+                shown.insert(position, name, frame[name].iloc[0])
+            summaries.append(shown)
+            progress.update(done)
+        progress.close()
     _print_table(pd.concat(summaries, ignore_index=True))
     _write(args.out, history_csv(pd.concat(frames, ignore_index=True)))
     return 0

@@ -22,7 +22,7 @@ from core.io.config import config_json
 from core.io.history import divergences, thin
 from core.io.history_csv import history_csv
 from core.io.report import report_html, report_markdown
-from core.io.weights import weights_json, weights_npz
+from core.io.weights import check_exportable, weights_json, weights_npz
 from core.lab.boundary import (
     chance_accuracy,
     confusion_frame,
@@ -390,17 +390,25 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
         chosen = columns[0].selectbox("Weights of", list(experiment.activations), format_func=label,
                                       key=f"{key}.weights")
         cfg = run.configs[run.experiment.first_run(chosen)]
+        try:  # said before the buttons: a refusal must never happen inside a download's callback
+            check_exportable(run.model(run.experiment.first_run(chosen)), cfg)
+            refused = None
+        except ValueError as error:
+            refused = str(error)
         columns[1].download_button(f"Weights: {label(chosen)} (.npz)",
                                    lambda: weights_npz(run.model(run.experiment.first_run(chosen)), cfg),
                                    f"relu-lab-{chosen}-seed{cfg.seed}.npz", "application/octet-stream",
-                                   icon=":material/download:", width="stretch", on_click="ignore")
+                                   icon=":material/download:", width="stretch", on_click="ignore",
+                                   disabled=refused is not None)
         columns[2].download_button(f"Weights: {label(chosen)} (JSON)",
                                    lambda: weights_json(run.model(run.experiment.first_run(chosen)), cfg),
                                    f"relu-lab-{chosen}-seed{cfg.seed}.json", "application/json",
-                                   icon=":material/data_object:", width="stretch", on_click="ignore")
-        st.caption("Weights load back with numpy's allow_pickle=False. The HTML report draws its charts with "
-                   "Vega from the jsDelivr CDN, so it needs an internet connection to show them; there, each "
-                   "chart's menu (⋯) saves it as PNG or SVG. On this page, a chart's toolbar downloads it as PNG.")
+                                   icon=":material/data_object:", width="stretch", on_click="ignore",
+                                   disabled=refused is not None)
+        if refused is not None:
+            st.warning(f"These weights cannot be exported: {refused}", icon=":material/block:")
+        st.caption("Weights load back with numpy's allow_pickle=False. The HTML report holds its charts as "
+                   "images, so it opens offline. On this page, a chart's toolbar (⋯) downloads it as PNG.")
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from core.engine.data import (
     guess_task,
     load_dataset,
 )
-from core.engine.limits import MAX_COLUMNS, MAX_ROWS, MAX_SAMPLES, MIN_SAMPLES
+from core.engine.limits import MAX_CLASSES, MAX_COLUMNS, MAX_ROWS, MAX_SAMPLES, MIN_SAMPLES
 
 GENERATED = ["moons", "circles", "blobs", "xor", "spiral", "sine"]
 BUNDLED = ["iris", "wine", "breast_cancer", "digits", "diabetes"]
@@ -475,6 +475,22 @@ def test_frame_caps_on_rows_and_columns():
     )
     with pytest.raises(ValueError, match=r"201 columns; the limit is 200"):
         dataset_from_frame(too_wide, "c0")
+
+
+def test_frame_cap_on_classes_is_the_output_layers_cap():
+    """A network has at most MAX_CLASSES outputs, and no weights format stores more: a table with more classes is
+    refused when it becomes a Dataset, not later when its trained weights are downloaded."""
+    def table(n_classes: int) -> pd.DataFrame:
+        labels = np.repeat([f"c{i:03d}" for i in range(n_classes)], 4)
+        return pd.DataFrame({"x": np.arange(len(labels), dtype=float), "y": labels})
+
+    dataset = dataset_from_frame(table(MAX_CLASSES), "y")
+    assert dataset.n_classes == MAX_CLASSES == 512
+    with pytest.raises(ValueError, match=r"The target 'y' has 513 classes; at most 512 are supported"):
+        dataset_from_frame(table(MAX_CLASSES + 1), "y")
+    with pytest.raises(ValueError, match=r"has 513 classes"):  # a forced task is checked too
+        dataset_from_frame(table(MAX_CLASSES + 1).assign(y=lambda f: f["y"].str[1:].astype(int)), "y",
+                           task="classification")
 
 
 def test_frame_cap_on_one_hot_features():

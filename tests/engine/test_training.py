@@ -15,7 +15,18 @@ import pytest
 from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOptimizer
 
 from core.engine.data import load_dataset
-from core.engine.limits import MAX_RUNS, MAX_WORK, format_work
+from core.engine.limits import (
+    MAX_ABS_BIAS_INIT,
+    MAX_ALPHA,
+    MAX_BATCH_SIZE,
+    MAX_EPOCHS,
+    MAX_L2,
+    MAX_LEARNING_RATE,
+    MAX_RUNS,
+    MAX_SEED,
+    MAX_WORK,
+    format_work,
+)
 from core.engine.mlp import MLP
 from core.engine.training import EpochRecord, TrainConfig, train, train_many, training_work
 
@@ -624,6 +635,9 @@ INVALID = [
     ({"epochs": 10.0}, r"epochs must be a whole number"),
     ({"epochs": True}, r"epochs must be a whole number"),
     ({"batch_size": 0}, r"batch_size must be a whole number"),
+    ({"batch_size": 100_001}, r"batch_size must be a whole number from 1 to 100000"),
+    ({"batch_size": 32.0}, r"batch_size must be a whole number"),
+    ({"batch_size": True}, r"batch_size must be a whole number"),
     ({"learning_rate": 0}, r"learning_rate must be a number in \(0, 10000\]"),
     ({"learning_rate": -0.1}, r"learning_rate must be"),
     ({"learning_rate": 1.5e4}, r"learning_rate must be"),
@@ -638,16 +652,19 @@ INVALID = [
     ({"nesterov": "yes", "momentum": 0.9}, r"nesterov must be True or False"),
     ({"l2": -0.01}, r"l2 must be a number in \[0, 10\]"),
     ({"l2": float("nan")}, r"l2 must be"),
+    ({"l2": 10.5}, r"l2 must be a number in \[0, 10\]"),
     ({"init": "lecun"}, r"Unknown init 'lecun'\. Valid choices: he, xavier, small, zero, standard, auto"),
     ({"bias_init": float("nan")}, r"bias_init must be a number"),
     ({"bias_init": float("-inf")}, r"bias_init must be a number"),
     ({"bias_init": -101}, r"bias_init must be a number in \[-100, 100\]"),
+    ({"bias_init": 100.5}, r"bias_init must be a number in \[-100, 100\]"),
     ({"seed": -1}, r"seed must be a whole number"),
     ({"seed": True}, r"seed must be a whole number"),
     ({"seed": 2**32}, r"seed must be a whole number"),
     ({"seed": 1.0}, r"seed must be a whole number"),
     ({"schedule": "exponential"}, r"Unknown schedule 'exponential'\. Valid choices: constant, step, cosine"),
     ({"step_size": 0}, r"step_size must be"),
+    ({"step_size": 5001}, r"step_size must be a whole number from 1 to 5000"),
     ({"gamma": 0}, r"gamma must be a number in \(0, 1\]"),
     ({"gamma": 1.5}, r"gamma must be"),
     ({"dtype": "float16"}, r"dtype must be one of float64, float32"),
@@ -656,6 +673,7 @@ INVALID = [
     ({"alpha": 0.2}, r"alpha applies to Leaky ReLU and ELU only"),
     ({"activation": "sigmoid", "alpha": 0.2}, r"alpha applies to Leaky ReLU and ELU only"),
     ({"activation": "leaky_relu", "alpha": -0.5}, r"alpha must be a number in \[0, 10\]"),
+    ({"activation": "elu", "alpha": 10.5}, r"alpha must be a number in \[0, 10\]"),
 ]
 
 
@@ -665,8 +683,34 @@ def test_invalid_configs_raise_a_helpful_value_error(changes, message):
         TrainConfig(**changes)
 
 
-def test_the_validation_table_is_broad():
-    assert len(INVALID) >= 20
+# Each numeric setting's valid range (closed or open at either end, as TrainConfig states it).
+RANGES = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH_SIZE), "learning_rate": (0, MAX_LEARNING_RATE),
+          "momentum": (0, 1), "l2": (0, MAX_L2), "bias_init": (-MAX_ABS_BIAS_INIT, MAX_ABS_BIAS_INIT),
+          "seed": (0, MAX_SEED), "step_size": (1, MAX_EPOCHS), "gamma": (0, 1), "maxout_pieces": (2, 8),
+          "alpha": (0, MAX_ALPHA)}
+
+
+def test_the_validation_table_refuses_every_setting_on_both_sides_of_its_range():
+    """What the table holds, not how long it is: every field of TrainConfig has an invalid case, each numeric one a
+    value below its range and one above it, and the whole-number ones a float and a bool too."""
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    cases: dict[str, list] = {}
+    for changes, _ in INVALID:
+        for name, value in changes.items():
+            cases.setdefault(name, []).append(value)
+    assert set(cases) <= fields
+    assert set(cases) == fields, f"settings without an invalid case: {sorted(fields - set(cases))}"
+    assert set(RANGES) <= fields
+    for name, (low, high) in RANGES.items():
+        numbers = [v for v in cases[name] if type(v) in (int, float) and math.isfinite(v)]
+        assert any(v < low or (v == low and name in ("learning_rate", "gamma")) for v in numbers), (name, numbers)
+        assert any(v > high or (v == high and name == "momentum") for v in numbers), (name, numbers)
+    for name in ("epochs", "batch_size", "seed"):
+        assert {float, bool} <= {type(v) for v in cases[name]}, name
+    # Every case says what is wrong: its message names a setting, or says "Unknown" or the layers' count.
+    words = fields | {"Unknown", "activations", "hidden layer", "hidden units", "Nesterov", "whole numbers"}
+    for _, message in INVALID:
+        assert any(word in message for word in words), message
 
 
 VALID_EDGES = [

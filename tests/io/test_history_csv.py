@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.engine.limits import MAX_HISTORY_COLUMNS
 from core.engine.live import LiveRun
 from core.engine.training import TrainConfig
 from core.io.history import records_to_frame
@@ -65,6 +66,30 @@ def test_extra_columns_and_empty_frames_round_trip(history):
 def test_malformed_history_csv_raises_value_error(text):
     with pytest.raises(ValueError):
         read_history_csv(text)
+
+
+HEADER = "epoch,run,activation,label,seed,layer,metric,value,diverged"
+ROW = "0,0,relu,ReLU,0,0,test_loss,1.0,False"
+
+
+def test_extra_columns_are_capped_before_pandas_builds_them(monkeypatch):
+    import core.io.history_csv as history_io
+
+    at_cap = ",".join([HEADER, *(f"x{i}" for i in range(MAX_HISTORY_COLUMNS - 9))])
+    row = ",".join([ROW, *("1" for _ in range(MAX_HISTORY_COLUMNS - 9))])
+    assert read_history_csv(f"{at_cap}\n{row}\n").shape == (1, MAX_HISTORY_COLUMNS)
+
+    def must_not_parse(*args, **kwargs):
+        raise AssertionError("pandas parsed a history CSV over the column cap")
+
+    monkeypatch.setattr(history_io.pd, "read_csv", must_not_parse)
+    with pytest.raises(ValueError, match=f"{MAX_HISTORY_COLUMNS + 1} columns; the limit is {MAX_HISTORY_COLUMNS}"):
+        read_history_csv(f"{at_cap},one_more\n{row},1\n")
+    with pytest.raises(ValueError, match="600,000 columns"):
+        read_history_csv("c," * 599_999 + "c\n")
+    # A first data row wider than its header: pandas would make the extra fields an index, column by column.
+    with pytest.raises(ValueError, match="Line 2 has 600,000 fields but the header has 9"):
+        read_history_csv(f"{HEADER}\n" + "0," * 599_999 + "0\n")
 
 
 def test_history_csv_needs_a_history_frame():

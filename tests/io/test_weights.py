@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import pickle
@@ -15,7 +16,7 @@ import core.io.weights as weights_io
 from core.engine import limits
 from core.engine.mlp import MLP
 from core.engine.training import TrainConfig, train_many
-from core.io.weights import model_from_json, model_from_npz, weights_json, weights_npz
+from core.io.weights import check_exportable, model_from_json, model_from_npz, weights_json, weights_npz
 from tests.io.conftest import EPOCHS
 
 # --- weights --------------------------------------------------------------------------------------
@@ -253,6 +254,13 @@ MALFORMED_JSON_WEIGHTS = {
     "Infinity literal": _json_weights(biases=[["X", 0.0, 0.0], GOOD["biases"][1]]).replace('"X"', "-Infinity"),
     "overflow to infinity": _json_weights(biases=[["X", 0.0, 0.0], GOOD["biases"][1]]).replace('"X"', "1e400"),
     "overflow of float32": _json_weights(dtype="float32", biases=[[1e39, 0.0, 0.0], GOOD["biases"][1]]),
+    # JSON's integers have no size limit: each of these raised OverflowError on its way to a float.
+    "a 400-digit weight": _json_weights(weights=[[[10**400, 0, 0], [0, 0, 0]], GOOD["weights"][1]]),
+    "a 400-digit bias": _json_weights(biases=[[0, -(10**400), 0], GOOD["biases"][1]]),
+    "a 400-digit alpha": _json_weights(activations=["leaky_relu"], alpha=10**400),
+    "a 400-digit layer size": _json_weights(layer_sizes=[10**400, 3, 2]),
+    "a 400-digit format version": _json_weights(format_version=10**400),
+    "a 5000-digit number": _json_weights(alpha=0).replace('"alpha": 0', '"alpha": ' + "9" * 5000),
     "unknown activation": _json_weights(activations=["relu6"]),
     "33 hidden layers": _json_weights(activations=["relu"] * 33, layer_sizes=[2] + [1] * 33 + [2]),
     "513 units": _json_weights(layer_sizes=[2, 513, 2]),
@@ -267,6 +275,40 @@ def test_malformed_weights_json_raises_value_error(text):
     assert model_from_json(_json_weights()).layer_sizes == [2, 3, 2]
     with pytest.raises(ValueError):
         model_from_json(text)
+
+
+def test_huge_integers_are_refused_with_a_short_message():
+    with pytest.raises(ValueError, match=r"W0 holds a whole number too large for a float \(1.8e\+308 at most\)"):
+        model_from_json(MALFORMED_JSON_WEIGHTS["a 400-digit weight"])
+    with pytest.raises(ValueError, match="alpha must be null or a number from 0 to 10") as caught:
+        model_from_json(MALFORMED_JSON_WEIGHTS["a 400-digit alpha"])
+    assert len(str(caught.value)) < 200  # the value is shown cut short, not with its 400 digits
+    # The largest whole number a float holds is still a number (and then too large for a weight's float32).
+    largest = int(np.finfo(np.float64).max)
+    assert model_from_json(_json_weights(biases=[[largest, 0, 0], GOOD["biases"][1]])).biases[0][0] == largest
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        model_from_json(_json_weights(dtype="float32", biases=[[largest, 0, 0], GOOD["biases"][1]]))
+
+
+def test_check_exportable_raises_what_the_writers_raise_before_anything_is_written(trained):
+    """A page asks before it offers the download button; the answer is the writers' own check."""
+    for model, config, _ in trained.values():
+        assert check_exportable(model, config) is None
+        assert check_exportable(model) is None
+    too_many_outputs = MLP([2, 4, limits.MAX_CLASSES + 1], seed=0)
+    broken = MLP([2, 3, 2], seed=0)
+    broken.biases[1][0] = np.inf
+    model, config, _ = next(iter(trained.values()))
+    for args in ((too_many_outputs,), (broken,), ("not a model",), (model, dataclasses.replace(config, seed=1,
+                                                                                              hidden_layers=(7,)))):
+        with pytest.raises(ValueError) as refused:
+            check_exportable(*args)
+        for writer in (weights_npz, weights_json):
+            with pytest.raises(ValueError) as written:
+                writer(*args)
+            assert str(written.value) == str(refused.value)
+    with pytest.raises(ValueError, match=f"needs 2 to {limits.MAX_CLASSES} outputs, got 513"):
+        check_exportable(too_many_outputs)
 
 
 def test_weights_json_is_capped_in_size(monkeypatch):

@@ -1,7 +1,6 @@
 """The deep-dive pages headless (AppTest): Gradient Flow and Speed, started from the router."""
 
 import re
-from pathlib import Path
 
 import pytest
 import streamlit as st
@@ -10,28 +9,9 @@ from streamlit.testing.v1 import AppTest
 from core.engine.limits import MAX_WORK, format_work
 from core.engine.mlp import HIDDEN_CHOICES
 from pages.ui.palette import label
-
-# AppTest resolves relative paths against the calling file, so anchor them at the repo root.
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
-GRADIENT_FLOW = str(ROOT / "pages" / "gradient_flow.py")
-SPEED = str(ROOT / "pages" / "speed.py")
-
+from tests.support.apptest import start
 
 CAP = f"over the cap of {format_work(MAX_WORK)}"
-
-
-def start(page: str, params: dict | None = None, **state) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params.update(params or {})
-    at.run()
-    assert not at.exception
-    for key, value in state.items():
-        at.session_state[key] = value
-    at.switch_page(page)
-    at.run()
-    assert not at.exception
-    return at
 
 
 def charts(at: AppTest) -> int:
@@ -49,7 +29,7 @@ def exponent(at: AppTest, name: str) -> float:
 
 @pytest.fixture
 def flow() -> AppTest:
-    return start(GRADIENT_FLOW)
+    return start("gradient_flow")
 
 
 def test_gradient_flow_default_view(flow):
@@ -108,7 +88,7 @@ MAXIMA = {"flow.depth": "30", "flow.width": "128", "flow.seeds": "5", "flow.n_sa
 def test_a_link_with_every_maximum_is_refused_with_the_engines_reasons():
     """Every activation, 30 x 128, 5 seeds, 3000 samples, every init scale for Maxout (before the cap: ~20 s)."""
     st.cache_data.clear()  # compute the measurements, not read them from the cache
-    at = start(GRADIENT_FLOW, {**MAXIMA, "flow.activations": [label(n) for n in HIDDEN_CHOICES]})
+    at = start("gradient_flow", {**MAXIMA, "flow.activations": [label(n) for n in HIDDEN_CHOICES]})
     assert at.multiselect(key="flow.activations").value == list(HIDDEN_CHOICES)  # the link's values were taken
     assert at.slider(key="flow.depth").value == 30 and at.select_slider(key="flow.scales").value == (0.25, 8.0)
     warnings = [w.value for w in at.warning]
@@ -124,7 +104,7 @@ def test_a_link_with_every_maximum_is_refused_with_the_engines_reasons():
 def test_the_heaviest_allowed_settings_still_draw_every_measurement():
     """Two activations at 30 x 128 over 5 seeds: each measurement at init just under the cap, all drawn."""
     st.cache_data.clear()
-    at = start(GRADIENT_FLOW, {**MAXIMA, "flow.activations": ["ReLU", "Tanh"]})
+    at = start("gradient_flow", {**MAXIMA, "flow.activations": ["ReLU", "Tanh"]})
     assert charts(at) == 3
     assert [w.value for w in at.warning if CAP not in w.value] == []
     assert len(at.warning) == 1 and at.warning[0].value.startswith("Training 2 networks")
@@ -138,7 +118,7 @@ def test_gradient_flow_empty_selection(flow):
 
 
 def test_speed_measures_on_first_visit_and_remeasures():
-    at = start(SPEED, **{"speed.repeats": 1, "speed.width": 32})
+    at = start("speed", state={"speed.repeats": 1, "speed.width": 32})
     assert at.title[0].value == "Speed"
     assert charts(at) == 3  # forward, backward, whole network
     assert "This server:" in text(at) and "CPU cores" in text(at)

@@ -9,18 +9,21 @@ without an exception. Option widgets are driven by their display labels, as the 
 from __future__ import annotations
 
 import random
+import re
 
 import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import TESTING_KEY
 
-from tests.support.apptest import APP, page_path
+from tests.support.apptest import APP, ROOT, page_path
 
 PAGES = ["home", "lessons", "arena", "gradient_flow", "neurons", "explorer", "speed"]
 ROUNDS = {"speed": ("min",)}  # Speed re-measures on its own settings: once, at the smallest
 DEFAULT_ROUNDS = ("min", "max", "random", "random")
 UNBOUNDED = [-1e300, -1e6, -5.0, 0.0, 5.0, 1e6, 1e300]
 NO_TOGGLE = {"speed.include_large"}  # 10^7 elements per activation: the slow path, not a robustness case
+# The key the Lessons page binds its tabs to, read from the page, so a crafted link always reaches it.
+LESSON_KEY = re.search(r'^TAB_KEY = "(\w+)"', (ROOT / "pages" / "lessons.py").read_text(), flags=re.M).group(1)
 
 
 def open_page(name: str, params: dict | None = None) -> AppTest:
@@ -127,7 +130,7 @@ CRAFTED = {
     "neurons.mc_seeds": ["100000000"],
     "neurons.epochs": ["2000", "-5"],
     "mode": ["present", "<b>x</b>", ""],
-    "tab": ["9999", "<script>"],
+    LESSON_KEY: ["9999", "<script>", "", "-1"],
     "unknown.key": ["x"],
     "": ["empty-key"],
     "%00": ["\x00"],
@@ -147,4 +150,6 @@ def test_crafted_query_params_never_raise(name):
     for params in links:
         at = open_page(name, params)
         assert not at.exception, (name, params, errors(at))
+        if name == "lessons":
+            assert LESSON_KEY in at.session_state  # the key is the page's own: the crafted value reached it
         assert not any("<script>" in m.value for m in at.markdown if getattr(m.proto, "allow_html", False))

@@ -1,30 +1,14 @@
 """The app shell headless (AppTest): the router, Home, and the Activation Explorer's states."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-# AppTest resolves relative paths against the calling file, so anchor them at the repo root.
-ROOT = Path(__file__).resolve().parents[2]
-APP = str(ROOT / "app.py")
-EXPLORER = str(ROOT / "pages" / "explorer.py")
-
-
-def start(page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=30)
-    at.run()
-    assert not at.exception
-    if page is not None:
-        at.switch_page(page)
-        at.run()
-        assert not at.exception
-    return at
+from tests.support.apptest import start
 
 
 @pytest.fixture
 def explorer() -> AppTest:
-    return start(EXPLORER)
+    return start("explorer")
 
 
 def chart_count(at: AppTest) -> int:

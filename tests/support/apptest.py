@@ -15,12 +15,15 @@ def page_path(name: str) -> str:
     return str(ROOT / "pages" / f"{name}.py")
 
 
-def start(page: str | None = None, params: dict | None = None, timeout: float = 60) -> AppTest:
-    """Run app.py, then switch to ``page`` (a name under pages/), opened with the link query ``params``;
-    fail on any exception."""
+def start(page: str | None = None, params: dict | None = None, timeout: float = 60, state: dict | None = None
+          ) -> AppTest:
+    """Run app.py, then switch to ``page`` (a name under pages/), opened with the link query ``params`` and with
+    ``state`` already in its session state; fail on any exception."""
     at = AppTest.from_file(APP, default_timeout=timeout)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
+    for key, value in (state or {}).items():
+        at.session_state[key] = value
     if page is not None:
         at.query_params.update(params or {})
         at.switch_page(page_path(page))

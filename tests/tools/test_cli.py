@@ -181,21 +181,6 @@ def test_bad_arguments_exit_2_with_a_message(tmp_path, capsys, args, message):
     assert not (tmp_path / "x.csv").exists()
 
 
-@pytest.mark.parametrize(("backend", "module"), [("dask", "distributed"), ("ray", "ray")])
-def test_a_backend_that_is_not_installed_exits_2_with_a_message(tmp_path, capsys, backend, module):
-    pytest.importorskip("joblib")
-    try:
-        __import__(module)
-        pytest.skip(f"{module} is installed here")
-    except ImportError:
-        pass
-    with pytest.raises(SystemExit) as exit_info:
-        main(["sweep", *TINY, "--backend", backend, "--out", str(tmp_path / "x.csv")])
-    assert exit_info.value.code == 2
-    err = capsys.readouterr().err
-    assert f"the {backend} backend needs" in err and "pip install" in err
-
-
 # --- help -----------------------------------------------------------------------------------------
 
 

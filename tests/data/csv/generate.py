@@ -1,7 +1,8 @@
 """Writes the CSV fixtures in this folder (run once: python tests/data/csv/generate.py). Deterministic.
 
-Malformed files start with ``bad_``; the two valid ones start with ``good_``. The 100,001-row file is
-made at test time instead (tests/test_upload.py), to keep the repository small.
+Malformed files start with ``bad_``; the valid ones start with ``good_``. The 100,001-row file and the issue's
+1.2 MB file of one 600,000-field row are made at test time instead (tests/io/test_upload.py), to keep the
+repository small; ``bad_wide_row.csv`` is the same shape at 20,001 fields.
 """
 
 from __future__ import annotations
@@ -68,9 +69,36 @@ def main() -> None:
     files["good_regression.csv"] = "a;b;c;target\n" + "".join(
         f"{a:.4f};{b:.4f};{c:.4f};{t:.4f}\n" for (a, b, c), t in zip(X, y, strict=True))
 
+    files.update(hostile_files())
     for name, content in files.items():
         data = content if isinstance(content, bytes) else content.encode("utf-8")
         (HERE / name).write_bytes(data)
+
+
+def hostile_files() -> dict[str, str]:
+    """Files that once got past the reader with another exception than a ValueError, or kept it busy."""
+    rng = np.random.default_rng(1)  # its own generator: the files above stay byte for byte the same
+    numbers = [[round(float(a), 3), round(float(b), 3)] for a, b in rng.normal(size=(30, 2))]
+    files = {}
+    # Line and paragraph separators (U+2028, U+2029) and NEL (U+0085) are line breaks to str.splitlines, never to
+    # pandas: the header check split this header elsewhere than pandas did, and "x\u2028" and "x" became the same
+    # name once stripped (choosing it as the target crashed the Arena); "\u2029" and "\x85" became empty names.
+    rows = [[*n, n[0] - n[1], i % 2] for i, n in enumerate(numbers)]
+    files["bad_unicode_separator_duplicate.csv"] = table(["x1", "x2\u2028", "x2", "label"], rows)
+    files["bad_unicode_separator_empty.csv"] = table(["x1", "x2\u2029", "\x85", "label"], rows)
+    # csv.Sniffer ran on 64 KB when commas did not split the header; on this it takes half a minute or more.
+    files["bad_sniffer_quadratic.csv"] = ';"' * 32768
+    # The first data row wider than the header: pandas built every column of it before refusing.
+    files["bad_wide_row.csv"] = "x1,x2,label\n" + "0," * 20_000 + "0\n" + "".join(f"{a},{b},{i % 2}\n" for i, (a, b)
+                                                                               in enumerate(numbers))
+    # 600 classes of 5 rows: it trained, but no format stores a network with more than MAX_CLASSES (512) outputs.
+    files["bad_many_classes.csv"] = table(["x", "label"], [[round(float(v), 2), f"c{i // 5}"]
+                                                           for i, v in enumerate(rng.normal(size=3000))])
+    # A European spreadsheet's export: semicolons between fields, decimal commas in numbers.
+    X = rng.normal(size=(40, 2))
+    files["good_european_decimal_comma.csv"] = "Länge;Breite;Klasse\n" + "".join(
+        f"{a:.3f};{b:.3f};{'ja' if a + b > 0 else 'nein'}\n".replace(".", ",") for a, b in X)
+    return files
 
 
 if __name__ == "__main__":
