@@ -39,12 +39,13 @@ class ActivationLayer:
         self.name = activation.name
         self.signature = (activation.name, tuple(sorted(activation.params.items())))
 
-    def forward(self, z):
-        return self.activation.forward(z), None
+    def forward(self, z, out=None):
+        """f(z) and no cache; written into ``out`` when given, else into a new C-ordered array (z may be a
+        transposed view: the layer's outputs keep one memory layout, so their sums add in one order)."""
+        return self.activation.forward_into(z, np.empty(z.shape, z.dtype) if out is None else out), None
 
-    def backward(self, grad_out, z, out, cache):
-        grad_out *= self.activation.derivative_given_output(z, out)
-        return grad_out
+    def backward(self, grad_out, z, out, cache, scratch=None):
+        return self.activation.backprop(grad_out, z, out, scratch)
 
 
 class MaxoutLayer:
@@ -56,12 +57,12 @@ class MaxoutLayer:
         self.pieces = pieces
         self.signature = (MAXOUT, pieces)
 
-    def forward(self, z):
+    def forward(self, z, out=None):
         zk = z.reshape(*z.shape[:-1], -1, self.pieces)
         winner = zk.argmax(axis=-1)[..., None]
         return np.take_along_axis(zk, winner, axis=-1)[..., 0], winner
 
-    def backward(self, grad_out, z, out, winner):
+    def backward(self, grad_out, z, out, winner, scratch=None):
         grad_z = np.zeros(z.shape[:-1] + (z.shape[-1] // self.pieces, self.pieces), dtype=z.dtype)
         np.put_along_axis(grad_z, winner, grad_out[..., None], axis=-1)
         return grad_z.reshape(z.shape)
@@ -70,8 +71,8 @@ class MaxoutLayer:
 class SegmentedLayer:
     """Different activations along the model axis of a stack: ``segments`` is [(slice, layer), ...].
 
-    It also keeps the seconds each segment spends in its activation, so a stack can attribute
-    wall time to each activation fairly.
+    Each segment writes straight into its slice of the layer's output. The layer also keeps the seconds each
+    segment spends in its activation, so a stack can attribute wall time to each activation fairly.
     """
 
     pieces = 1
@@ -80,18 +81,19 @@ class SegmentedLayer:
         self.segments = list(segments)
         self.seconds = np.zeros(len(self.segments))
 
-    def forward(self, z):
-        out = np.empty_like(z)
+    def forward(self, z, out=None):
+        if out is None:
+            out = np.empty(z.shape, z.dtype)
         for i, (rows, layer) in enumerate(self.segments):
             t0 = time.perf_counter()
-            out[rows] = layer.forward(z[rows])[0]
+            layer.forward(z[rows], out[rows])
             self.seconds[i] += time.perf_counter() - t0
         return out, None
 
-    def backward(self, grad_out, z, out, cache):
+    def backward(self, grad_out, z, out, cache, scratch=None):
         for i, (rows, layer) in enumerate(self.segments):
             t0 = time.perf_counter()
-            layer.backward(grad_out[rows], z[rows], out[rows], None)
+            layer.backward(grad_out[rows], z[rows], out[rows], None, None if scratch is None else scratch[rows])
             self.seconds[i] += time.perf_counter() - t0
         return grad_out
 
@@ -147,31 +149,62 @@ def standard_normal_weights(layer_sizes: Sequence[int], pieces: Sequence[int], s
 # --- the three steps of backprop -------------------------------------------------------------------
 
 
-def matmul(a, W):
-    """``a @ W``; when one 2-D input meets a stack of weight matrices, one GEMM serves them all.
+class Buffers:
+    """Preallocated arrays for backprop on up to ``rows`` rows, so that a training step allocates nothing: per
+    hidden layer its pre-activations ``z`` (``widths``: units x maxout pieces), outputs ``h``, the gradient
+    ``delta`` backpropagated to them and a ``scratch`` for the activation's derivative (``units`` wide); the raw
+    output ``out``. ``lead`` is the model axis of a stack, or ()."""
 
-    numpy runs a broadcast ``(n, k) @ (M, k, m)`` as M separate products, several times slower
-    than a single ``(n, k) @ (k, M*m)``.
+    def __init__(self, lead: tuple, rows: int, widths: Sequence[int], units: Sequence[int], n_out: int, dtype):
+        self.rows = rows
+        self.z = [np.empty((*lead, rows, w), dtype) for w in widths]
+        self.h = [np.empty((*lead, rows, u), dtype) for u in units]
+        self.delta = [np.empty((*lead, rows, u), dtype) for u in units]
+        self.scratch = [np.empty((*lead, rows, u), dtype) for u in units]
+        self.out = np.empty((*lead, rows, n_out), dtype)
+        self._views = {rows: self}
+
+    def first(self, rows: int) -> Buffers:
+        """The same arrays cut to their first ``rows`` rows (a short last mini-batch); views made once."""
+        if rows not in self._views:
+            view = Buffers.__new__(Buffers)
+            view.rows = rows
+            for name in ("z", "h", "delta", "scratch"):
+                setattr(view, name, [a[..., :rows, :] for a in getattr(self, name)])
+            view.out = self.out[..., :rows, :]
+            self._views[rows] = view
+        return self._views[rows]
+
+
+def matmul(a, W, out=None):
+    """``a @ W`` (into ``out`` when given). When one 2-D input meets a stack of weight matrices, one GEMM serves
+    them all: its (n, models * fan_out) result is returned as a (models, n, fan_out) view, not copied.
+
+    numpy runs a broadcast ``(n, k) @ (M, k, m)`` as M separate products; the single ``(n, k) @ (k, M*m)`` is as
+    fast or faster and is what the per-epoch measurement has always used (its numbers depend on it).
     """
     if a.ndim == 2 and W.ndim == 3:
         models, fan_in, fan_out = W.shape
         flat = a @ W.transpose(1, 0, 2).reshape(fan_in, models * fan_out)
-        return np.ascontiguousarray(flat.reshape(len(a), models, fan_out).transpose(1, 0, 2))
-    return a @ W
+        return flat.reshape(len(a), models, fan_out).transpose(1, 0, 2)
+    return np.matmul(a, W, out=out)
 
 
-def forward_layers(X, weights, biases, layers):
-    """Pre-activations ``zs``, layer outputs ``hs`` (``hs[0]`` is X), caches, and the raw output."""
+def forward_layers(X, weights, biases, layers, buffers: Buffers | None = None):
+    """Pre-activations ``zs``, layer outputs ``hs`` (``hs[0]`` is X), caches, and the raw output; written into
+    ``buffers`` (cut to len(X) rows) when given."""
+    if buffers is not None:
+        buffers = buffers.first(len(X) if X.ndim == 2 else X.shape[-2])
     zs, hs, caches = [], [X], []
     h = X
-    for W, b, layer in zip(weights[:-1], biases[:-1], layers, strict=True):
-        z = matmul(h, W)
+    for i, (W, b, layer) in enumerate(zip(weights[:-1], biases[:-1], layers, strict=True)):
+        z = matmul(h, W, None if buffers is None else buffers.z[i])
         z += b
-        h, cache = layer.forward(z)
+        h, cache = layer.forward(z, None if buffers is None else buffers.h[i])
         zs.append(z)
         hs.append(h)
         caches.append(cache)
-    out = matmul(h, weights[-1])
+    out = matmul(h, weights[-1], None if buffers is None else buffers.out)
     out += biases[-1]
     return zs, hs, caches, out
 
@@ -206,17 +239,39 @@ def output_loss(out, targets, task: str):
     return per_sample.mean(axis=-1), grad
 
 
-def backward_layers(grad_out, weights, zs, hs, caches, layers):
-    """Gradients of the loss for every weight matrix and bias, from the gradient at the output."""
-    grad_w = [None] * len(weights)
-    grad_b = [None] * len(weights)
+def output_gradient(out, targets, task: str):
+    """``output_loss``'s gradient alone, computed in place in ``out`` (a training step needs no loss): the same
+    operations in the same order, so the same numbers."""
+    if task == "classification":
+        out -= out.max(axis=-1, keepdims=True)
+        np.exp(out, out=out)
+        out /= out.sum(axis=-1, keepdims=True)
+    out -= targets
+    out /= out.shape[-2]
+    return out
+
+
+def backward_layers(grad_out, weights, zs, hs, caches, layers, grads=None, buffers: Buffers | None = None,
+                    biases: bool = True):
+    """Gradients of the loss for every weight matrix and bias, from the gradient at the output.
+
+    ``grads`` (optional): the (weight, bias) gradient arrays to write into; ``buffers``: the arrays for the
+    backpropagated gradients; ``biases=False`` skips the bias gradients (the per-epoch measurement needs only
+    the weights').
+    """
+    grad_w, grad_b = ([None] * len(weights), [None] * len(weights)) if grads is None else grads
+    if buffers is not None:
+        buffers = buffers.first(grad_out.shape[-2])
     delta = grad_out
     for i in range(len(weights) - 1, -1, -1):
-        grad_w[i] = np.swapaxes(hs[i], -1, -2) @ delta
-        grad_b[i] = delta.sum(axis=-2, keepdims=delta.ndim > 2)
+        grad_w[i] = np.matmul(np.swapaxes(hs[i], -1, -2), delta, out=grad_w[i])
+        if biases:
+            grad_b[i] = np.sum(delta, axis=-2, keepdims=delta.ndim > 2, out=grad_b[i])
         if i:
-            delta = delta @ np.swapaxes(weights[i], -1, -2)
-            delta = layers[i - 1].backward(delta, zs[i - 1], hs[i], caches[i - 1])
+            delta = np.matmul(delta, np.swapaxes(weights[i], -1, -2), out=None if buffers is None else
+                              buffers.delta[i - 1])
+            delta = layers[i - 1].backward(delta, zs[i - 1], hs[i], caches[i - 1],
+                                           None if buffers is None else buffers.scratch[i - 1])
     return grad_w, grad_b
 
 

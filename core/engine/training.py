@@ -49,11 +49,13 @@ from core.engine.mlp import (
     HIDDEN_CHOICES,
     MAXOUT,
     MLP,
+    Buffers,
     SegmentedLayer,
     backward_layers,
     forward_layers,
     frobenius_norms,
     one_hot,
+    output_gradient,
     output_loss,
 )
 from core.engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_learning_rate
@@ -261,6 +263,16 @@ class EpochRecord:
     extra: dict = field(default_factory=dict, compare=False)
 
 
+def _blocks(store: np.ndarray, shapes) -> list[np.ndarray]:
+    """Views of consecutive column blocks of ``store`` (runs x values), one per shape, each (runs, *shape)."""
+    views, start = [], 0
+    for shape in shapes:
+        end = start + math.prod(shape)
+        views.append(store[:, start:end].reshape(len(store), *shape))
+        start = end
+    return views
+
+
 class _Stack:
     """Runs with one architecture and optimiser, trained in lockstep along a leading model axis."""
 
@@ -279,13 +291,43 @@ class _Stack:
         # Each run is initialised by MLP itself, then stacked: init lives in one place.
         nets = [network_for(c, ds) for c in self.configs]
         sizes = nets[0].layer_sizes
-        self.weights = [np.stack([net.weights[i] for net in nets]) for i in range(len(sizes) - 1)]
-        self.biases = [np.stack([net.biases[i] for net in nets])[:, None, :] for i in range(len(sizes) - 1)]
+        self.stacked = len(nets) > 1
+        self._stack_parameters(nets)
         self.layers = [self._stacked_layer([net.layers[i] for net in nets]) for i in range(len(sizes) - 2)]
-        self.optimizer = make_optimizer(cfg.optimizer, self.parameters, cfg.momentum, cfg.nesterov)
+        self.optimizer = make_optimizer(cfg.optimizer, [self.values], cfg.momentum, cfg.nesterov)
         self.shufflers = [np.random.default_rng([c.seed, 1]) for c in self.configs]
         self.alive = np.ones(len(runs), dtype=bool)
         self.epoch = 0
+        rows = min(cfg.batch_size, len(self.X_train))
+        self.buffers = Buffers((len(nets),) if self.stacked else (), rows, [W.shape[1] for W in nets[0].weights[:-1]],
+                               sizes[1:-1], sizes[-1], self.dtype)
+
+    def _stack_parameters(self, nets: list[MLP]) -> None:
+        """Every run's weights and biases as views of one (runs, values) array, ``values``, and their gradients
+        as views of another, ``gradients``: the optimiser updates every parameter of every run in one pass.
+
+        ``weights[i]`` is (runs, fan_in, fan_out) and ``biases[i]`` (runs, 1, fan_out), as numpy's ``@`` and
+        broadcasting want them; the weights come first, so L2 reaches them through one slice. A training step
+        works on ``step_weights``/``step_biases``/``step_gradients``: these, or for a stack of one its only
+        network's 2-D arrays (a 2-D product or sum costs less than its broadcast 3-D form).
+        """
+        shapes = [W.shape for W in nets[0].weights] + [(1, W.shape[1]) for W in nets[0].weights]
+        sizes = [a * b for a, b in shapes]
+        self.n_weight_values = sum(sizes[:len(sizes) // 2])
+        self.values = np.empty((len(nets), sum(sizes)), self.dtype)
+        self.gradients = np.zeros_like(self.values)
+        params, grads = _blocks(self.values, shapes), _blocks(self.gradients, shapes)
+        n = len(shapes) // 2
+        self.weights, self.biases = params[:n], params[n:]
+        for m, net in enumerate(nets):
+            for W, b, net_W, net_b in zip(self.weights, self.biases, net.weights, net.biases, strict=True):
+                W[m], b[m, 0] = net_W, net_b
+        if self.stacked:
+            self.step_weights, self.step_biases = self.weights, self.biases
+            self.step_gradients = (grads[:n], grads[n:])
+        else:
+            self.step_weights, self.step_biases = [W[0] for W in self.weights], [b[0, 0] for b in self.biases]
+            self.step_gradients = ([g[0] for g in grads[:n]], [g[0, 0] for g in grads[n:]])
 
     def _targets(self, y, ds) -> np.ndarray:
         """One-hot rows for classification, a 2-D column block for regression, in the run's dtype."""
@@ -305,10 +347,6 @@ class _Stack:
                 segments.append((slice(start, m), per_model[start]))
                 start = m
         return SegmentedLayer(segments)
-
-    @property
-    def parameters(self) -> list[np.ndarray]:
-        return [*self.weights, *self.biases]
 
     @property
     def done(self) -> bool:
@@ -333,21 +371,27 @@ class _Stack:
             layer.seconds[:] = 0
         n = len(self.X_train)
         batch = min(cfg.batch_size, n)
-        params = self.parameters
         started = time.perf_counter()
         # One gather per epoch; each mini-batch is then a contiguous slice.
         order = np.stack([rng.permutation(n) for rng in self.shufflers])
+        if not self.stacked:
+            order = order[0]
         X, T = self.X_train[order], self.T_train[order]
         for start in range(0, n, batch):
             rows = slice(start, start + batch)
-            zs, hs, caches, out = forward_layers(X[:, rows], self.weights, self.biases, self.layers)
-            _, grad_out = output_loss(out, T[:, rows], self.task)
-            grad_w, grad_b = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
-            if cfg.l2:
-                for g, W in zip(grad_w, self.weights, strict=True):
-                    g += cfg.l2 * W
-            self.optimizer.step(params, [*grad_w, *grad_b], lr)
+            self._step(X[..., rows, :], T[..., rows, :], lr)
         return self._attribute(time.perf_counter() - started, segmented)
+
+    def _step(self, X, T, lr: float) -> None:
+        """One mini-batch: forward, backward and update, every array preallocated."""
+        weights = self.step_weights
+        zs, hs, caches, out = forward_layers(X, weights, self.step_biases, self.layers, self.buffers)
+        grad_out = output_gradient(out, T, self.task)
+        backward_layers(grad_out, weights, zs, hs, caches, self.layers, self.step_gradients, self.buffers)
+        if self.config.l2:
+            weight_values = slice(0, self.n_weight_values)
+            self.gradients[:, weight_values] += self.config.l2 * self.values[:, weight_values]
+        self.optimizer.step([self.values], [self.gradients], lr)
 
     def _attribute(self, total: float, segmented: list[SegmentedLayer]) -> np.ndarray:
         """Split the epoch's wall time: shared work evenly, each activation's own time to its runs."""
@@ -362,27 +406,29 @@ class _Stack:
     def measure(self, seconds: np.ndarray | None) -> list[EpochRecord]:
         """Records for the live runs at the current weights; flags and freezes runs that diverged."""
         cfg = self.config
-        zs, hs, caches, out = forward_layers(self.X_train, self.weights, self.biases, self.layers)
+        weights, biases = self.step_weights, self.step_biases
+        zs, hs, caches, out = forward_layers(self.X_train, weights, biases, self.layers)
         train_loss, grad_out = output_loss(out, self.T_train, self.task)
-        grad_w, _ = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
+        grad_w, _ = backward_layers(grad_out, weights, zs, hs, caches, self.layers, biases=False)
         if cfg.l2:
-            for g, W in zip(grad_w, self.weights, strict=True):
+            for g, W in zip(grad_w, weights, strict=True):
                 g += cfg.l2 * W
+        test_out = forward_layers(self.X_test, weights, biases, self.layers)[3]
+        test_loss = output_loss(test_out, self.T_test, self.task)[0]
+        if not self.stacked:  # from here on, one value per run: give the only run its model axis back
+            hs, out, test_out, grad_w = [h[None] for h in hs], out[None], test_out[None], [g[None] for g in grad_w]
+            train_loss, test_loss = np.atleast_1d(train_loss), np.atleast_1d(test_loss)
         grad_norms = np.stack([frobenius_norms(g) for g in grad_w], axis=1)
         hidden = hs[1:]
         zeros = [h == 0 for h in hidden]
         sparsity = np.stack([z.mean(axis=(-2, -1)) for z in zeros], axis=1)
         dead = np.stack([z.all(axis=-2).mean(axis=-1) for z in zeros], axis=1)
         mean_act = np.stack([h.mean(axis=(-2, -1), dtype=np.float64) for h in hidden], axis=1)
-        test_out = forward_layers(self.X_test, self.weights, self.biases, self.layers)[3]
-        test_loss = output_loss(test_out, self.T_test, self.task)[0]
         train_acc = test_acc = None
         if self.task == "classification":
             train_acc = (out.argmax(axis=-1) == self.y_train).mean(axis=-1)
             test_acc = (test_out.argmax(axis=-1) == self.y_test).mean(axis=-1)
-        finite = np.isfinite(train_loss) & np.isfinite(test_loss)
-        for p in self.parameters:
-            finite &= np.isfinite(p).all(axis=(-2, -1))
+        finite = np.isfinite(train_loss) & np.isfinite(test_loss) & np.isfinite(self.values).all(axis=1)
         finite &= np.isfinite(grad_norms).all(axis=1) & np.isfinite(mean_act).all(axis=1)
         lr = scheduled_learning_rate(cfg.learning_rate, max(self.epoch, 1), cfg.epochs, cfg.schedule,
                                      cfg.step_size, cfg.gamma)
@@ -413,8 +459,7 @@ class _Stack:
     def _freeze(self, m: int) -> None:
         """Stop a diverged run: zero its parameters and optimiser state so it costs no more NaNs."""
         self.alive[m] = False
-        for p in self.parameters:
-            p[m] = 0
+        self.values[m] = 0
         self.optimizer.reset(m)
 
 
