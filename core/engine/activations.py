@@ -57,14 +57,17 @@ def leaky_relu_derivative(x, alpha=0.01):
 def sigmoid(x, out=None):
     # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: exp only sees -|x|, so it cannot overflow,
     # and small outputs keep full relative precision. Several times faster than scipy's expit.
-    # With e = exp(-|x|) and r = 1 / (1 + e) the value is r, times e below 0: six passes with one temporary, where
-    # np.where's version took eight passes and four temporaries (the numbers are the same).
-    below = x < 0  # before anything is written: ``out`` may be x itself
-    e = np.copysign(x, -1, out=np.empty_like(x))  # -|x|
+    # With e = exp(-|x|) and r = 1 / (1 + e), that is r for x >= 0 and r * e below, which is r * max(e, x >= 0)
+    # (0 < e <= 1): the same numbers as choosing between the two, without the choice. np.where, or a multiply
+    # with where=, cost 6 to 11 ns a value, as much as all the other passes together (float64 here; float32 more).
+    nonneg = x >= 0  # before anything is written: ``out`` may be x itself
+    e = np.abs(x, out=np.empty_like(x))
+    np.negative(e, out=e)
     np.exp(e, out=e)
     out = np.add(e, 1, out=np.empty_like(x) if out is None else out)
     np.divide(1, out, out=out)
-    return np.multiply(out, e, out=out, where=below)
+    out *= np.maximum(e, nonneg, out=e)
+    return out
 
 
 def sigmoid_derivative(x):

@@ -150,14 +150,21 @@ def standard_normal_weights(layer_sizes: Sequence[int], pieces: Sequence[int], s
 
 
 class Buffers:
-    """Preallocated arrays for backprop on up to ``rows`` rows, so that a training step allocates nothing: per
-    hidden layer its pre-activations ``z`` (``widths``: units x maxout pieces), outputs ``h``, the gradient
-    ``delta`` backpropagated to them and a ``scratch`` for the activation's derivative (``units`` wide); the raw
-    output ``out``. ``lead`` is the model axis of a stack, or ()."""
+    """Preallocated arrays for backprop on up to ``rows`` rows, so that a training step or a measurement allocates
+    nothing: per hidden layer its pre-activations ``z`` (``widths``: units x maxout pieces), outputs ``h``, the
+    gradient ``delta`` backpropagated to them and a ``scratch`` for the activation's derivative (``units`` wide);
+    the raw output ``out``. ``lead`` is the model axis of a stack, or ().
 
-    def __init__(self, lead: tuple, rows: int, widths: Sequence[int], units: Sequence[int], n_out: int, dtype):
+    ``wide_first``: the first layer's ``z`` is laid out (rows, models, width), the layout of the one product that
+    serves a whole stack from a 2-D input (see ``matmul``).
+    """
+
+    def __init__(self, lead: tuple, rows: int, widths: Sequence[int], units: Sequence[int], n_out: int, dtype,
+                 wide_first: bool = False):
         self.rows = rows
         self.z = [np.empty((*lead, rows, w), dtype) for w in widths]
+        if wide_first and lead and widths:
+            self.z[0] = np.empty((rows, *lead, widths[0]), dtype).transpose(1, 0, 2)
         self.h = [np.empty((*lead, rows, u), dtype) for u in units]
         self.delta = [np.empty((*lead, rows, u), dtype) for u in units]
         self.scratch = [np.empty((*lead, rows, u), dtype) for u in units]
@@ -185,7 +192,10 @@ def matmul(a, W, out=None):
     """
     if a.ndim == 2 and W.ndim == 3:
         models, fan_in, fan_out = W.shape
-        flat = a @ W.transpose(1, 0, 2).reshape(fan_in, models * fan_out)
+        wide = None
+        if out is not None and out.transpose(1, 0, 2).flags.c_contiguous:  # Buffers(wide_first=True)
+            wide = out.transpose(1, 0, 2).reshape(len(a), models * fan_out)
+        flat = np.matmul(a, W.transpose(1, 0, 2).reshape(fan_in, models * fan_out), out=wide)
         return flat.reshape(len(a), models, fan_out).transpose(1, 0, 2)
     return np.matmul(a, W, out=out)
 
