@@ -16,11 +16,14 @@ on the whole training set at that epoch's weights.
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from core.engine.activations import ACTIVATIONS
 from core.engine.limits import (
@@ -59,6 +62,15 @@ from core.engine.mlp import (
     output_loss,
 )
 from core.engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_learning_rate
+
+# BLAS threads while an epoch trains and is measured (threadpoolctl, around each epoch; never a global setting).
+# One: the products here are small (mini-batches of 32 rows; the measurement's are the training set's rows by a
+# layer's width), and a second OpenBLAS thread gains little even on an idle machine (about 7 % on one digits
+# model, 2 cores), while on a busy one, a server's other sessions or other processes on the same cores, its
+# spinning threads fight them: digits, one or 15 models, alternated, 2 cores at load 3-4: 2 threads took 1.2x
+# to 3.8x the time of one (medians of 9), single runs up to 40x. A fixed count also makes the records the same
+# whatever the machine's default: OpenBLAS's sums come out in a different order with another thread count.
+BLAS_THREADS = 1
 
 INIT_CHOICES = ("he", "xavier", "auto")
 DTYPES = ("float64", "float32")
@@ -481,6 +493,40 @@ class _Stack:
         self.optimizer.reset(m)
 
 
+class _BlasLimit:
+    """BLAS held to BLAS_THREADS threads while any trainer of this process is inside an epoch.
+
+    threadpoolctl's limit is process-wide, so trainers in several threads (a server's sessions) share one: the first
+    to enter sets it and the last to leave restores the original. The controller is made once (it scans the loaded
+    libraries: 3 ms); a limit and its restore then cost about 10 µs, next to an epoch's milliseconds.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limit = None
+        self._controller: ThreadpoolController | None = None
+
+    @contextmanager
+    def __call__(self):
+        with self._lock:
+            if not self._users:
+                if self._controller is None:
+                    self._controller = ThreadpoolController()
+                self._limit = self._controller.limit(limits=BLAS_THREADS, user_api="blas")
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if not self._users:
+                    self._limit.restore_original_limits()
+
+
+blas_threads_limited = _BlasLimit()
+
+
 class MultiTrainer:
     """Trains several configs on one dataset in lockstep; iterate it for one list of records per epoch.
 
@@ -519,18 +565,19 @@ class MultiTrainer:
         return self
 
     def __next__(self) -> list[EpochRecord]:
-        if not self._started:
-            self._started = True
-            records = [r for s in self.stacks for r in s.measure(None)]
-        else:
-            records = []
-            for stack in self.stacks:
-                if not stack.done:
-                    records += stack.measure(stack.train_epoch())
-                    if stack.done:  # its buffers are the size of its layers over the data: free them
-                        stack.measurement_buffers = stack.shuffled = None
-            if not records:
-                raise StopIteration
+        with blas_threads_limited():
+            if not self._started:
+                self._started = True
+                records = [r for s in self.stacks for r in s.measure(None)]
+            else:
+                records = []
+                for stack in self.stacks:
+                    if not stack.done:
+                        records += stack.measure(stack.train_epoch())
+                        if stack.done:  # its buffers are the size of its layers over the data: free them
+                            stack.measurement_buffers = stack.shuffled = None
+        if not records:
+            raise StopIteration
         return sorted(records, key=lambda r: r.run)
 
 
