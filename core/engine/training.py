@@ -275,6 +275,18 @@ class EpochRecord:
     extra: dict = field(default_factory=dict, compare=False)
 
 
+def zero_statistics(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per run of a (runs, rows, units) layer output: the fraction of exact zeros (sparsity) and of units that are 0
+    for every row (dead), both from one comparison.
+
+    The zeros are counted run by run: np.count_nonzero of a whole array is a fast path that its axis= form and a
+    mean over booleans are not (15-20x here); a count divided by the size is that mean to the last bit.
+    """
+    zeros = h == 0
+    sparsity = np.array([np.count_nonzero(run) for run in zeros]) / zeros[0].size
+    return sparsity, zeros.all(axis=-2).mean(axis=-1)
+
+
 def _blocks(store: np.ndarray, shapes) -> list[np.ndarray]:
     """Views of consecutive column blocks of ``store`` (runs x values), one per shape, each (runs, *shape)."""
     views, start = [], 0
@@ -450,9 +462,7 @@ class _Stack:
             train_loss, test_loss = np.atleast_1d(train_loss), np.atleast_1d(test_loss)
         grad_norms = np.stack([frobenius_norms(g) for g in grad_w], axis=1)
         hidden = hs[1:]
-        zeros = [h == 0 for h in hidden]
-        sparsity = np.stack([z.mean(axis=(-2, -1)) for z in zeros], axis=1)
-        dead = np.stack([z.all(axis=-2).mean(axis=-1) for z in zeros], axis=1)
+        sparsity, dead = (np.stack(stat, axis=1) for stat in zip(*map(zero_statistics, hidden), strict=True))
         mean_act = np.stack([h.mean(axis=(-2, -1), dtype=np.float64) for h in hidden], axis=1)
         train_acc = test_acc = None
         if self.task == "classification":
