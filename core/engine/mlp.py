@@ -219,9 +219,22 @@ def forward_layers(X, weights, biases, layers, buffers: Buffers | None = None):
     return zs, hs, caches, out
 
 
+def row_max(a):
+    """``a.max(axis=-1, keepdims=True)``. numpy reduces a short last axis one call per row (30 ns a row for two
+    classes, 4 ns a value for ten), so over many rows the maximum is taken column by column instead, all rows at
+    once: 2-15x faster. A maximum is exact, so the order changes no number."""
+    rows = a.size // max(a.shape[-1], 1)
+    if rows < 128 or a.shape[-1] > 32:
+        return a.max(axis=-1, keepdims=True)
+    m = a[..., :1].copy()
+    for k in range(1, a.shape[-1]):
+        np.maximum(m, a[..., k:k + 1], out=m)
+    return m
+
+
 def softmax(logits):
     """Row-wise softmax, stable for any finite logits (max subtracted first)."""
-    shifted = logits - logits.max(axis=-1, keepdims=True)
+    shifted = logits - row_max(logits)
     np.exp(shifted, out=shifted)
     shifted /= shifted.sum(axis=-1, keepdims=True)
     return shifted
@@ -235,7 +248,7 @@ def output_loss(out, targets, task: str):
     """
     n = out.shape[-2]
     if task == "classification":
-        shifted = out - out.max(axis=-1, keepdims=True)
+        shifted = out - row_max(out)
         grad = np.exp(shifted)
         total = grad.sum(axis=-1, keepdims=True)
         # -log softmax(z)[y] = log sum exp(z - max) - (z_y - max); never exp of a positive number
@@ -253,7 +266,7 @@ def output_gradient(out, targets, task: str):
     """``output_loss``'s gradient alone, computed in place in ``out`` (a training step needs no loss): the same
     operations in the same order, so the same numbers."""
     if task == "classification":
-        out -= out.max(axis=-1, keepdims=True)
+        out -= row_max(out)
         np.exp(out, out=out)
         out /= out.sum(axis=-1, keepdims=True)
     out -= targets
