@@ -4,6 +4,9 @@ Backprop lives in three small functions (``forward_layers``, ``output_loss``, ``
 that work on one network (weights ``(fan_in, fan_out)``) or on a stack of networks trained in
 lockstep (weights ``(models, fan_in, fan_out)``): numpy's ``@`` broadcasts over the leading model
 axis, so the stacked trainer in ``core.engine.training`` and the single ``MLP`` below share every line.
+The trainer hands them ``Buffers`` to write into (``out=``, in place, as scikit-learn's ``_base.py`` does), so a
+training step allocates nothing; ``output_gradient`` is ``output_loss``'s gradient without the loss a step never
+reads. Every faster form computes the same numbers as the plain one.
 
 Loss (exactly as the guide defines it):
 * classification: mean over samples of ``-log softmax(z)[y]``, from the logits via log-sum-exp;
@@ -204,7 +207,7 @@ def forward_layers(X, weights, biases, layers, buffers: Buffers | None = None):
     """Pre-activations ``zs``, layer outputs ``hs`` (``hs[0]`` is X), caches, and the raw output; written into
     ``buffers`` (cut to len(X) rows) when given."""
     if buffers is not None:
-        buffers = buffers.first(len(X) if X.ndim == 2 else X.shape[-2])
+        buffers = buffers.first(X.shape[-2])
     zs, hs, caches = [], [X], []
     h = X
     for i, (W, b, layer) in enumerate(zip(weights[:-1], biases[:-1], layers, strict=True)):
