@@ -69,11 +69,12 @@ from core.engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_l
 
 # BLAS threads while an epoch trains and is measured (threadpoolctl, around each epoch; never a global setting).
 # One: the products here are small (mini-batches of 32 rows; the measurement's are the training set's rows by a
-# layer's width), and a second OpenBLAS thread gains little even on an idle machine (about 7 % on one digits
-# model, 2 cores), while on a busy one, a server's other sessions or other processes on the same cores, its
-# spinning threads fight them: digits, one or 15 models, alternated, 2 cores at load 3-4: 2 threads took 1.2x
-# to 3.8x the time of one (medians of 9), single runs up to 40x. A fixed count also makes the records the same
-# whatever the machine's default: OpenBLAS's sums come out in a different order with another thread count.
+# layer's width), and a second OpenBLAS thread gains little even when it has a core to itself, while on a busy
+# machine (a server's other sessions, other processes) its spinning fights them. Measured on 2 cores shared with
+# other processes (load 3-4; digits, one or 15 models; two series of 9 alternated runs): two threads took 0.9x to
+# 7.6x the time of one (medians; the 15-model stacks gained at most 8 %) and single runs took up to 40x as long;
+# on a quieter machine two threads saved about 7 %. A fixed count also makes the records the same whatever the
+# machine's default: OpenBLAS's sums come out in a different order with another thread count.
 BLAS_THREADS = 1
 
 INIT_CHOICES = ("he", "xavier", "auto")
