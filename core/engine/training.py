@@ -11,16 +11,23 @@ differences in the tests.
 
 Every epoch (epoch 0 is the network at init) yields one plain record per live run, measured
 on the whole training set at that epoch's weights.
+
+Speed (see ``core.tools.benchmark``, which measures the engine against a lean numpy loop, the floor): a stack's
+parameters are views of one array, so one optimiser call updates them all; a stack of one trains with 2-D
+arrays; every mini-batch and every measurement writes into arrays made once; BLAS runs on ``BLAS_THREADS``.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from core.engine.limits import (
     MAX_ABS_BIAS_INIT,
@@ -49,6 +56,7 @@ from core.engine.mlp import (
     INITS,
     MAXOUT,
     MLP,
+    Buffers,
     SegmentedLayer,
     activation_key,
     activation_label,
@@ -56,9 +64,20 @@ from core.engine.mlp import (
     forward_layers,
     frobenius_norms,
     one_hot,
+    output_gradient,
     output_loss,
 )
 from core.engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_learning_rate
+
+# BLAS threads while an epoch trains and is measured (threadpoolctl, around each epoch; never a global setting).
+# One: the products here are small (mini-batches of 32 rows; the measurement's are the training set's rows by a
+# layer's width), and a second OpenBLAS thread gains little even when it has a core to itself, while on a busy
+# machine (a server's other sessions, other processes) its spinning fights them. Measured on 2 cores shared with
+# other processes (load 3-4; digits, one or 15 models; two series of 9 alternated runs): two threads took 0.9x to
+# 7.6x the time of one (medians; the 15-model stacks gained at most 8 %) and single runs took up to 40x as long;
+# on a quieter machine two threads saved about 7 %. A fixed count also makes the records the same whatever the
+# machine's default: OpenBLAS's sums come out in a different order with another thread count.
+BLAS_THREADS = 1
 
 INIT_CHOICES = (*INITS, "auto")
 DTYPES = ("float64", "float32")
@@ -267,6 +286,42 @@ class EpochRecord:
     extra: dict = field(default_factory=dict, compare=False)
 
 
+def zero_statistics(h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per run of a (runs, rows, units) layer output: the fraction of exact zeros (sparsity) and of units that are 0
+    for every row (dead), both from one comparison.
+
+    The zeros are counted run by run: np.count_nonzero of a whole array is a fast path that its axis= form and a
+    mean over booleans are not (15-20x here); a count divided by the size is that mean to the last bit.
+    """
+    zeros = h == 0
+    sparsity = np.array([np.count_nonzero(run) for run in zeros]) / zeros[0].size
+    return sparsity, all_rows(zeros).mean(axis=-1)
+
+
+def all_rows(flags: np.ndarray) -> np.ndarray:
+    """``flags.all(axis=-2)``, overwriting ``flags``. numpy reduces over the rows one row of units at a time; on a
+    large array, folding the rows in halves (a logical and of the first half with the last, until one row is left)
+    does the same in a few passes over whole blocks: 6x faster for 15 x 1347 x 64. An and is exact in any order."""
+    if flags.size < 65536:
+        return flags.all(axis=-2)
+    n = flags.shape[-2]
+    while n > 1:
+        half = n // 2  # rows [0, half) and [n - half, n); an odd middle row is kept as it is
+        np.logical_and(flags[..., :half, :], flags[..., n - half:n, :], out=flags[..., :half, :])
+        n -= half
+    return flags[..., 0, :]
+
+
+def _blocks(store: np.ndarray, shapes) -> list[np.ndarray]:
+    """Views of consecutive column blocks of ``store`` (runs x values), one per shape, each (runs, *shape)."""
+    views, start = [], 0
+    for shape in shapes:
+        end = start + math.prod(shape)
+        views.append(store[:, start:end].reshape(len(store), *shape))
+        start = end
+    return views
+
+
 class _Stack:
     """Runs with one architecture and optimiser, trained in lockstep along a leading model axis."""
 
@@ -285,13 +340,52 @@ class _Stack:
         # Each run is initialised by MLP itself, then stacked: init lives in one place.
         nets = [network_for(c, ds) for c in self.configs]
         sizes = nets[0].layer_sizes
-        self.weights = [np.stack([net.weights[i] for net in nets]) for i in range(len(sizes) - 1)]
-        self.biases = [np.stack([net.biases[i] for net in nets])[:, None, :] for i in range(len(sizes) - 1)]
+        self.stacked = len(nets) > 1
+        self._stack_parameters(nets)
         self.layers = [self._stacked_layer([net.layers[i] for net in nets]) for i in range(len(sizes) - 2)]
-        self.optimizer = make_optimizer(cfg.optimizer, self.parameters, cfg.momentum, cfg.nesterov)
+        self.optimizer = make_optimizer(cfg.optimizer, [self.values], cfg.momentum, cfg.nesterov)
         self.shufflers = [np.random.default_rng([c.seed, 1]) for c in self.configs]
         self.alive = np.ones(len(runs), dtype=bool)
         self.epoch = 0
+        self._layout = ((len(nets),) if self.stacked else (), [W.shape[1] for W in nets[0].weights[:-1]],
+                        sizes[1:-1], sizes[-1], self.dtype)
+        self.buffers = self._buffers(min(cfg.batch_size, len(self.X_train)))
+        # Made at the first measurement and kept until training ends: made afresh every epoch, these arrays (the
+        # size of every layer over the training set) came back from the OS as new pages each time, and the page
+        # faults took a quarter to a third of the measurement's time.
+        self.measurement_buffers: tuple[Buffers, Buffers] | None = None
+        self.shuffled: tuple[np.ndarray, np.ndarray] | None = None  # the epoch's shuffled X and T, reused
+
+    def _buffers(self, rows: int, wide_first: bool = False) -> Buffers:
+        lead, widths, units, n_out, dtype = self._layout
+        return Buffers(lead, rows, widths, units, n_out, dtype, wide_first)
+
+    def _stack_parameters(self, nets: list[MLP]) -> None:
+        """Every run's weights and biases as views of one (runs, values) array, ``values``, and their gradients
+        as views of another, ``gradients``: the optimiser updates every parameter of every run in one pass.
+
+        ``weights[i]`` is (runs, fan_in, fan_out) and ``biases[i]`` (runs, 1, fan_out), as numpy's ``@`` and
+        broadcasting want them; the weights come first, so L2 reaches them through one slice. A training step
+        works on ``step_weights``/``step_biases``/``step_gradients``: these, or for a stack of one its only
+        network's 2-D arrays (a 2-D product or sum costs less than its broadcast 3-D form).
+        """
+        shapes = [W.shape for W in nets[0].weights] + [(1, W.shape[1]) for W in nets[0].weights]
+        sizes = [a * b for a, b in shapes]
+        self.n_weight_values = sum(sizes[:len(sizes) // 2])
+        self.values = np.empty((len(nets), sum(sizes)), self.dtype)
+        self.gradients = np.zeros_like(self.values)
+        params, grads = _blocks(self.values, shapes), _blocks(self.gradients, shapes)
+        n = len(shapes) // 2
+        self.weights, self.biases = params[:n], params[n:]
+        for m, net in enumerate(nets):
+            for W, b, net_W, net_b in zip(self.weights, self.biases, net.weights, net.biases, strict=True):
+                W[m], b[m, 0] = net_W, net_b
+        if self.stacked:
+            self.step_weights, self.step_biases = self.weights, self.biases
+            self.step_gradients = (grads[:n], grads[n:])
+        else:
+            self.step_weights, self.step_biases = [W[0] for W in self.weights], [b[0, 0] for b in self.biases]
+            self.step_gradients = ([g[0] for g in grads[:n]], [g[0, 0] for g in grads[n:]])
 
     def _targets(self, y, ds) -> np.ndarray:
         """One-hot rows for classification, a 2-D column block for regression, in the run's dtype."""
@@ -311,10 +405,6 @@ class _Stack:
                 segments.append((slice(start, m), per_model[start]))
                 start = m
         return SegmentedLayer(segments)
-
-    @property
-    def parameters(self) -> list[np.ndarray]:
-        return [*self.weights, *self.biases]
 
     @property
     def done(self) -> bool:
@@ -339,21 +429,31 @@ class _Stack:
             layer.seconds[:] = 0
         n = len(self.X_train)
         batch = min(cfg.batch_size, n)
-        params = self.parameters
         started = time.perf_counter()
-        # One gather per epoch; each mini-batch is then a contiguous slice.
+        # One gather per epoch, into the same arrays every epoch; each mini-batch is then a contiguous slice.
         order = np.stack([rng.permutation(n) for rng in self.shufflers])
-        X, T = self.X_train[order], self.T_train[order]
+        if not self.stacked:
+            order = order[0]
+        if self.shuffled is None:
+            self.shuffled = self.X_train[order], self.T_train[order]
+        X, T = self.shuffled
+        np.take(self.X_train, order, axis=0, out=X, mode="clip")  # "clip": the default "raise" copies out once more
+        np.take(self.T_train, order, axis=0, out=T, mode="clip")
         for start in range(0, n, batch):
             rows = slice(start, start + batch)
-            zs, hs, caches, out = forward_layers(X[:, rows], self.weights, self.biases, self.layers)
-            _, grad_out = output_loss(out, T[:, rows], self.task)
-            grad_w, grad_b = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
-            if cfg.l2:
-                for g, W in zip(grad_w, self.weights, strict=True):
-                    g += cfg.l2 * W
-            self.optimizer.step(params, [*grad_w, *grad_b], lr)
+            self._step(X[..., rows, :], T[..., rows, :], lr)
         return self._attribute(time.perf_counter() - started, segmented)
+
+    def _step(self, X, T, lr: float) -> None:
+        """One mini-batch: forward, backward and update, every array preallocated."""
+        weights = self.step_weights
+        zs, hs, caches, out = forward_layers(X, weights, self.step_biases, self.layers, self.buffers)
+        grad_out = output_gradient(out, T, self.task)
+        backward_layers(grad_out, weights, zs, hs, caches, self.layers, self.step_gradients, self.buffers)
+        if self.config.l2:
+            weight_values = slice(0, self.n_weight_values)
+            self.gradients[:, weight_values] += self.config.l2 * self.values[:, weight_values]
+        self.optimizer.step([self.values], [self.gradients], lr)
 
     def _attribute(self, total: float, segmented: list[SegmentedLayer]) -> np.ndarray:
         """Split the epoch's wall time: shared work evenly, each activation's own time to its runs."""
@@ -368,27 +468,32 @@ class _Stack:
     def measure(self, seconds: np.ndarray | None) -> list[EpochRecord]:
         """Records for the live runs at the current weights; flags and freezes runs that diverged."""
         cfg = self.config
-        zs, hs, caches, out = forward_layers(self.X_train, self.weights, self.biases, self.layers)
+        weights, biases = self.step_weights, self.step_biases
+        if self.measurement_buffers is None:
+            self.measurement_buffers = (self._buffers(len(self.X_train), wide_first=True),
+                                        self._buffers(len(self.X_test), wide_first=True))
+        train_buffers, test_buffers = self.measurement_buffers
+        zs, hs, caches, out = forward_layers(self.X_train, weights, biases, self.layers, train_buffers)
         train_loss, grad_out = output_loss(out, self.T_train, self.task)
-        grad_w, _ = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
+        grad_w, _ = backward_layers(grad_out, weights, zs, hs, caches, self.layers, buffers=train_buffers,
+                                    biases=False)
         if cfg.l2:
-            for g, W in zip(grad_w, self.weights, strict=True):
+            for g, W in zip(grad_w, weights, strict=True):
                 g += cfg.l2 * W
+        test_out = forward_layers(self.X_test, weights, biases, self.layers, test_buffers)[3]
+        test_loss = output_loss(test_out, self.T_test, self.task)[0]
+        if not self.stacked:  # from here on, one value per run: give the only run its model axis back
+            hs, out, test_out, grad_w = [h[None] for h in hs], out[None], test_out[None], [g[None] for g in grad_w]
+            train_loss, test_loss = np.atleast_1d(train_loss), np.atleast_1d(test_loss)
         grad_norms = np.stack([frobenius_norms(g) for g in grad_w], axis=1)
         hidden = hs[1:]
-        zeros = [h == 0 for h in hidden]
-        sparsity = np.stack([z.mean(axis=(-2, -1)) for z in zeros], axis=1)
-        dead = np.stack([z.all(axis=-2).mean(axis=-1) for z in zeros], axis=1)
+        sparsity, dead = (np.stack(stat, axis=1) for stat in zip(*map(zero_statistics, hidden), strict=True))
         mean_act = np.stack([h.mean(axis=(-2, -1), dtype=np.float64) for h in hidden], axis=1)
-        test_out = forward_layers(self.X_test, self.weights, self.biases, self.layers)[3]
-        test_loss = output_loss(test_out, self.T_test, self.task)[0]
         train_acc = test_acc = None
         if self.task == "classification":
             train_acc = (out.argmax(axis=-1) == self.y_train).mean(axis=-1)
             test_acc = (test_out.argmax(axis=-1) == self.y_test).mean(axis=-1)
-        finite = np.isfinite(train_loss) & np.isfinite(test_loss)
-        for p in self.parameters:
-            finite &= np.isfinite(p).all(axis=(-2, -1))
+        finite = np.isfinite(train_loss) & np.isfinite(test_loss) & np.isfinite(self.values).all(axis=1)
         finite &= np.isfinite(grad_norms).all(axis=1) & np.isfinite(mean_act).all(axis=1)
         lr = scheduled_learning_rate(cfg.learning_rate, max(self.epoch, 1), cfg.epochs, cfg.schedule,
                                      cfg.step_size, cfg.gamma)
@@ -419,9 +524,42 @@ class _Stack:
     def _freeze(self, m: int) -> None:
         """Stop a diverged run: zero its parameters and optimiser state so it costs no more NaNs."""
         self.alive[m] = False
-        for p in self.parameters:
-            p[m] = 0
+        self.values[m] = 0
         self.optimizer.reset(m)
+
+
+class _BlasLimit:
+    """BLAS held to BLAS_THREADS threads while any trainer of this process is inside an epoch.
+
+    threadpoolctl's limit is process-wide, so trainers in several threads (a server's sessions) share one: the first
+    to enter sets it and the last to leave restores the original. The controller is made once (it scans the loaded
+    libraries: 3 ms); a limit and its restore then cost about 10 µs, next to an epoch's milliseconds.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limit = None
+        self._controller: ThreadpoolController | None = None
+
+    @contextmanager
+    def __call__(self):
+        with self._lock:
+            if not self._users:
+                if self._controller is None:
+                    self._controller = ThreadpoolController()
+                self._limit = self._controller.limit(limits=BLAS_THREADS, user_api="blas")
+            self._users += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._users -= 1
+                if not self._users:
+                    self._limit.restore_original_limits()
+
+
+blas_threads_limited = _BlasLimit()
 
 
 class MultiTrainer:
@@ -462,16 +600,19 @@ class MultiTrainer:
         return self
 
     def __next__(self) -> list[EpochRecord]:
-        if not self._started:
-            self._started = True
-            records = [r for s in self.stacks for r in s.measure(None)]
-        else:
-            records = []
-            for stack in self.stacks:
-                if not stack.done:
-                    records += stack.measure(stack.train_epoch())
-            if not records:
-                raise StopIteration
+        with blas_threads_limited():
+            if not self._started:
+                self._started = True
+                records = [r for s in self.stacks for r in s.measure(None)]
+            else:
+                records = []
+                for stack in self.stacks:
+                    if not stack.done:
+                        records += stack.measure(stack.train_epoch())
+                        if stack.done:  # its buffers are the size of its layers over the data: free them
+                            stack.measurement_buffers = stack.shuffled = None
+        if not records:
+            raise StopIteration
         return sorted(records, key=lambda r: r.run)
 
 

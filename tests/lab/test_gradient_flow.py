@@ -188,10 +188,10 @@ def test_training_work_counts_training_and_measurement(moons):
 
 def test_check_work_names_the_cost_the_cap_and_what_to_do():
     assert check_work(MAX_WORK, "x", "y") == MAX_WORK
-    assert format_work(MAX_WORK) == "1e10" and format_work(3.14e11) == "3.1e11"
+    assert format_work(MAX_WORK) == "2e10" and format_work(3.14e11) == "3.1e11"
     with pytest.raises(ValueError) as raised:
         check_work(3.1e11, "This depth sweep", "choose fewer seeds")
-    assert str(raised.value) == ("This depth sweep would need about 3.1e11 multiply-adds, over the cap of 1e10 per "
+    assert str(raised.value) == ("This depth sweep would need about 3.1e11 multiply-adds, over the cap of 2e10 per "
                                  "request (MAX_WORK): choose fewer seeds.")
     with pytest.raises(ValueError, match="over the cap of 2e3"):
         check_work(2001, "x", "y", cap=2000)

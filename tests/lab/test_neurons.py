@@ -280,9 +280,9 @@ def test_dying_at_init_runs_the_pages_largest_setting():
 
 def test_snapshot_refuses_work_over_the_cap():
     wide = MLP([2, *[512] * 8, 2], seed=0)
-    X = np.zeros((3000, 2))
+    X = np.zeros((10_000, 2))  # 3,000 rows (1.2e10) fitted under the cap once the faster engine raised it to 2e10
     message = refused(snapshot, wide, wide, X)
-    assert message.startswith("Tracing two networks of 8 hidden layers over 3,000 rows") and CAP in message
+    assert message.startswith("Tracing two networks of 8 hidden layers over 10,000 rows") and CAP in message
     small = MLP([2, 16, 16, 2], seed=0)
     assert set(snapshot(small, small, X)) == {"histograms", "zeros", "means", "units", "units_init"}
 

@@ -70,6 +70,9 @@ def test_excessive_learning_rate_scenario_reports_the_divergence(page):
 
 
 def test_train_step_reset_and_layer_switch(page):
+    # A run long enough not to finish between two clicks however fast the engine or slow the machine: the test
+    # must not depend on timing (100 epochs can end before Pause on an idle machine).
+    page.select_slider(key="neurons.epochs").set_value(2000).run()
     page.button(key="neurons.play").click().run()  # Train: plays
     assert not page.exception
     page.button(key="neurons.play").click().run()  # Pause
