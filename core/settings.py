@@ -382,7 +382,7 @@ EXPERIMENT = Schema([
             help="Several seeds draw a mean line with a min–max band."),
     Setting("first_seed", "int", 0, "First seed", low=0, high=MAX_SEED, widget=Widget("number", 0, MAX_SEED, 1),
             help="It also seeds the dataset and its split."),
-    Setting("precision", "choice", "float64", "Precision", choices=DTYPES, labels=DTYPE_LABELS,
+    Setting("precision", "choice", "float32", "Precision", choices=DTYPES, labels=DTYPE_LABELS,
             help="float32 trains about twice as fast, as deep-learning frameworks do; float64 is exact to more "
                  "digits. The lab's teaching numbers are the same in both.", widget=Widget("select")),
 ])

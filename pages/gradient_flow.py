@@ -124,11 +124,11 @@ except ValueError as error:
     too_heavy = True
     st.warning(str(error), icon=TOO_HEAVY)
 if button_col.button("Train", type="primary", icon=":material/play_arrow:", key="flow.train", disabled=too_heavy,
-                     help=f"{TRAIN_EPOCHS} epochs of SGD, batch 32, seed 0, every activation on the same batches"):
+                     help=f"{TRAIN_EPOCHS} epochs of SGD in float32, batch 32, seed 0, the same batches for all"):
     with st.spinner(f"Training {len(names)} network{'s' if len(names) > 1 else ''} for {TRAIN_EPOCHS} epochs…"):
         try:
             st.session_state[HEATMAP_KEY] = (settings, training_heatmap(
-                dataset, names, depth, width, init, TRAIN_EPOCHS, learning_rate, seed=0))
+                dataset, names, depth, width, init, TRAIN_EPOCHS, learning_rate, seed=0, dtype="float32"))
         except ValueError as error:
             st.error(f"These settings cannot train: {error}")
 trained = st.session_state.get(HEATMAP_KEY)

@@ -38,10 +38,11 @@ def test_default_configs_are_the_three_activations_with_shared_settings():
     expected = [
         TrainConfig(activation=name, hidden_layers=(16, 16), epochs=200, batch_size=32, learning_rate=0.1,
                     optimizer="sgd", momentum=0.0, l2=0.0, init="auto", bias_init=0.0, seed=0, maxout_pieces=2,
-                    alpha=None)
+                    alpha=None, dtype="float32")  # the live pages train in float32, as deep-learning frameworks do
         for name in ("relu", "sigmoid", "tanh")
     ]
     assert Experiment().configs() == expected
+    assert TrainConfig().dtype == "float64"  # the engine's contract default stays float64
 
 
 def test_configs_are_activation_major_over_seeds():

@@ -173,14 +173,14 @@ def decades_per_layer(sweep: pd.DataFrame) -> pd.Series:
 
 
 def training_heatmap(ds, activations: Sequence[str], depth: int, width: int, init: str, epochs: int,
-                     lr: float, seed: int = 0, batch_size: int = 32) -> pd.DataFrame:
+                     lr: float, seed: int = 0, batch_size: int = 32, dtype: str = "float64") -> pd.DataFrame:
     """Gradient norm per weight matrix at every epoch of training (epoch 0 = init), via ``train_many``.
 
-    Each activation trains on the same data, initial draws and batches. A run that diverges stops
-    at the epoch it diverged (its non-finite norms are NaN).
+    Each activation trains on the same data, initial draws and batches, in ``dtype`` (the page trains in float32,
+    as frameworks do). A run that diverges stops at the epoch it diverged (its non-finite norms are NaN).
     Columns: activation (key), label, epoch, layer (1 = first/input side), grad_norm.
     """
-    configs = _heatmap_configs(activations, depth, width, init, epochs, lr, seed, batch_size)
+    configs = _heatmap_configs(activations, depth, width, init, epochs, lr, seed, batch_size, dtype)
     _check_heatmap(ds, configs)
     records = [record for epoch in train_many(ds, configs) for record in epoch]
     frame = records_to_frame(records)
@@ -213,9 +213,9 @@ def log10_growth(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _heatmap_configs(activations: Sequence[str], depth: int, width: int, init: str, epochs: int, lr: float,
-                     seed: int, batch_size: int) -> list[TrainConfig]:
+                     seed: int, batch_size: int, dtype: str = "float64") -> list[TrainConfig]:
     return [TrainConfig(activation=name, hidden_layers=(int(width),) * int(depth), epochs=int(epochs),
-                        batch_size=batch_size, learning_rate=lr, init=init, seed=seed)
+                        batch_size=batch_size, learning_rate=lr, init=init, seed=seed, dtype=dtype)
             for name in activations]
 
 

@@ -71,7 +71,9 @@ def test_a_diverging_run_is_flagged_with_its_likely_cause_and_the_page_survives(
     widget(arena, "arena.activations").set_value(["relu", "linear"]).run()
     widget(arena, "arena.learning_rate").set_value(100.0).run()
     widget(arena, "arena.hidden_layers.depth").set_value(4).run()
-    for _ in range(3):
+    for _ in range(3):  # in float32 every run diverges in its first epoch, which ends the experiment
+        if button(arena, "arena.step").disabled:
+            break
         button(arena, "arena.step").click().run()
         assert not arena.exception
     warnings = [w.value for w in arena.warning]
