@@ -22,9 +22,11 @@ REDRAW_EVERY = 0.25  # seconds between redraws of the main charts while the engi
 # Chromium sharing this VM's 2 cores (medians of 10 runs alternated between the two versions); 2 s gained no more.
 FRAGMENT_SECONDS = 1.0
 
-st.title("Training Arena")
-st.caption("Every activation below trains on the same data, from the same initial draws and on the same "
-           "batches for each seed — the only difference is the activation.")
+TITLE = "Training Arena"
+if not present:  # presenting, the title shares the transport's row: the room needs the charts' height
+    st.title(TITLE)
+    st.caption("Every activation below trains on the same data, from the same initial draws and on the same "
+               "batches for each seed — the only difference is the activation.")
 
 form = SettingsForm(PREFIX, ARENA, validate=lambda values: Experiment(**values))
 with st.sidebar:
@@ -61,14 +63,14 @@ if changed:
 playing = st.session_state.setdefault(PLAYING_KEY, False) and not run.done
 
 
-transport("arena", run, playing, start_label="Play")
+status = transport("arena", run, playing, start_label="Play", title=TITLE if present else None)
 live_area = st.container()  # the counter and curves go here; their fragment runs last (see the end)
 
 
 def live():
     """Reruns on its own while playing: keeps the background training going and redraws the counter and main
     charts from its history so far, several times per run. The engine never waits for the browser."""
-    slots = views.live_slots()
+    slots = views.live_slots(status if present else None)
     for now_playing in redraws("arena", run, REDRAW_EVERY, FRAGMENT_SECONDS):  # ends with the page's rerun
         with run.frozen():  # one consistent epoch on every chart; the engine waits the few ms this takes
             views.live_view(run, present, now_playing, slots)

@@ -22,6 +22,7 @@ from core.settings import EXPLORER
 from pages.ui.activation_charts import batch_histogram_chart, curve_chart
 from pages.ui.notices import ignored_link_notice
 from pages.ui.palette import label
+from pages.ui.render import show
 from pages.ui.settings_form import SettingsForm
 from pages.ui.shell import page_shell
 
@@ -124,8 +125,8 @@ else:
     curve_data = cached_curves(selection, x_min, x_max, params)
     bands = cached_bands(selection, x_min, x_max, params) if shade else None
     function_column, derivative_column = st.columns(2)
-    function_column.altair_chart(curve_chart(curve_data, FUNCTION, bands, (x_min, x_max)), width="stretch")
-    derivative_column.altair_chart(curve_chart(curve_data, DERIVATIVE, bands, (x_min, x_max)), width="stretch")
+    show(function_column, curve_chart(curve_data, FUNCTION, bands, (x_min, x_max)), width="stretch")
+    show(derivative_column, curve_chart(curve_data, DERIVATIVE, bands, (x_min, x_max)), width="stretch")
 
 saturating = [name for name in names if is_saturating(name)]
 notes = []
@@ -216,7 +217,7 @@ for row_start in range(0, len(names), COLUMNS_PER_ROW):
     for column, name in zip(st.columns(COLUMNS_PER_ROW), names[row_start : row_start + COLUMNS_PER_ROW], strict=False):
         with column, st.container(border=True):
             histogram = batch.histogram[batch.histogram["activation"] == name]
-            st.altair_chart(batch_histogram_chart(histogram, height=250), width="stretch")
+            show(st, batch_histogram_chart(histogram, height=250), width="stretch")
             zeros_column, gradient_column = st.columns(2)
             zeros_column.metric(
                 "Exact zeros",

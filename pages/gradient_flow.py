@@ -21,6 +21,7 @@ from pages.ui import deep_charts as charts
 from pages.ui.formats import power_of_ten
 from pages.ui.notices import TOO_HEAVY, ignored_link_notice, within_cap
 from pages.ui.palette import label
+from pages.ui.render import show
 from pages.ui.session import cached_dataset
 from pages.ui.settings_form import SettingsForm
 from pages.ui.shell import page_shell
@@ -89,7 +90,7 @@ rows_note = f" (its first {MAX_ROWS} rows)" if len(dataset.X_train) > MAX_ROWS e
 st.subheader("At init", help=f"Loss over the training set{rows_note}, before any training step.")
 profile = within_cap(cached_profile, data, names, depth, width, init, seeds)
 if profile is not None:
-    st.altair_chart(charts.profile_chart(profile, names, depth), width="stretch")
+    show(st, charts.profile_chart(profile, names, depth), width="stretch")
     ratios = log10_ratios(profile)
     reading = "; ".join(f"**{label(n)}** {power_of_ten(ratios.get(n, np.nan))}" for n in names)
     st.markdown(f"First matrix's gradient as a share of the last one's (geometric mean over {seeds} "
@@ -101,7 +102,7 @@ depths = sweep_depths(depth)
 sweep_seeds = min(seeds, MAX_SWEEP_SEEDS)
 sweep = within_cap(cached_sweep, data, names, depths, width, init, sweep_seeds)
 if sweep is not None:
-    st.altair_chart(charts.depth_sweep_chart(sweep, names), width="stretch")
+    show(st, charts.depth_sweep_chart(sweep, names), width="stretch")
     st.caption(f"Depths {', '.join(map(str, depths))}; {sweep_seeds} seed{'s' if sweep_seeds > 1 else ''}; the "
                f"first {min(SWEEP_ROWS, len(dataset.X_train))} training rows.")
     if len(depths) > 1:
@@ -138,7 +139,7 @@ elif trained[0] != settings:
     st.info("The settings changed since the last training. Press **Train** to train with these.")
 else:
     heatmap = trained[1]
-    st.altair_chart(charts.heatmap_chart(heatmap, names, TRAIN_EPOCHS), width="content")
+    show(st, charts.heatmap_chart(heatmap, names, TRAIN_EPOCHS), width="content")
     by_epoch = log10_ratio_by_epoch(heatmap)
     lines = []
     for n in names:
@@ -163,7 +164,7 @@ low, high = form.widget(scale_col, "scales")
 scales = tuple(s for s in SCALE_CHOICES if low <= s <= high)
 blowup = within_cap(cached_exploding, data, explode_name, depth, width, init, scales)
 if blowup is not None:
-    st.altair_chart(charts.exploding_chart(blowup, explode_name), width="stretch")
+    show(st, charts.exploding_chart(blowup, explode_name), width="stretch")
     if len(scales) > 1:
         growth = log10_growth(blowup)
         base = f"×{scales[0]:g}"

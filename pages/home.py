@@ -8,6 +8,7 @@ from core.lab import lessons
 from core.lab.explorer import FUNCTION, SATURATION_THRESHOLD, SATURATION_WINDOW, curves, saturation_intervals
 from pages.ui.activation_charts import curve_chart
 from pages.ui.formats import ratio
+from pages.ui.render import show
 from pages.ui.shell import page_shell
 
 present = page_shell()
@@ -112,7 +113,7 @@ st.caption("Each point below is an experiment you can run in the labs in seconds
 
 chart_column, story_column = st.columns([3, 2], gap="large")
 with chart_column:
-    st.altair_chart(
+    show(st,
         curve_chart(hero_curves(), FUNCTION, title="ReLU, sigmoid and tanh", height=440),
         width="stretch",
     )

@@ -13,6 +13,7 @@ from core.settings import NEURONS, Experiment
 from pages.ui import neuron_charts, training_charts
 from pages.ui.notices import TOO_HEAVY, divergence_notices, ignored_link_notice, within_cap
 from pages.ui.palette import label
+from pages.ui.render import show
 from pages.ui.session import dataset_for, live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm, apply_settings
 from pages.ui.shell import page_shell
@@ -145,7 +146,7 @@ def neurons_view(run: LiveRun):
         "x < 0 keeps a gradient for every input, so its units cannot die. ELU's αeˣ cannot be exactly 0 either, but "
         "far to the left it is tiny: grey marks a unit whose output is not 0 but whose f′ is exactly 0 in floating "
         "point for every input (deep saturation, e.g. ELU stuck at −α), just as stuck.")
-    st.altair_chart(neuron_charts.dead_unit_map(frames["units"], shown), width="content")
+    show(st, neuron_charts.dead_unit_map(frames["units"], shown), width="content")
 
     st.subheader("Histograms of each layer's outputs")
     st.radio("Hidden layer", list(range(1, depth + 1)), horizontal=True, key=LAYER_KEY,
@@ -156,15 +157,15 @@ def neurons_view(run: LiveRun):
         "a spike at 0; Leaky ReLU sends a negative x to αx, and ELU to α(eˣ − 1), a value in (−α, 0): neither is "
         "0. The subtitles count exact zeros separately from outputs that are merely close to 0.")
     zeros = frames["zeros"][frames["zeros"]["layer"] == layer]
-    st.altair_chart(neuron_charts.histogram_grid(frames["histograms"], zeros, shown), width="content")
+    show(st, neuron_charts.histogram_grid(frames["histograms"], zeros, shown), width="content")
 
     st.subheader("Sparsity and dead units over training")
     band = thin(run.bands(), 200)
     left, right = st.columns(2)
-    left.altair_chart(training_charts.layer_lines(band, names, "sparsity", "Sparsity: share of exact zeros",
+    show(left, training_charts.layer_lines(band, names, "sparsity", "Sparsity: share of exact zeros",
                                                   "fraction of zeros", domain=[0, 1], epochs=run.epochs),
                       width="stretch")
-    right.altair_chart(training_charts.layer_lines(band, names, "dead_fraction",
+    show(right, training_charts.layer_lines(band, names, "dead_fraction",
                                                    "Dead units: 0 for every training sample", "fraction of units",
                                                    domain=[0, 1], epochs=run.epochs), width="stretch")
     st.caption("Sparsity is the share of exact zeros among all of a layer's outputs on the training set; the dead "
@@ -176,7 +177,7 @@ def neurons_view(run: LiveRun):
     means = frames["means"]
     spread = means["mean"].abs().max()
     left, right = st.columns([3, 2])
-    left.altair_chart(neuron_charts.mean_activation_chart(means, shown, symlog=bool(spread > 100)), width="stretch")
+    show(left, neuron_charts.mean_activation_chart(means, shown, symlog=bool(spread > 100)), width="stretch")
     now = means[means["when"] == "now"].groupby("label", sort=False)["mean"].mean()
     right.markdown(
         "ReLU never outputs a negative number, so a layer's mean output is positive (0 only if the whole layer "
@@ -208,7 +209,7 @@ def monte_carlo() -> None:
         st.session_state[MONTE_CARLO_KEY] = True
     shares = within_cap(cached_dying_at_init, n_seeds) if st.session_state.get(MONTE_CARLO_KEY) else None
     if shares is not None:
-        st.altair_chart(neuron_charts.dying_curve(shares), width="stretch")
+        show(st, neuron_charts.dying_curve(shares), width="stretch")
         at = shares.set_index(["depth", "width"])["share_collapsed"]
         lines = [f"width {w}: {at[(3, w)]:.1%} at depth 3, {at[(10, w)]:.1%} at depth 10, "
                  f"{at[(MONTE_CARLO_DEPTH, w)]:.1%} at depth {MONTE_CARLO_DEPTH}" for w in MONTE_CARLO_WIDTHS]

@@ -9,6 +9,7 @@ from core.lab.speed import machine_info, network_epoch_costs, sweep_sizes
 from core.settings import SPEED
 from pages.ui import deep_charts as charts
 from pages.ui.palette import label
+from pages.ui.render import show
 from pages.ui.session import cached_dataset
 from pages.ui.settings_form import SettingsForm
 from pages.ui.shell import page_shell
@@ -87,8 +88,8 @@ measured_repeats = results["settings"][0]
 # Each activation alone
 st.subheader("Each activation alone")
 left, right = st.columns(2)
-left.altair_chart(charts.micro_chart(micro, MICRO_NAMES, "forward", measured_repeats), width="stretch")
-right.altair_chart(charts.micro_chart(micro, MICRO_NAMES, "backward", measured_repeats), width="stretch")
+show(left, charts.micro_chart(micro, MICRO_NAMES, "forward", measured_repeats), width="stretch")
+show(right, charts.micro_chart(micro, MICRO_NAMES, "backward", measured_repeats), width="stretch")
 at_size = micro[(micro["size"] == READING_SIZE) & (micro["dtype"] == READING_DTYPE)]
 forward, backward = at_size[at_size["pass"] == "forward"], at_size[at_size["pass"] == "backward"]
 smallest = micro[(micro["size"] == micro["size"].min()) & (micro["dtype"] == READING_DTYPE)]
@@ -104,7 +105,7 @@ st.markdown(reading + ".")
 st.subheader("Inside a whole network")
 n_layers = f"64 inputs → {width} → {width} → 10 classes"
 network_names = [n for n in NETWORK_NAMES if n in set(network["activation"])]
-st.altair_chart(charts.network_cost_chart(
+show(st, charts.network_cost_chart(
     network, network_names,
     f"Digits ({n_layers}), SGD, batch {results['settings'][3]}; median over {NETWORK_EPOCHS} epochs × "
     f"{results['network_repeats']} fresh networks."), width="stretch")

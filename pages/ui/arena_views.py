@@ -39,7 +39,7 @@ from pages.ui import training_charts as charts
 from pages.ui.notices import divergence_notices, instability_notices
 from pages.ui.palette import label
 from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
-from pages.ui.render import draw
+from pages.ui.render import draw, show
 
 # Seconds between redraws of the per-layer charts and decision surfaces while playing. Seven charts at once cost
 # the browser about as much as two redraws of the curves; every 2 s (against 1 s) the default experiment played
@@ -50,8 +50,16 @@ PLAYING_EPOCHS = 60  # epochs a curve keeps while playing (core.io.history.thin)
 PAUSED_EPOCHS = 300  # ... and once paused or finished, on the page and in the HTML report
 REPORT_DIGITS = 4  # significant digits of the report's chart data, as its tables show numbers
 REPORT_CHART_WIDTH = 640  # px: on the page a curve fills its column; in the report it gets a fixed width
-BOUNDARY_SIZE = 260
-BOUNDARY_SIZE_PRESENT = 360
+REPORT_BOUNDARY_SIZE = 260
+HOVER_RESOLUTION = 20  # cells per axis of the invisible grid that answers a hover with class and probability
+MAX_BOUNDARIES_PER_ROW = 6
+
+
+def boundary_size(count: int, present: bool) -> int:
+    """Pixels per side of each decision surface, so that ``count`` of them fit one row: at 1280 px in presenter
+    mode (sidebar closed) and at 1600 px with the sidebar open."""
+    room = 1000 if present else 1080  # presenting, the legend takes a column of the row
+    return int(max(120, min(170 if present else 250, room / min(count, MAX_BOUNDARIES_PER_ROW) - 60)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -82,7 +90,8 @@ class Style:
               domain=None, dash: str = "split", reference: tuple[float, str] | None = None) -> Panel:
         return Panel((chart_id, self, reference), title, data, lambda d: charts.line_chart(
             d, list(self.names), title, y_title, log, domain, self.epochs, dash, self.several_seeds, False,
-            LINE_WIDTH[self.present], CHART_HEIGHT[self.present], start_marker=True, reference=reference))
+            LINE_WIDTH[self.present], CHART_HEIGHT[self.present], start_marker=True, reference=reference,
+            legend="right" if self.present else "top"))
 
 
 @dataclass(frozen=True)
@@ -178,21 +187,29 @@ def boundary_frames(run: LiveRun, resolution: int) -> list[pd.DataFrame]:
     """One ``boundary_data`` frame per activation: its first seed's decision surface under the data points."""
     dataset = run.dataset
     points = points_frame(dataset)
-    surfaces = [decision_surface(run.model(run.experiment.first_run(name)), dataset.X_train, resolution,
-                                 dataset.class_names) for name in run.experiment.activations]
-    return [charts.boundary_data(surface, points, dataset.class_names) for surface in surfaces]
+    frames = []
+    for name in run.experiment.activations:
+        model = run.model(run.experiment.first_run(name))
+        surface = decision_surface(model, dataset.X_train, resolution, dataset.class_names)
+        hover = decision_surface(model, dataset.X_train, HOVER_RESOLUTION, dataset.class_names)
+        frames.append(charts.boundary_data(surface, points, dataset.class_names, hover))
+    return frames
 
 
-def boundary_panels(run: LiveRun, frames: list[pd.DataFrame], size: int) -> list[Panel]:
-    """The decision-surface charts of ``boundary_frames``, all on the first frame's grid; legend on the first."""
-    class_names = run.dataset.class_names
+def boundary_panels(run: LiveRun, frames: list[pd.DataFrame], size: int, legend: bool = False) -> list[Panel]:
+    """The decision-surface charts of ``boundary_frames``, all on the first frame's grid, their axes named after
+    the two (standardised) features; ``legend`` on each (a report's charts stand alone; the page draws one legend
+    for the row)."""
+    class_names, features = run.dataset.class_names, run.dataset.feature_names
     x_lo, y_lo = frames[0][["x", "y"]].min()
     x_hi, y_hi = frames[0][["x2", "y2"]].max()
     domain = (x_lo, x_hi, y_lo, y_hi)
-    return [Panel(("boundary", name, i == 0, size, tuple(class_names), domain), f"Decision boundary: {label(name)}",
-                  frame, lambda d, name=name, first=i == 0: charts.boundary_view(
-                      d, class_names, name, label(name), size, legend=first, domain=domain), width="content")
-            for i, (name, frame) in enumerate(zip(run.experiment.activations, frames, strict=True))]
+    axes = tuple(f"{name} (standardised)" for name in features[:2])
+    return [Panel(("boundary", name, legend, size, tuple(class_names), domain, axes),
+                  f"Decision boundary: {label(name)}", frame,
+                  lambda d, name=name: charts.boundary_view(d, class_names, name, label(name), size, legend=legend,
+                                                            domain=domain, axis_titles=axes), width="content")
+            for name, frame in zip(run.experiment.activations, frames, strict=True)]
 
 
 @dataclass(frozen=True, eq=False)
@@ -271,12 +288,22 @@ def regression_fit(run: LiveRun, shown: Details, present: bool) -> None:
 
 
 def decision_boundaries(run: LiveRun, shown: Details, present: bool = False) -> None:
-    """Decision surfaces for 2-D classification from the live weights (each activation's first seed)."""
+    """Decision surfaces for 2-D classification from the live weights (each activation's first seed): one row of
+    up to six, under one legend for the classes and the train/test shapes."""
     if shown.boundaries is None:
         return
-    st.subheader("Decision boundaries", help="First seed of each activation; circles train, triangles test.")
-    panels = boundary_panels(run, shown.boundaries, BOUNDARY_SIZE_PRESENT if present else BOUNDARY_SIZE)
-    columns = st.columns(min(len(panels), 4))
+    names = run.experiment.activations
+    if not present:
+        st.subheader("Decision boundaries", help="First seed of each activation. Hover over a surface for the "
+                                                 "predicted class and its probability there.")
+    panels = boundary_panels(run, shown.boundaries, boundary_size(len(names), present))
+    per_row = min(len(panels), MAX_BOUNDARIES_PER_ROW)
+    if present:  # the legend beside the row: the room needs the height
+        *columns, key = st.columns([1] * per_row + [0.55], vertical_alignment="center")
+        show(key, charts.boundary_legend(run.dataset.class_names, vertical=True), width="content")
+    else:
+        show(st, charts.boundary_legend(run.dataset.class_names), width="content")
+        columns = st.columns(per_row)
     for i, panel in enumerate(panels):
         panel.draw(columns[i % len(columns)])
 
@@ -309,7 +336,7 @@ def confusion(run: LiveRun, key: str) -> None:
     chosen = st.selectbox("Confusion matrix for", names, format_func=label, key=key)
     frame = confusion_frame(run.model(run.experiment.first_run(chosen)), run.dataset.X_test, run.dataset.y_test,
                             run.dataset.class_names)
-    st.altair_chart(charts.confusion_chart(frame, f"{label(chosen)}, seed {run.experiment.first_seed}, test set"))
+    show(st, charts.confusion_chart(frame, f"{label(chosen)}, seed {run.experiment.first_seed}, test set"))
 
 
 def _report_spec(panel: Panel) -> dict:
@@ -343,7 +370,7 @@ def report_charts(run: LiveRun, history: pd.DataFrame | None = None, band: pd.Da
     shown = thin(run.bands() if band is None else band, PAUSED_EPOCHS)
     panels = main_panels(run, shown, marks, present=False) + layer_panels(run, shown, marks)
     if has_boundaries(run):
-        panels += boundary_panels(run, boundary_frames(run, BOUNDARY_RESOLUTION), BOUNDARY_SIZE)
+        panels += boundary_panels(run, boundary_frames(run, BOUNDARY_RESOLUTION), REPORT_BOUNDARY_SIZE, legend=True)
     fits = fit_frames(run)
     if fits is not None:
         panels += fit_panels(run, fits, present=False)
@@ -421,8 +448,10 @@ class LiveSlots:
     right: object
 
 
-def live_slots() -> LiveSlots:
-    counter, notices = st.empty(), st.empty()
+def live_slots(counter=None) -> LiveSlots:
+    """The live view's placeholders; ``counter`` is where the epoch counter goes (presenter mode: the transport's
+    row), else above the curves."""
+    counter, notices = counter.empty() if counter is not None else st.empty(), st.empty()
     left, right = st.columns(2)
     return LiveSlots(counter, notices, left.empty(), right.empty())
 

@@ -1,45 +1,88 @@
-"""Presenter mode: for a projector. ``?mode=present`` (or the sidebar toggle) collapses the sidebar,
-enlarges text and lines, and pages show their main charts only."""
+"""Presenter mode, for a projector at 1280×720: ``?mode=present`` (or P, or the sidebar's button) collapses the
+sidebar, trims page headers, enlarges text, lines and chart text for the back row, and pages lay out their main
+chart and its number in one screen.
+
+Also here: what every page shows the same way, presenting or not — each activation's chip in its own colour.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
-PARAM, VALUE = "mode", "present"
+from core.engine.mlp import HIDDEN_CHOICES
+from pages.ui.palette import activation_color, label
+from pages.ui.training_charts import HEIGHT
 
-# Static CSS (never user text): larger type and a little more room for a room of 50 people.
+PARAM, VALUE = "mode", "present"
+KEY = "presenter.switch"
+SHORTCUT = "P"
+
+# Static CSS (never user text): larger type, less chrome above the page, more room for the charts.
 PRESENTER_CSS = """
 <style>
-  html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 21px; }
-  [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2.5rem; padding-right: 2.5rem; }
-  h1 { font-size: 2.9rem !important; }
-  [data-testid="stProgress"] p { font-size: 1.5rem; font-weight: 600; }
-  button p { font-size: 1.2rem; }
+  html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 20px; }
+  [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2.1rem 1.6rem 1rem 1.6rem; }
+  [data-testid="stHeader"] { height: 2.2rem; background: transparent; }
+  h1 { font-size: 1.9rem !important; padding: 0 0 0.2rem 0 !important; }
+  h3 { font-size: 1.45rem !important; }
+  [data-testid="stProgress"] p { font-size: 1.35rem; font-weight: 600; }
+  button p { font-size: 1.15rem; }
+  [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
+  [data-testid="stMetricValue"] { font-size: 2.4rem; }
 </style>
 """
+
+# Vega-Lite text sizes for the back row, merged into every chart's config while presenting.
+CHART_CONFIG = {
+    "axis": {"labelFontSize": 15, "titleFontSize": 16},
+    "legend": {"labelFontSize": 16, "titleFontSize": 16, "symbolSize": 160, "labelLimit": 260},
+    "title": {"fontSize": 19, "subtitleFontSize": 15},
+    "header": {"labelFontSize": 16, "titleFontSize": 16},
+}
+
+LINE_WIDTH = {False: 2.5, True: 4.0}
+CHART_HEIGHT = {False: HEIGHT, True: 270}  # presenting, curves and boundaries share one 720-pixel screen
 
 
 def presenting() -> bool:
     return st.query_params.get(PARAM) == VALUE
 
 
-def _toggle_changed() -> None:
-    if st.session_state["presenter.toggle"]:
-        st.query_params[PARAM] = VALUE
-    elif PARAM in st.query_params:
+def _switch() -> None:
+    if presenting():
         del st.query_params[PARAM]
+    else:
+        st.query_params[PARAM] = VALUE
+
+
+def _readable(hex_color: str) -> str:
+    """Black or white text, whichever reads better on ``hex_color`` (WCAG relative luminance)."""
+    channels = [int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if luminance > 0.28 else "#FFFFFF"
+
+
+def chip_css() -> str:
+    """Each chosen activation's chip in its own palette colour, on every page (static CSS from the palette)."""
+    rules = [f'[data-testid="stMultiSelect"] span[data-tag][aria-label="{label(name)}"] {{ '
+             f"background-color: {activation_color(name)} !important; color: {_readable(activation_color(name))} "
+             "!important; }" for name in HIDDEN_CHOICES]
+    rules.append('[data-testid="stMultiSelect"] span[data-tag] button { color: inherit !important; }')
+    rules.append('[data-testid="stMultiSelectTagsContainer"] { max-height: none !important; flex-wrap: wrap; }')
+    return "<style>\n" + "\n".join(rules) + "\n</style>"
 
 
 def apply_presenter_mode() -> bool:
-    """Called once by app.py before the page runs: the toggle, and the styling when it is on."""
+    """Called by every page first (``page_shell``): the switch (button and P key), the chip colours, and the
+    presenter styling when it is on."""
     on = presenting()
     if on:
         st.set_page_config(initial_sidebar_state="collapsed")
         st.html(PRESENTER_CSS)
-    st.sidebar.toggle("Presenter mode", value=on, key="presenter.toggle", on_change=_toggle_changed,
-                      help="For a projector: larger text and lines, the main charts only. Same as ?mode=present.")
+    st.html(chip_css())
+    st.sidebar.button("Leave presenter mode" if on else "Presenter mode", key=KEY, on_click=_switch,
+                      icon=":material/co_present:", shortcut=SHORTCUT, width="stretch",
+                      help="For a projector: larger text and charts, each page's story in one screen. Key: P. "
+                           "Same as adding ?mode=present to the link.")
     return on
-
-
-LINE_WIDTH = {False: 2.5, True: 4.5}
-CHART_HEIGHT = {False: 290, True: 380}

@@ -1,4 +1,5 @@
-"""Drawing charts on live pages: build each chart's spec once, then send only fresh data."""
+"""Drawing charts: live pages build each chart's spec once and then send only fresh data (``draw``); every chart,
+live or not, gets the presenter's larger text while presenting (``show``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from pages.ui.presenter import CHART_CONFIG, presenting
 from pages.ui.training_charts import spec_without_data, used_columns
 
 SPECS_KEY = "render.specs"
@@ -21,6 +23,14 @@ CANVAS = {"embedOptions": {"renderer": "canvas"}}
 NO_ARIA = {"aria": False}
 
 
+def _merged(config: dict, extra: dict) -> dict:
+    """``config`` with ``extra`` merged in, one level deep (axis, legend, title...)."""
+    out = dict(config)
+    for key, value in extra.items():
+        out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
+    return out
+
+
 def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.DataFrame], alt.TopLevelMixin],
          width: str = "stretch") -> None:
     """Draw ``make_chart(data)`` in ``container``; the spec is cached per session under ``key``, and only the
@@ -30,9 +40,21 @@ def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.
     band and point flags), so that a cached spec is always the one ``make_chart`` would build.
     """
     specs: dict = st.session_state.setdefault(SPECS_KEY, {})
-    if key not in specs:
+    present = presenting()
+    if (key, present) not in specs:
         if len(specs) > 256:  # a long session with many experiments: forget the old specs
             specs.clear()
         spec = spec_without_data(make_chart(data.head(0)))
-        specs[key] = {**spec, "config": {**spec.get("config", {}), **NO_ARIA}, "usermeta": CANVAS}
-    container.vega_lite_chart(used_columns(data, specs[key]), specs[key], width=width)
+        config = _merged(spec.get("config", {}), {**NO_ARIA, **(CHART_CONFIG if present else {})})
+        specs[key, present] = {**spec, "config": config, "usermeta": CANVAS}
+    spec = specs[key, present]
+    container.vega_lite_chart(used_columns(data, spec), spec, width=width)
+
+
+def show(container, chart: alt.TopLevelMixin, **kwargs) -> None:
+    """``container.altair_chart(chart)``, with the presenter's larger chart text while presenting."""
+    if presenting():
+        chart = chart.copy()
+        chart.config = alt.Config(**_merged(chart.config.to_dict() if chart.config is not alt.Undefined else {},
+                                            CHART_CONFIG))
+    container.altair_chart(chart, **kwargs)

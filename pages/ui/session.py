@@ -49,8 +49,13 @@ def reset_run(key: str) -> None:
         st.session_state[key] = new_run
 
 
-def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play") -> None:
-    """Play/Pause, Step and Reset for the live run under ``<prefix>.run``.
+SHORTCUTS = {"play": "Space", "step": "Right", "reset": "Home"}  # R is Streamlit's own (rerun), so Reset is Home
+
+
+def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play", title: str | None = None):
+    """Play/Pause, Step and Reset for the live run under ``<prefix>.run``, each with a keyboard shortcut (Space,
+    →, Home); with ``title``, the page's title on the same row (presenter mode: one line for both). Returns the
+    row's last column, for the run's status (presenter mode puts the epoch counter there).
 
     ``<prefix>.playing`` is the flag a page's fragment reads to keep the run playing (see ``redraws``).
     """
@@ -71,14 +76,21 @@ def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play
         st.session_state[playing_key] = False
         reset_run(run_key)
 
-    play_col, step_col, reset_col, _ = st.columns([1.4, 1.1, 1.1, 4.4])
+    widths = [1.5, 1.2, 1.2, 4.1] if title is None else [2.0, 1.3, 1.1, 1.3, 2.3]
+    columns = st.columns(widths, vertical_alignment="center")
+    if title is not None:
+        columns[0].markdown(f"### {title}")
+    play_col, step_col, reset_col = columns[-4:-1] if title is not None else columns[:3]
     label = "Finished" if run.done else "Pause" if playing else start_label if run.epoch == 0 else "Resume"
     play_col.button(label, on_click=toggle_play, type="primary", disabled=run.done, width="stretch",
-                    icon=":material/pause:" if playing else ":material/play_arrow:", key=f"{prefix}.play")
+                    icon=":material/pause:" if playing else ":material/play_arrow:", key=f"{prefix}.play",
+                    shortcut=SHORTCUTS["play"], help=f"{'Pause' if playing else 'Train, live'}. Key: Space.")
     step_col.button("Step", on_click=step, icon=":material/skip_next:", disabled=run.done, width="stretch",
-                    key=f"{prefix}.step", help="Train one epoch")
+                    key=f"{prefix}.step", shortcut=SHORTCUTS["step"], help="Train one epoch. Key: →.")
     reset_col.button("Reset", on_click=reset, icon=":material/restart_alt:", width="stretch", key=f"{prefix}.reset",
-                     help="Back to the networks at init")
+                     shortcut=SHORTCUTS["reset"],
+                     help="Back to the networks at init. Key: Home (R is Streamlit's own key, to rerun the page).")
+    return columns[-1]
 
 
 def _keep_playing(prefix: str, run: LiveRun) -> bool:

@@ -17,14 +17,16 @@ import pandas as pd
 
 from pages.ui.palette import ACTIVATION_TOOLTIP, CLASS_COLORS, NEUTRAL, activation_color, color_scale, label
 
-LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, labelFontSize=13, titleFontSize=13, title=None)
+LEGEND_STYLE = {"symbolStrokeWidth": 4, "labelFontSize": 13, "titleFontSize": 13, "title": None}
+LEGEND = alt.Legend(orient="top", **LEGEND_STYLE)
 SPLIT_DASH = alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 3]])
-HEIGHT = 290
+HEIGHT = 340  # px, the whole chart: title, legend, axes and plot
 
 
-def _color(names, legend: bool = True) -> alt.Color:
+def _color(names, legend: bool = True, orient: str = "top") -> alt.Color:
     """Colour by activation label through the palette; bands pass legend=False so the legend shows lines."""
-    return alt.Color("label:N", scale=color_scale(names), legend=LEGEND if legend else None)
+    style = LEGEND_STYLE if orient == "top" else {**LEGEND_STYLE, "labelFontSize": 16}  # "right": presenting
+    return alt.Color("label:N", scale=color_scale(names), legend=alt.Legend(orient=orient, **style) if legend else None)
 
 
 def _epoch_axis(epochs: int | None) -> alt.X:
@@ -78,11 +80,13 @@ def layer_data(frame: pd.DataFrame, metric: str, log: bool = False, diverged: pd
 def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = False, domain=None,
                epochs: int | None = None, dash: str = "split", show_bands: bool | None = None,
                points: bool | None = None, stroke_width: float = 2.5, height: int = HEIGHT,
-               start_marker: bool = False, reference: tuple[float, str] | None = None) -> alt.LayerChart:
+               start_marker: bool = False, reference: tuple[float, str] | None = None,
+               legend: str = "top") -> alt.LayerChart:
     """Curves over epochs: colour = activation, dash = ``group`` (split or layer), a min-max band over
     seeds when there are several, a dashed rule where a run diverged and a dotted one where it became unstable.
     ``domain`` fixes the y axis (accuracy: [0, 1], so noise never looks like a swing); ``reference`` = (value,
-    name) draws a grey line there (chance level)."""
+    name) draws a grey line there (chance level). ``legend`` places both legends (colours and dashes): "top",
+    or "right", which leaves the plot its height (presenter mode)."""
     curves = data[data["kind"] == "curve"] if "kind" in data else data
     if show_bands is None:
         show_bands = not curves.empty and curves["seeds"].max() > 1
@@ -97,9 +101,8 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
         layers.append(curve.mark_area(opacity=0.18).encode(
             y=alt.Y("low:Q", scale=scale), y2="high:Q", color=_color(names, legend=False), detail="series:N"))
     layers.append(curve.mark_line(strokeWidth=stroke_width, point=points).encode(
-        y=alt.Y("mean:Q", title=y_title, scale=scale), color=_color(names),
-        strokeDash=alt.StrokeDash("group:N", scale=dash_scale, legend=alt.Legend(
-            orient="top" if dash == "split" else "bottom", title=None)),
+        y=alt.Y("mean:Q", title=y_title, scale=scale), color=_color(names, orient=legend),
+        strokeDash=alt.StrokeDash("group:N", scale=dash_scale, legend=alt.Legend(orient=legend, title=None)),
         detail="series:N",
         tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("group:N", title=dash), "epoch:Q",
                  alt.Tooltip("mean:Q", format=".4g", title=y_title)]))
@@ -254,14 +257,19 @@ def png_data_uri(rgba: np.ndarray) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
 
-def boundary_data(surface: pd.DataFrame, points: pd.DataFrame, class_names) -> pd.DataFrame:
+def boundary_data(surface: pd.DataFrame, points: pd.DataFrame, class_names,
+                  hover: pd.DataFrame | None = None) -> pd.DataFrame:
     """One frame for a decision-surface chart: the surface as one image (kind "surface": its extent and a PNG
-    data URI) and the data points (kind "point"). One image instead of a rectangle per cell keeps a redraw
-    cheap for the browser, and the browser's smoothing between cells leaves no seams."""
+    data URI), the data points (kind "point") and, for hovering, a coarse grid of cells (kind "hover": each cell's
+    predicted class and its probability). One image instead of a rectangle per cell keeps a redraw cheap for the
+    browser, and the browser's smoothing between cells leaves no seams."""
     image = pd.DataFrame({"x": [surface["x"].min()], "x2": [surface["x2"].max()], "y": [surface["y"].min()],
                           "y2": [surface["y2"].max()], "url": [png_data_uri(surface_rgba(surface, class_names))],
                           "kind": ["surface"]})
-    return pd.concat([image, points.assign(kind="point")], ignore_index=True)
+    parts = [image, points.assign(kind="point")]
+    if hover is not None:
+        parts.append(hover[["x", "x2", "y", "y2", "class", "confidence"]].assign(kind="hover"))
+    return pd.concat(parts, ignore_index=True)
 
 
 def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, activation: str, title: str,
@@ -272,32 +280,73 @@ def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, act
                          domain=(surface["x"].min(), surface["x2"].max(), surface["y"].min(), surface["y2"].max()))
 
 
+def _split_shape(legend: bool) -> alt.Shape:
+    return alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle-up"]),
+                     legend=alt.Legend(orient="top", title=None, symbolSize=90, symbolFillColor="#666666",
+                                       symbolStrokeWidth=0, labelFontSize=14) if legend else None)
+
+
 def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, size: int = 260,
-                  legend: bool = True, domain: tuple[float, float, float, float] | None = None) -> alt.LayerChart:
-    """``boundary_chart`` from the one frame of ``boundary_data``; ``domain`` = (x0, x1, y0, y1) of the grid."""
+                  legend: bool = True, domain: tuple[float, float, float, float] | None = None,
+                  axis_titles: tuple[str, str] | None = None, show_test: bool = True) -> alt.LayerChart:
+    """``boundary_chart`` from the one frame of ``boundary_data``; ``domain`` = (x0, x1, y0, y1) of the grid.
+    ``axis_titles`` names the two features on the axes; hovering a cell shows its predicted class and probability;
+    ``show_test=False`` leaves the test points out (TensorFlow Playground's "show test data")."""
     if domain is None:
         image = data[data["kind"] == "surface"]
         domain = (image["x"].min(), image["x2"].max(), image["y"].min(), image["y2"].max())
     x0, x1, y0, y1 = (float(v) for v in domain)
     x_scale = alt.Scale(domain=[x0, x1], nice=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False)
+    x_title, y_title = axis_titles or (None, None)
+    axis = {"tickCount": 4, "labelFontSize": 11, "titleFontSize": 12, "grid": False}
     base = alt.Chart(data)
     surface = base.transform_filter(alt.datum.kind == "surface").mark_image(aspect=False).encode(
-        x=alt.X("x:Q", scale=x_scale, title=None, axis=None), x2="x2:Q",
-        y=alt.Y("y:Q", scale=y_scale, title=None, axis=None), y2="y2:Q", url="url:N")
-    dots = base.transform_filter(alt.datum.kind == "point").mark_point(
+        x=alt.X("x:Q", scale=x_scale, title=x_title, axis=alt.Axis(**axis) if axis_titles else None), x2="x2:Q",
+        y=alt.Y("y:Q", scale=y_scale, title=y_title, axis=alt.Axis(**axis) if axis_titles else None), y2="y2:Q",
+        url="url:N")
+    hover = base.transform_filter(alt.datum.kind == "hover").mark_rect(opacity=0).encode(
+        x="x:Q", x2="x2:Q", y="y:Q", y2="y2:Q",
+        tooltip=[alt.Tooltip("class:N", title="predicted class"),
+                 alt.Tooltip("confidence:Q", format=".0%", title="its probability")])
+    points = alt.datum.kind == "point" if show_test else (alt.datum.kind == "point") & (alt.datum.split == "train")
+    dots = base.transform_filter(points).mark_point(
         filled=True, size=28, strokeWidth=0.8, stroke="white", opacity=0.95).encode(
         x="x:Q", y="y:Q",
         color=alt.Color("class:N", scale=_class_scale(class_names),
-                        legend=alt.Legend(orient="bottom", title=None, columns=2) if legend else None),
-        shape=alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle-up"]),
-                        legend=alt.Legend(orient="bottom", title=None, symbolSize=70, symbolFillColor="#666666",
-                                          symbolStrokeWidth=0) if legend else None),
-        tooltip=["class:N", "split:N"])
+                        legend=alt.Legend(orient="top", title=None, labelFontSize=14, symbolSize=90)
+                        if legend else None),
+        shape=_split_shape(legend), tooltip=["class:N", "split:N"])
     # "pad" keeps the plot square: Streamlit's default autosize would squeeze it to make room for the legend.
-    return alt.layer(surface, dots).properties(
+    return alt.layer(surface, hover, dots).properties(
         width=size, height=size, autosize=alt.AutoSizeParams(type="pad"),
         title=alt.TitleParams(title, color=activation_color(activation), fontSize=16, anchor="middle"))
+
+
+LEGEND_ITEM_WIDTH = 120  # px per entry of ``boundary_legend``
+
+
+def boundary_legend(class_names, show_test: bool = True, vertical: bool = False) -> alt.LayerChart:
+    """The classes' colours and the train/test shapes once, for a whole row of decision surfaces: drawn symbols
+    and labels in a row (or a column, ``vertical``) — a chart of its own, so it stands whatever the surfaces' sizes."""
+    items = [(str(c), "class", c, "circle") for c in class_names]
+    items += [("train", "split", None, "circle")] + ([("test", "split", None, "triangle-up")] if show_test else [])
+    frame = pd.DataFrame({"text": [t for t, *_ in items], "kind": [k for _, k, *_ in items],
+                          "class": [c for _, _, c, _ in items], "shape": [s for *_, s in items],
+                          "slot": range(len(items))})
+    slot = alt.Scale(domain=[-0.6, len(items) - 0.4], reverse=vertical)  # first item on top
+    position = ({"y": alt.Y("slot:Q", axis=None, scale=slot), "x": alt.value(10)} if vertical else
+                {"x": alt.X("slot:Q", axis=None, scale=slot), "y": alt.value(12)})
+    base = alt.Chart(frame).encode(**position)
+    classes = base.transform_filter(alt.datum.kind == "class").mark_point(filled=True, size=130, opacity=1).encode(
+        color=alt.Color("class:N", scale=_class_scale(class_names), legend=None),
+        shape=alt.Shape("shape:N", scale=None))
+    splits = base.transform_filter(alt.datum.kind == "split").mark_point(
+        filled=True, size=130, opacity=1, color="#666666").encode(shape=alt.Shape("shape:N", scale=None))
+    texts = base.mark_text(align="left", dx=10, fontSize=14, color="#31333F").encode(text="text:N")
+    size = ({"width": LEGEND_ITEM_WIDTH, "height": 28 * len(items)} if vertical else
+            {"width": LEGEND_ITEM_WIDTH * len(items), "height": 24})
+    return alt.layer(classes, splits, texts).properties(**size).configure_view(stroke=None)
 
 
 def confusion_chart(confusion: pd.DataFrame, title: str) -> alt.LayerChart:

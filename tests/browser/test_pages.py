@@ -16,7 +16,7 @@ from tests.support.browser import ROOT, engine_seconds, play_to_end, screenshot,
 pytestmark = pytest.mark.browser
 
 # page name -> (URL path, how many charts it shows at least on arrival)
-PAGES = {"home": ("", 1), "lessons": ("lessons", 0), "arena": ("arena", 9), "gradient_flow": ("gradient_flow", 2),
+PAGES = {"home": ("", 1), "lessons": ("lessons", 0), "arena": ("arena", 10), "gradient_flow": ("gradient_flow", 2),
          "neurons": ("neurons", 2), "explorer": ("explorer", 3), "speed": ("speed", 2)}
 
 
@@ -94,5 +94,5 @@ def test_presenter_mode_collapses_the_sidebar_and_keeps_the_main_charts(server, 
     page.wait_for_timeout(1500)
     assert page.locator("[data-testid=stException]").count() == 0
     assert page.locator("[data-testid=stSidebar][aria-expanded=true]").count() == 0
-    assert page.locator("[data-testid=stVegaLiteChart]").count() == 2 + 3
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 2 + 1 + 3  # curves, legend, surfaces
     screenshot(page, "arena-presenter")

@@ -36,8 +36,9 @@ def test_arena_opens_on_the_default_experiment_at_epoch_zero(arena):
     assert counter(arena) == "Epoch 0 / 200"
     assert widget(arena, "arena.activations").value == ["relu", "sigmoid", "tanh"]
     assert widget(arena, "arena.dataset").value == "moons"
-    # loss, accuracy, gradient profile, gradient over time, sparsity, dead units, 3 decision surfaces
-    assert len(charts(arena)) == 9
+    # loss, accuracy, gradient profile, gradient over time, sparsity, dead units, the classes' legend and 3 decision
+    # surfaces
+    assert len(charts(arena)) == 10
 
 
 def test_step_advances_one_epoch_and_reset_returns_to_zero(arena):
@@ -57,7 +58,7 @@ def test_changing_the_activation_set_resets_the_experiment(arena):
     widget(arena, "arena.activations").set_value(["relu", "leaky_relu"]).run()
     assert not arena.exception
     assert counter(arena) == "Epoch 0 / 200"
-    assert len(charts(arena)) == 6 + 2
+    assert len(charts(arena)) == 6 + 1 + 2  # six training charts, the classes' legend, two decision surfaces
 
 
 def test_no_activation_gives_a_friendly_empty_state(arena):
@@ -153,7 +154,7 @@ def test_presenter_mode_keeps_the_main_charts_only():
     at.query_params["mode"] = "present"
     at.run()
     assert not at.exception
-    assert len(charts(at)) == 2 + 3  # loss and accuracy, and the three decision surfaces
+    assert len(charts(at)) == 2 + 1 + 3  # loss and accuracy, the classes' legend and three decision surfaces
     button(at, "arena.step").click().run()
     assert not any(s.value.startswith("Summary") for s in at.subheader)
 
