@@ -1,8 +1,9 @@
 """The one place for colours: each activation has one fixed colour on every chart and page.
 
-Colours come from the Okabe–Ito palette, which stays distinguishable with the common colour-vision
-deficiencies, topped up from Paul Tol's muted scheme. ReLU gets the strongest hue (vermillion);
-sigmoid (blue) and tanh (bluish green) sit far from it and from each other.
+The ten colours come from Okabe–Ito and Paul Tol's schemes, chosen so that any two stay at least 10 CIEDE2000
+units apart for normal vision and with simulated deuteranopia and protanopia (closest pair: 10.9;
+tests/pages/test_palette.py measures it). ReLU gets the strongest hue (vermillion), Leaky ReLU its family's
+orange, sigmoid blue and tanh bluish green; linear is grey, "no activation".
 """
 
 from __future__ import annotations
@@ -14,16 +15,16 @@ import altair as alt
 from core.engine.mlp import MAXOUT, activation_label
 
 ACTIVATION_COLORS: dict[str, str] = {
-    "relu": "#D55E00",  # vermillion
-    "leaky_relu": "#E69F00",  # orange: ReLU's family
-    "sigmoid": "#0072B2",  # blue
-    "tanh": "#009E73",  # bluish green
+    "relu": "#D55E00",  # vermillion (Okabe–Ito)
+    "leaky_relu": "#E69F00",  # orange: ReLU's family (Okabe–Ito)
+    "sigmoid": "#0077BB",  # blue (Tol vibrant)
+    "tanh": "#009E73",  # bluish green (Okabe–Ito)
     "linear": "#6E6E6E",  # grey: "no activation"
-    "elu": "#CC79A7",  # reddish purple
-    "gelu": "#56B4E9",  # sky blue
-    "silu": "#332288",  # indigo
-    "softplus": "#999933",  # olive
-    MAXOUT: "#882255",  # wine
+    "elu": "#CC79A7",  # reddish purple (Okabe–Ito)
+    "gelu": "#56B4E9",  # sky blue (Okabe–Ito)
+    "silu": "#762A83",  # purple
+    "softplus": "#225555",  # dark cyan (Tol dark)
+    MAXOUT: "#225522",  # dark green (Tol dark)
 }
 
 # Every chart names an activation by its label column (frames keep the key in "activation").

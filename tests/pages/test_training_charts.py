@@ -94,7 +94,7 @@ def assert_activation_colours(chart_spec: dict):
     for view in coloured:
         scale = view["encoding"]["color"]["scale"]
         assert scale["domain"] == ["ReLU", "Sigmoid"] == [label(n) for n in NAMES]
-        assert scale["range"] == ["#D55E00", "#0072B2"] == [activation_color(n) for n in NAMES]
+        assert scale["range"] == ["#D55E00", "#0077BB"] == [activation_color(n) for n in NAMES]
 
 
 BUILDERS = {
