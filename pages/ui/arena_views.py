@@ -86,12 +86,14 @@ class Style:
     several_seeds: bool
     present: bool
 
-    def lines(self, chart_id: str, data: pd.DataFrame, title: str, y_title: str, log: bool = False,
-              domain=None, dash: str = "split", reference: tuple[float, str] | None = None) -> Panel:
-        return Panel((chart_id, self, reference), title, data, lambda d: charts.line_chart(
+    def lines(self, chart_id: str, data: pd.DataFrame, title: str, y_title: str, groups: tuple[str, ...],
+              log: bool = False, domain=None, dash: str = "split",
+              reference: bool = False) -> Panel:
+        """Curves over epochs; ``groups`` are the dashes' groups (the hover's tooltip lists each)."""
+        return Panel((chart_id, self, reference, groups), title, data, lambda d: charts.line_chart(
             d, list(self.names), title, y_title, log, domain, self.epochs, dash, self.several_seeds, False,
             LINE_WIDTH[self.present], CHART_HEIGHT[self.present], start_marker=True, reference=reference,
-            legend="right" if self.present else "top"))
+            legend="right" if self.present else "top", groups=groups))
 
 
 @dataclass(frozen=True)
@@ -119,14 +121,15 @@ def main_panels(run: LiveRun, band: pd.DataFrame, marks: Incidents, present: boo
     run's (thinned) ``bands``."""
     is_classifier = run.dataset.task == "classification"
     style = _style(run, present)
+    splits = ("train", "test")
     panels = [style.lines("loss", charts.split_data(band, {"train_loss": "train", "test_loss": "test"}, True,
                                                     marks.diverged, marks.unstable),
-                          "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)", "loss", log=True)]
+                          "Loss (cross-entropy)" if is_classifier else "Loss (½ MSE)", "loss", splits, log=True)]
     if is_classifier:
-        chance = (round(chance_accuracy(run.dataset), 4), "chance")
-        panels.append(style.lines("accuracy", charts.split_data(
-            band, {"train_accuracy": "train", "test_accuracy": "test"}, False, marks.diverged, marks.unstable),
-            "Accuracy", "accuracy", domain=[0, 1], reference=chance))
+        accuracy = charts.split_data(band, {"train_accuracy": "train", "test_accuracy": "test"}, False,
+                                     marks.diverged, marks.unstable)
+        panels.append(style.lines("accuracy", charts.with_reference(accuracy, chance_accuracy(run.dataset), "chance"),
+                                  "Accuracy", "accuracy", splits, domain=[0, 1], reference=True))
     return panels
 
 
@@ -147,7 +150,8 @@ def _layer_panel(style: Style, chart_id: str, band: pd.DataFrame, metric: str, t
     """A per-layer metric over training: lines per layer and activation, or (``deep``) a map per activation."""
     if not deep:
         return style.lines(chart_id, charts.layer_data(band, metric, log, marks.diverged, marks.unstable), title,
-                           value_title, log=log, domain=None if log else [0, 1], dash="layer")
+                           value_title, charts.layer_groups(band, metric), log=log, domain=None if log else [0, 1],
+                           dash="layer")
     data = band[band["metric"] == metric][["activation", "label", "layer", "epoch", "mean"]]
     return Panel((chart_id, "map", style), title, data, lambda d: charts.layer_heatmap(
         d, list(style.names), title, value_title, log, style.epochs, None if log else [0, 1]), width="content")

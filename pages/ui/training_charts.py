@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import struct
 import zlib
+from collections.abc import Sequence
 
 import altair as alt
 import numpy as np
@@ -69,6 +70,18 @@ def split_data(frame: pd.DataFrame, metrics: dict[str, str], log: bool = False,
     return _curves(frame, group != None, group, log, diverged, unstable)  # noqa: E711 - elementwise, on numpy
 
 
+def with_reference(data: pd.DataFrame, value: float, name: str) -> pd.DataFrame:
+    """``data`` and one row (kind "reference") for a grey line at ``value`` named ``name``, drawn by ``line_chart``
+    with ``reference=True``: in the chart's own frame, so a page can send fresh frames to a cached spec."""
+    return pd.concat([data, pd.DataFrame({"kind": ["reference"], "mean": [value], "group": [name]})],
+                     ignore_index=True)
+
+
+def layer_groups(frame: pd.DataFrame, metric: str) -> tuple[str, ...]:
+    """The groups ``layer_data`` makes for ``metric``: "layer 1", "layer 2"..."""
+    return tuple("layer " + str(layer) for layer in sorted(frame.loc[frame["metric"] == metric, "layer"].unique()))
+
+
 def layer_data(frame: pd.DataFrame, metric: str, log: bool = False, diverged: pd.DataFrame | None = None,
                unstable: pd.DataFrame | None = None) -> pd.DataFrame:
     """Curves of a per-layer metric from ``bands``: group = "layer k", series = activation + layer."""
@@ -80,13 +93,15 @@ def layer_data(frame: pd.DataFrame, metric: str, log: bool = False, diverged: pd
 def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = False, domain=None,
                epochs: int | None = None, dash: str = "split", show_bands: bool | None = None,
                points: bool | None = None, stroke_width: float = 2.5, height: int = HEIGHT,
-               start_marker: bool = False, reference: tuple[float, str] | None = None,
-               legend: str = "top") -> alt.LayerChart:
+               start_marker: bool = False, reference: bool = False,
+               legend: str = "top", groups: Sequence[str] = ()) -> alt.LayerChart:
     """Curves over epochs: colour = activation, dash = ``group`` (split or layer), a min-max band over
     seeds when there are several, a dashed rule where a run diverged and a dotted one where it became unstable.
-    ``domain`` fixes the y axis (accuracy: [0, 1], so noise never looks like a swing); ``reference`` = (value,
-    name) draws a grey line there (chance level). ``legend`` places both legends (colours and dashes): "top",
-    or "right", which leaves the plot its height (presenter mode)."""
+    ``domain`` fixes the y axis (accuracy: [0, 1], so noise never looks like a swing); ``reference`` draws
+    the frame's reference rows (``with_reference``: the chance level) as grey lines. ``legend`` places both legends (colours and dashes): "top",
+    or "right", which leaves the plot its height (presenter mode). With ``groups`` (e.g. train and test), hovering
+    anywhere over the plot snaps to the nearest epoch: a vertical rule there, a dot on every curve, and one tooltip
+    with every activation's value for each group at that epoch."""
     curves = data[data["kind"] == "curve"] if "kind" in data else data
     if show_bands is None:
         show_bands = not curves.empty and curves["seeds"].max() > 1
@@ -94,7 +109,7 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
         points = curves["epoch"].nunique() < 2
     scale = alt.Scale(type="log") if log else alt.Scale(domain=domain) if domain else alt.Scale(zero=False)
     dash_scale = SPLIT_DASH if dash == "split" else alt.Scale()
-    base = alt.Chart(data).encode(x=_epoch_axis(epochs))
+    base = alt.Chart().encode(x=_epoch_axis(epochs))  # the data goes on the layer, so a page can swap it
     curve = base.transform_filter(alt.datum.kind == "curve")
     layers = []
     if show_bands:
@@ -115,22 +130,50 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
             strokeDash=dash_pattern, strokeWidth=2).encode(
             color=_color(names, legend=False),
             tooltip=[ACTIVATION_TOOLTIP, "seed:Q", alt.Tooltip("epoch:Q", title=what)]))
-    if reference is not None:
-        value, name = reference
-        line = alt.Chart(pd.DataFrame({"y": [value], "name": [name]}))
+    if groups:
+        layers += _epoch_snap(curve, list(names), list(groups), y_title, scale)
+    if reference:
+        line = alt.Chart().transform_filter(alt.datum.kind == "reference")
         layers.append(line.mark_rule(color=NEUTRAL, strokeDash=[4, 4], strokeWidth=1.5).encode(
-            y=alt.Y("y:Q", scale=scale), tooltip=[alt.Tooltip("name:N", title="reference"),
-                                                  alt.Tooltip("y:Q", format=".1%", title="value")]))
+            y=alt.Y("mean:Q", scale=scale), tooltip=[alt.Tooltip("group:N", title="reference"),
+                                                     alt.Tooltip("mean:Q", format=".1%", title="value")]))
         layers.append(line.mark_text(align="left", dx=4, dy=-7, color=NEUTRAL, fontSize=12).encode(
-            x=alt.value(0), y=alt.Y("y:Q", scale=scale), text="name:N"))
-    return alt.layer(*layers).resolve_legend(color="independent").properties(title=title, height=height)
+            x=alt.value(0), y=alt.Y("mean:Q", scale=scale), text="group:N"))
+    return alt.layer(*layers, data=data).resolve_legend(color="independent").properties(title=title, height=height)
+
+
+def _field(name: str) -> str:
+    """A data field name as Vega-Lite reads it: dots and brackets escaped (they would mean nesting)."""
+    for char in "\\.[]":
+        name = name.replace(char, "\\" + char)
+    return name
+
+
+def _epoch_snap(curve: alt.Chart, names: list[str], groups: list[str], y_title: str, scale: alt.Scale) -> list:
+    """The layers that make a hover snap to the nearest epoch: an invisible rule per epoch carrying one tooltip
+    (every series' value there, from a pivot of the curves by series), the rule shown at the chosen epoch, and a
+    dot on each curve there."""
+    nearest = alt.selection_point(name="epoch_snap", nearest=True, on="pointerover", fields=["epoch"], empty=False,
+                                  clear="pointerout")
+    tooltip = [alt.Tooltip("epoch:Q", title="epoch")] + [
+        alt.Tooltip(f"{_field(f'{name} {group}')}:Q", title=f"{label(name)}, {group}" if len(groups) > 1
+                    else label(name), format=".4g")
+        for group in groups for name in names]
+    rule = curve.transform_pivot("series", value="mean", groupby=["epoch"]).mark_rule(
+        color=NEUTRAL, strokeWidth=1.5).encode(
+        opacity=alt.condition(nearest, alt.value(0.8), alt.value(0)), tooltip=tooltip).add_params(nearest)
+    dots = curve.mark_point(filled=True, size=60).encode(
+        y=alt.Y("mean:Q", scale=scale, title=y_title), color=_color(names, legend=False), detail="series:N",
+        opacity=alt.condition(nearest, alt.value(1), alt.value(0)))
+    return [rule, dots]
 
 
 def split_lines(frame: pd.DataFrame, names, metrics: dict[str, str], title: str, y_title: str, log: bool = False,
                 diverged: pd.DataFrame | None = None, domain=None, epochs: int | None = None,
                 unstable: pd.DataFrame | None = None) -> alt.LayerChart:
     """Train and test curves of one quantity (e.g. loss): colour = activation, dash = split."""
-    return line_chart(split_data(frame, metrics, log, diverged, unstable), names, title, y_title, log, domain, epochs)
+    return line_chart(split_data(frame, metrics, log, diverged, unstable), names, title, y_title, log, domain, epochs,
+                      groups=tuple(dict.fromkeys(metrics.values())))
 
 
 def layer_lines(frame: pd.DataFrame, names, metric: str, title: str, y_title: str, log: bool = False,
@@ -138,7 +181,7 @@ def layer_lines(frame: pd.DataFrame, names, metric: str, title: str, y_title: st
                 unstable: pd.DataFrame | None = None) -> alt.LayerChart:
     """A per-layer quantity over epochs: colour = activation, dash = layer."""
     return line_chart(layer_data(frame, metric, log, diverged, unstable), names, title, y_title, log, domain, epochs,
-                      dash="layer")
+                      dash="layer", groups=layer_groups(frame, metric))
 
 
 def profile_data(frame: pd.DataFrame, metric: str, log: bool = True) -> pd.DataFrame:
@@ -173,14 +216,16 @@ def layer_profile(frame: pd.DataFrame, names, metric: str, title: str, y_title: 
 
 
 def spec_without_data(chart: alt.TopLevelMixin) -> dict:
-    """A chart's Vega-Lite spec with its data taken out, to be reused with fresh frames of the same shape.
+    """A chart's Vega-Lite spec with its main data taken out, to be reused with fresh frames of the same shape.
 
     Building and validating an Altair chart costs tens of milliseconds; a live page pays it once
     per chart and then only sends data.
     """
     spec = chart.to_dict()
-    spec.pop("datasets", None)
-    spec.pop("data", None)
+    main = spec.pop("data", {}).get("name")
+    datasets = {name: values for name, values in spec.pop("datasets", {}).items() if name != main}
+    if datasets:  # a layer's own small data (a reference line) stays in the spec
+        spec["datasets"] = datasets
     return spec
 
 

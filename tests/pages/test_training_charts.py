@@ -30,6 +30,7 @@ from pages.ui.training_charts import (
     split_lines,
     surface_rgba,
     used_columns,
+    with_reference,
 )
 
 NAMES = ["relu", "sigmoid"]
@@ -425,14 +426,47 @@ def test_used_columns_keeps_a_column_read_only_by_a_filter():
 
 
 def test_an_accuracy_axis_spans_0_to_1_with_chance_marked(two_seeds):
-    """Noise at chance level must not look like wild swings: the axis is fixed, chance is a grey reference line."""
-    data = split_data(two_seeds, {"train_accuracy": "train", "test_accuracy": "test"})
-    d = spec(line_chart(data, NAMES, "Accuracy", "accuracy", domain=[0, 1], epochs=EPOCHS, reference=(0.5, "chance")))
+    """Noise at chance level must not look like wild swings: the axis is fixed, chance is a grey reference line
+    drawn from the chart's own frame (so a live page's fresh frames carry it)."""
+    data = with_reference(split_data(two_seeds, {"train_accuracy": "train", "test_accuracy": "test"}), 0.5, "chance")
+    d = spec(line_chart(data, NAMES, "Accuracy", "accuracy", domain=[0, 1], epochs=EPOCHS, reference=True))
     assert only(d, "line")["encoding"]["y"]["scale"]["domain"] == [0, 1]
-    reference = [view for view in views(d) if mark_type(view) == "rule" and "transform" not in view]
+    reference = [view for view in views(d) if mark_type(view) == "rule"
+                 and {"filter": "(datum.kind === 'reference')"} in view.get("transform", [])]
     [text] = [view for view in views(d) if mark_type(view) == "text"]
     assert len(reference) == 1 and reference[0]["encoding"]["y"]["scale"]["domain"] == [0, 1]
-    assert rows(d, reference[0]) == [{"y": 0.5, "name": "chance"}] and text["encoding"]["text"]["field"] == "name"
+    assert [(r["mean"], r["group"]) for r in rows(d, reference[0]) if r["kind"] == "reference"] == [(0.5, "chance")]
+    assert text["encoding"]["text"]["field"] == "group"
+
+
+def test_every_live_chart_reads_only_the_frame_the_page_sends():
+    """A live page sends each redraw's frame to a cached spec (render.draw): no layer may read data of its own,
+    or it would be drawn from the empty frame the spec was built with (the accuracy chart once drew nothing)."""
+    from pages.ui import arena_views as views_
+
+    run = LiveRun(Experiment(epochs=EPOCHS, n_samples=100, activations=tuple(NAMES), hidden_layers=(6, 6)))
+    run.step()
+    band = run.bands()
+    marks_ = views_.incidents(run.history())
+    for present in (False, True):
+        for panel in views_.main_panels(run, band, marks_, present) + views_.layer_panels(run, band, marks_):
+            live = spec_without_data(panel.make(panel.data.head(0)))
+            assert "datasets" not in live and "data" not in live, panel.title
+            assert all("data" not in view for view in views(live)), panel.title
+
+
+def test_hovering_snaps_to_the_nearest_epoch_with_every_series_in_one_tooltip(two_seeds):
+    data = split_data(two_seeds, {"train_loss": "train", "test_loss": "test"}, log=True)
+    d = spec(line_chart(data, NAMES, "Loss", "loss", log=True, epochs=EPOCHS, groups=("train", "test")))
+    [snap] = d["params"] if "params" in d else [p for view in views(d) for p in view.get("params", [])]
+    assert snap["select"]["nearest"] and snap["select"]["fields"] == ["epoch"] and snap["select"]["on"] == "pointerover"
+    [rule] = [view for view in views(d) if mark_type(view) == "rule" and any(
+        "pivot" in step for step in view.get("transform", []))]
+    assert [step for step in rule["transform"] if "pivot" in step] == [
+        {"pivot": "series", "value": "mean", "groupby": ["epoch"]}]
+    fields = [t["field"] for t in rule["encoding"]["tooltip"]]
+    assert fields == ["epoch"] + [f"{name} {split}" for split in ("train", "test") for name in NAMES]
+    assert set(fields[1:]) <= set(data["series"])  # each tooltip field is a series the pivot makes
 
 
 def test_a_deep_network_of_five_activations_gets_one_readable_map_each():
