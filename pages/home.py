@@ -50,6 +50,13 @@ CARDS = [
         "ReLU loses units and Leaky ReLU does not.",
     ),
     Card(
+        "pages/regions.py",
+        "Linear Regions",
+        ":material/grid_view:",
+        "Why ReLU is not linear: watch a network cut its input plane into linear regions while it learns, count "
+        "them against depth, and see every kink of a fitted curve.",
+    ),
+    Card(
         "pages/explorer.py",
         "Activation Explorer",
         ":material/show_chart:",

@@ -11,9 +11,11 @@ PARAM, VALUE = "mode", "present"
 PRESENTER_CSS = """
 <style>
   html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 21px; }
-  [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2.5rem; padding-right: 2.5rem; }
+  [data-testid="stMainBlockContainer"] { max-width: 100%; padding-left: 2.5rem; padding-right: 2.5rem;
+                                         padding-top: 3rem; }
   h1 { font-size: 2.9rem !important; }
   [data-testid="stProgress"] p { font-size: 1.5rem; font-weight: 600; }
+  [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p { font-size: 2.4rem; font-weight: 600; }
   button p { font-size: 1.2rem; }
 </style>
 """
