@@ -3,6 +3,7 @@ enlarges text and lines, and pages show their main charts only."""
 
 from __future__ import annotations
 
+import altair as alt
 import streamlit as st
 
 PARAM, VALUE = "mode", "present"
@@ -45,3 +46,14 @@ def apply_presenter_mode() -> bool:
 
 LINE_WIDTH = {False: 2.5, True: 4.5}
 CHART_HEIGHT = {False: 290, True: 380}
+
+
+def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart with axis, legend and title text large enough for the back row (presenter mode)."""
+    return (chart.configure_axis(labelFontSize=16, titleFontSize=17).configure_legend(labelFontSize=16)
+            .configure_title(fontSize=20))
+
+
+def projected(chart: alt.TopLevelMixin, present: bool) -> alt.TopLevelMixin:
+    """``for_projector(chart)`` when presenting, else the chart as it is."""
+    return for_projector(chart) if present else chart

@@ -115,12 +115,6 @@ def plane_map(frame: pd.DataFrame, name: str, kinked: bool, title: str, size: in
         title=alt.TitleParams(title, color=activation_color(name), fontSize=title_size, anchor="middle", offset=4))
 
 
-def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """The chart with axis, legend and title text large enough for the back row (presenter mode)."""
-    return (chart.configure_axis(labelFontSize=16, titleFontSize=17).configure_legend(labelFontSize=16)
-            .configure_title(fontSize=20))
-
-
 # --- counts over training ---------------------------------------------------------------------------------
 
 

@@ -25,6 +25,7 @@ from core.lab.regions import region_sweep
 from pages.ui import arena_views, region_charts
 from pages.ui.notices import divergence_notices, within_cap
 from pages.ui.palette import label
+from pages.ui.presenter import projected
 from pages.ui.session import cached_dataset
 
 PLANES_KEY = "regions.planes"
@@ -59,10 +60,6 @@ def cached_fit(layers: tuple, epochs: int) -> Fit1D:
 
 
 # --- the live part --------------------------------------------------------------------------------------------
-
-
-def projected(chart, present: bool):
-    return region_charts.for_projector(chart) if present else chart
 
 
 def map_size(columns: int, present: bool) -> int:

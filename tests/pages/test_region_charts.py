@@ -10,6 +10,7 @@ import pytest
 
 from pages.ui import region_charts as charts
 from pages.ui.palette import NEUTRAL, activation_color
+from pages.ui.presenter import for_projector
 
 
 def grid_frame(region: np.ndarray, predicted: np.ndarray, change: np.ndarray | None = None) -> pd.DataFrame:
@@ -118,5 +119,5 @@ def test_fit_data_puts_each_kink_on_the_fitted_curve():
                                              "regions": [3]}), ["relu"], 10),
     lambda: charts.sweep_chart(charts.sweep_data(SUMMARY, {"init": "at init"}), "relu", 4)])
 def test_the_projector_version_enlarges_the_text(make):
-    spec = charts.for_projector(make()).to_dict()
+    spec = for_projector(make()).to_dict()
     assert spec["config"]["axis"]["labelFontSize"] >= 16 and spec["config"]["legend"]["labelFontSize"] >= 16
