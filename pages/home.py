@@ -25,8 +25,8 @@ CARDS = [
         "pages/lessons.py",
         "Lessons",
         ":material/school:",
-        "Seven claims for a workshop, in order, each with the number the lab measured and one click "
-        "into the experiment that shows it.",
+        "The claims of a workshop, in order, each with the number the lab measured and one click into the "
+        "experiment that shows it.",
     ),
     Card(
         "pages/arena.py",

@@ -316,3 +316,20 @@ def test_the_signal_table_offers_exactly_the_engines_inits_and_activations():
 
     assert SIGNAL_SCHEMES == init_signal.SCHEME_LABELS and tuple(SIGNAL_SCHEMES) == tuple(init_signal.SCHEMES)
     assert set(SIGNAL["histogram_activation"].choices) == set(init_signal.ACTIVATIONS)
+
+
+def test_the_new_lessons_presets_define_their_experiments_completely():
+    """Lessons 8-12: every setting of the target page's tables is in the link, and reading it back gives exactly
+    the experiment the lesson measured."""
+    from core.lab import lessons
+    from core.settings import ARENA, FLOW, NEURONS, REGIONS, SATURATION, SIGNAL, regions_experiment
+
+    for schema, prefix, values in ((REGIONS, "regions", REGIONS.defaults()), (SIGNAL, "signal", lessons.SIGNAL_LESSON),
+                                   (SATURATION, "saturation", SATURATION.defaults()), (FLOW, "flow", FLOW.defaults()),
+                                   (NEURONS, "neurons", NEURONS.defaults())):
+        query = schema.to_query(values, prefix, full=True)
+        assert {key.removeprefix(prefix + ".") for key in query} == {s.url for s in schema}
+        assert schema.from_query(query, prefix) == (schema.check(values), [])
+    assert regions_experiment(REGIONS.defaults()) == lessons.REGIONS_LESSON
+    query = ARENA.to_query(lessons.LEARNING_SPEED_ARENA.to_dict(), "arena", full=True)
+    assert Experiment(**ARENA.from_query(query, "arena")[0]) == lessons.LEARNING_SPEED_ARENA

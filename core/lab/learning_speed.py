@@ -14,7 +14,9 @@ Here the same *measurement* runs on the lab's own data and networks:
   fewest epochs (median over seeds; a seed that never reaches it counts as slower than any that does);
 * **ratios per seed**: for each seed, an activation's epochs (or seconds) at its best rate divided by ReLU's at
   ReLU's best rate; the median over seeds, with the min–max, is the spread. Seconds are the training time the engine
-  attributes to each run (``EpochRecord.epoch_seconds``), measured on this machine, now.
+  attributes to each run (``EpochRecord.epoch_seconds``: each activation's own time, and the shared matrix work
+  split evenly), measured on this machine, now; every activation at one rate trains in one call, so they share the
+  machine's load.
 
 Init is "auto": He for ReLU, Xavier (Glorot) for tanh and sigmoid. Plain SGD, batches of 32. Each engine call (one
 activation at one rate, all seeds) checks its work first (``check_work``).
@@ -89,21 +91,20 @@ def speed_runs(setup: SpeedSetup, ds=None) -> pd.DataFrame:
         raise ValueError("Speed of learning is measured against a training error: it needs a classification dataset.")
     target = setup.yardstick
     rows = []
-    for activation in setup.activations:
-        for rate in setup.rates:
-            configs = setup.configs(activation, rate)
-            check_work(training_work(ds, configs), f"Training {len(configs)} {activation} networks for "
-                       f"{setup.epochs} epochs", "choose fewer epochs or seeds, or a smaller network")
-            frame = records_to_frame(r for records in train_many(ds, configs) for r in records)
-            curves = learning_curves(frame)
-            seconds = frame[frame["metric"] == "epoch_seconds"]
-            for seed, curve in curves.groupby("seed"):
-                errors = curve.set_index("epoch")["value"]
-                reached = epochs_to_target(errors, target)
-                own = seconds[seconds["seed"] == seed].set_index("epoch")["value"]
-                diverged = bool(frame.loc[frame["seed"] == seed, "diverged"].any())
-                rows.append((activation, rate, int(seed), reached, seconds_to_epoch(own, reached),
-                             float(errors.min()) if errors.notna().any() else np.nan, diverged))
+    for rate in setup.rates:  # every activation at one rate in one call: their seconds share one time window
+        configs = [cfg for activation in setup.activations for cfg in setup.configs(activation, rate)]
+        check_work(training_work(ds, configs), f"Training {len(configs)} networks for {setup.epochs} epochs",
+                   "choose fewer epochs, seeds or activations, or a smaller network")
+        frame = records_to_frame(r for records in train_many(ds, configs) for r in records)
+        curves = learning_curves(frame)
+        for run, curve in curves.groupby("run", sort=True):
+            cfg = configs[run]
+            errors = curve.set_index("epoch")["value"]
+            reached = epochs_to_target(errors, target)
+            own = frame[(frame["run"] == run) & (frame["metric"] == "epoch_seconds")].set_index("epoch")["value"]
+            rows.append((cfg.activation, rate, cfg.seed, reached, seconds_to_epoch(own, reached),
+                         float(errors.min()) if errors.notna().any() else np.nan,
+                         bool(frame.loc[frame["run"] == run, "diverged"].any())))
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 

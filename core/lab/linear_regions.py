@@ -65,6 +65,8 @@ PLANE_COLUMNS = ["x", "y", "x2", "y2", "region", "predicted", "change"]
 COUNT_COLUMNS = ["activation", "label", "epoch", "regions"]
 TRAINED_SWEEP_COLUMNS = ["activation", "depth", "width", "units", "seed", "stage", "regions", "test_accuracy",
                          "shallow_max", "upper_bound"]
+SWEEP_DEPTHS = (1, 2, 3, 4, 6)  # the depth sweep's shapes: each depth that divides the number of units
+SWEEP_LEARNING_RATE = 0.1
 LINE_DATASET = "sine"
 ONE_KINK = ("relu", "leaky_relu")  # one kink per unit, at z = 0: a first-layer unit switches at x = −b/w
 
@@ -192,9 +194,9 @@ class RegionRun(LiveRun):
 # --- depth against width, at init and after training ---------------------------------------------------------
 
 
-def trained_region_sweep(ds, total_units: int = 24, depths: Iterable[int] = (1, 2, 3, 4, 6),
+def trained_region_sweep(ds, total_units: int = 24, depths: Iterable[int] = SWEEP_DEPTHS,
                          activation: str = "relu", seeds: int | Sequence[int] = 3, epochs: int = 100,
-                         learning_rate: float = 0.1, batch_size: int = 32, init: str = "auto",
+                         learning_rate: float = SWEEP_LEARNING_RATE, batch_size: int = 32, init: str = "auto",
                          resolution: int = MAP_RESOLUTION) -> pd.DataFrame:
     """Each shape of ``shapes_for(total_units, depths)`` (1 × 24, 2 × 12, ...) trained on a 2-D dataset with plain
     SGD for ``epochs`` epochs, every shape and seed on the same data and batches (``train_many``); its regions on the

@@ -12,6 +12,8 @@ import streamlit as st
 from core.io.history import divergences
 from core.lab.linear_regions import (
     MAP_RESOLUTION,
+    SWEEP_DEPTHS,
+    SWEEP_LEARNING_RATE,
     Fit1D,
     Plane,
     RegionRun,
@@ -30,8 +32,6 @@ from pages.ui.session import cached_dataset
 
 PLANES_KEY = "regions.planes"
 TRAINED_KEY = "regions.trained_sweep"
-SWEEP_DEPTHS = (1, 2, 3, 4, 6)
-SWEEP_LEARNING_RATE = 0.1
 RANDOM_BIAS_STD = 1.0  # Hanin & Rolnick's random networks have random biases: the sweep's second line at init
 MAIN_WIDTH = {False: 1000, True: 1180}  # px a row of maps may fill: beside the sidebar, and presenting at 1280 px
 MAP_SIZE = (150, 300)  # smallest and largest side of one map, px
@@ -206,10 +206,11 @@ def explanation(run: RegionRun, sweep: pd.DataFrame | None, trained: pd.DataFram
             f"regions (1 + n + n(n − 1)/2); Serra, Tjandraatmadja & Ramalingam's (2018) upper bound allows "
             f"**{int(last['upper_bound']):,}** for {int(last['depth'])} layers × {int(last['width'])}.\n"
             f"- **A random network is nowhere near that.** Hanin & Rolnick (2019) proved that at init the average "
-            f"number of regions grows with the number of units, not exponentially with depth, and saw the same after "
-            f"training. *Here, at init:* **{first['mean']:.0f}** regions for {int(first['depth'])} × "
-            f"{int(first['width'])} and **{last['mean']:.0f}** for {int(last['depth'])} × {int(last['width'])} "
-            f"(mean over {int(first['seeds'])} seeds): the count *falls* with depth."
+            f"number of regions along a line grows with the total number of units, not exponentially with depth, and "
+            f"found counts far below the maximum after training too. *Here, at init:* **{first['mean']:.0f}** "
+            f"regions for {int(first['depth'])} × {int(first['width'])} and **{last['mean']:.0f}** for "
+            f"{int(last['depth'])} × {int(last['width'])} (mean over {int(first['seeds'])} seeds): the count "
+            f"*{'falls' if last['mean'] < first['mean'] else 'does not fall'}* with depth."
             + (trained_sentence(trained) if trained is not None else " Train every shape below to see what training "
                "does to these counts."))
 
