@@ -449,12 +449,12 @@ def depth_measured() -> None:
 
 def signal_measured() -> None:
     ends = signal_numbers()
-    depth = int(ends.columns.max())
-    shown = [("tanh", "small"), ("tanh", "xavier"), ("relu", "xavier"), ("relu", "he")]
-    for column, (name, scheme) in zip(st.columns(len(shown)), shown, strict=True):
-        column.metric(f"{label(name)}, {SIGNAL_SCHEMES[scheme]}", ratio(ends.loc[(name, scheme), depth]),
-                      border=True, help=f"Layer 1: {ratio(ends.loc[(name, scheme), 1])}")
     settings = lessons.SIGNAL_LESSON
+    depth = settings["depth"]
+    shown = [("tanh", "small"), ("tanh", "xavier"), ("relu", "xavier"), ("relu", "he")]
+    stds = {key: (ratio(ends.loc[key, 1]), ratio(ends.loc[key, depth])) for key in shown}
+    for column, ((name, scheme), (first, last)) in zip(st.columns(len(shown)), stds.items(), strict=True):
+        column.metric(f"{label(name)}, {SIGNAL_SCHEMES[scheme]}", last, border=True, help=f"Layer 1: {first}")
     st.caption(f"Standard deviation of layer {depth}'s outputs at init: digits (its first 256 standardised training "
                f"rows), {depth} hidden layers × {settings['width']} units, zero biases, mean over "
                f"{settings['seeds']} seeds.")
