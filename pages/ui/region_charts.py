@@ -19,6 +19,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from pages.ui.deep_charts import log_scale
 from pages.ui.palette import ACTIVATION_TOOLTIP, NEUTRAL, activation_color, color_scale, label
 from pages.ui.training_charts import boundary_view, png_data_uri
 
@@ -153,27 +154,27 @@ def sweep_data(summary: pd.DataFrame, stages: dict[str, str]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
-def sweep_chart(data: pd.DataFrame, name: str, units: int, height: int = 360) -> alt.LayerChart:
+def sweep_chart(data: pd.DataFrame, name: str, units: int, height: int = 400) -> alt.LayerChart:
     """Regions against the shape (depth × width, equal units), log scale: the measured series in the activation's
     colour (dashes tell them apart, band = min–max over seeds) and the bounds in grey."""
     series = list(dict.fromkeys(data["series"]))
     measured = list(dict.fromkeys(data.loc[data["measured"], "series"]))
     colors = [activation_color(name) if s in measured else NEUTRAL for s in series]
-    dashes = [[1, 0], [6, 3], [2, 2], [8, 4, 2, 4]]
+    dashes = [[1, 0], [6, 3], [12, 3, 3, 3], [8, 4, 2, 4]]  # apart from the bounds' grey [3, 3] and [10, 4]
     dash = [dashes[measured.index(s) % len(dashes)] if s in measured else [3, 3] if "Zaslavsky" in s else [10, 4]
             for s in series]
     order = list(dict.fromkeys(data.sort_values("depth")["shape"]))
     x = alt.X("shape:N", sort=order, title="hidden layers × units per layer", axis=alt.Axis(labelAngle=0))
-    y_scale = alt.Scale(type="log")
+    y_scale, y_axis = log_scale([*data["value"], *data["low"].dropna(), *data["high"].dropna()])
     base = alt.Chart(data).encode(x=x)
-    legend = alt.Legend(orient="top", columns=2, labelFontSize=13, title=None, symbolStrokeWidth=3, symbolOpacity=1,
-                        labelLimit=360)  # opaque symbols: the faint band layer shares this legend
+    legend = alt.Legend(orient="top", columns=2, labelFontSize=13, title=None, symbolType="stroke", symbolSize=400,
+                        symbolStrokeWidth=3, symbolOpacity=1, labelLimit=360)  # opaque: the faint bands share it
     color = alt.Color("series:N", scale=alt.Scale(domain=series, range=colors), legend=legend)
     stroke_dash = alt.StrokeDash("series:N", scale=alt.Scale(domain=series, range=dash), legend=legend)
     bands = base.transform_filter(alt.datum.measured).mark_area(opacity=0.15).encode(
-        y=alt.Y("low:Q", scale=y_scale), y2="high:Q", color=color, detail="series:N")
+        y=alt.Y("low:Q", scale=y_scale, axis=y_axis), y2="high:Q", color=color, detail="series:N")
     lines = base.mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=50)).encode(
-        y=alt.Y("value:Q", scale=y_scale, title="linear regions (log scale)"), color=color,
+        y=alt.Y("value:Q", scale=y_scale, axis=y_axis, title="linear regions (log scale)"), color=color,
         strokeDash=stroke_dash,
         tooltip=["series:N", "shape:N", alt.Tooltip("value:Q", format=",.0f", title="regions (mean)"),
                  alt.Tooltip("low:Q", format=",.0f", title="min"), alt.Tooltip("high:Q", format=",.0f", title="max")])

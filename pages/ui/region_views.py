@@ -167,8 +167,10 @@ def count_reading(counts: pd.DataFrame, names: list[str]) -> str:
 def map_legend() -> None:
     st.caption("Each colour is one linear region: one on/off pattern of every hidden unit (maxout: which piece wins), "
                "where the network is one affine function. Grey lines are region boundaries, black is the decision "
-               "boundary. Tanh and sigmoid have no regions: their maps show how fast the input-gradient of the "
-               "network's outputs changes, white where it does not change at all, darker where it changes faster.")
+               "boundary. At init the engine's biases are 0, so every region is a cone from the origin. Tanh and "
+               "sigmoid networks are smooth and have no linear regions: their maps show how fast the input-gradient "
+               "of the network's logits changes, white where it does not change at all, darker where it changes "
+               "faster.")
 
 
 # --- why ReLU is not linear -------------------------------------------------------------------------------------
@@ -183,9 +185,9 @@ def explanation(run: RegionRun, sweep: pd.DataFrame | None, trained: pd.DataFram
     lines = ["ReLU(x) = max(0, x) is linear for x < 0 and for x > 0, with one kink at 0. A network of ReLU units is "
              "therefore **piecewise linear**: fix which units are on and which are off (an *activation pattern*) and "
              "every layer becomes an affine map, so the whole network is one affine function on the inputs sharing "
-             "that pattern — one **linear region**. It is not linear: a linear function has one gradient and a "
-             "straight decision boundary everywhere, while this one changes gradient wherever a unit switches on or "
-             "off."]
+             "that pattern — one **linear region**. It is not linear: a linear function has one gradient everywhere "
+             "and a straight decision boundary, while this one's gradient changes from region to region, and only "
+             "where some unit switches on or off."]
     if kinked:
         name = kinked[0]
         shown = planes[name]
