@@ -25,6 +25,7 @@ from core.settings import EXPERIMENT, SIGNAL, SIGNAL_SCHEMES
 from pages.ui import init_charts
 from pages.ui.notices import ignored_link_notice, within_cap
 from pages.ui.palette import label
+from pages.ui.presenter import projected
 from pages.ui.session import cached_dataset
 from pages.ui.settings_form import SettingsForm
 
@@ -90,8 +91,8 @@ def init_signal_section(present: bool) -> None:
     frame = within_cap(cached_signal, dataset, depth, width, seeds)
     if frame is None:
         return
-    st.altair_chart(init_charts.std_chart(init_charts.std_data(frame, SIGNAL_SCHEMES), list(ACTIVATIONS),
-                                          SIGNAL_SCHEMES), width="content")
+    st.altair_chart(projected(init_charts.std_chart(init_charts.std_data(frame, SIGNAL_SCHEMES), list(ACTIVATIONS),
+                                                    SIGNAL_SCHEMES), present), width="content")
     st.markdown(spread_reading(frame, depth, width))
     if not present:
         histograms(form, values, frame)
