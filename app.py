@@ -13,6 +13,7 @@ PAGES = {
         st.Page("pages/gradient_flow.py", title="Gradient Flow", icon=":material/trending_down:",
                 url_path="gradient_flow"),
         st.Page("pages/neurons.py", title="Neurons", icon=":material/scatter_plot:", url_path="neurons"),
+        st.Page("pages/regions.py", title="Linear Regions", icon=":material/grid_view:", url_path="regions"),
         st.Page("pages/explorer.py", title="Activation Explorer", icon=":material/show_chart:", url_path="explorer"),
         st.Page("pages/speed.py", title="Speed", icon=":material/speed:", url_path="speed"),
     ],

@@ -516,3 +516,87 @@ SPEED = Schema([
     Setting("batch_size", "int", 32, "Network: batch size", group="measurement", low=16, high=128,
             widget=Widget("select_slider", options=(16, 32, 64, 128))),
 ])
+
+# --- sections of the deep-dive pages and the Linear Regions page ----------------------------------------------
+# Signal at init (a section of Gradient Flow, core.lab.init_signal) and where sigmoid saturates (a section of
+# Neurons, core.lab.saturation): each keeps its own settings in the URL under its own prefix (signal., saturation.).
+
+SIGNAL_ACTIVATIONS = ("tanh", "relu", "sigmoid")
+SIGNAL_SCHEMES = {"small": "0.01 · N(0, 1)", "xavier": "Xavier", "he": "He", "he_x2": "2 × He", "zero": "Zero"}
+SIGNAL_WIDTHS = (32, 64, 100, 128, 256)
+
+SIGNAL = Schema([
+    Setting("dataset", "choice", "digits", "Data pushed through", group="signal",
+            choices=tuple(name for name in DATASETS if name != "sine"), labels=_dataset_label,
+            help="Its first 256 standardised training rows go through each network at init.", widget=Widget("select")),
+    Setting("depth", "int", 30, "Hidden layers", group="signal", low=1, high=MAX_DEPTH,
+            widget=Widget("slider", 1, 30, 1)),
+    Setting("width", "int", 100, "Units per layer", group="signal", low=1, high=MAX_WIDTH,
+            widget=Widget("select_slider", options=SIGNAL_WIDTHS)),
+    Setting("seeds", "int", 2, "Seeds", group="signal", low=1, high=3, widget=Widget("slider", 1, 3, 1),
+            help="Initial draws 0, 1, …: a line is their mean, its band their min–max."),
+    Setting("histogram_activation", "choice", "tanh", "Histograms of", group="histograms",
+            choices=SIGNAL_ACTIVATIONS, labels=activation_label, widget=Widget("select")),
+    Setting("histogram_init", "choice", "small", "with init", group="histograms", choices=tuple(SIGNAL_SCHEMES),
+            labels=SIGNAL_SCHEMES, widget=Widget("select")),
+    Setting("symmetry_activation", "choice", "sigmoid", "Zero init trained with", group="symmetry",
+            choices=SIGNAL_ACTIVATIONS, labels=activation_label, widget=Widget("select"),
+            help="Sigmoid's f(0) = 0.5 lets its weights move (in lockstep); tanh's and ReLU's f(0) = 0 leaves every "
+                 "hidden weight without a gradient."),
+    Setting("symmetry_epochs", "int", 20, "Epochs", group="symmetry", low=1, high=100,
+            widget=Widget("select_slider", options=(5, 10, 20, 50, 100))),
+])
+
+SATURATION = Schema([
+    Setting("depth", "int", 4, "Hidden layers", group="saturation", low=4, high=5, choices=(4, 5),
+            widget=Widget("select_slider", options=(4, 5)),
+            help="Glorot & Bengio (2010) trained 4 and 5 hidden layers; 100 sigmoid or tanh units each."),
+    Setting("learning_rate", "float", 0.3, "Learning rate", group="saturation", low=0.0, low_open=True,
+            high=MAX_LEARNING_RATE, widget=Widget("select_slider", options=(0.1, 0.3, 1.0)),
+            help="Plain SGD on batches of 10, as in the paper's spirit."),
+    Setting("epochs", "int", 100, "Epochs", group="saturation", low=1, high=300,
+            widget=Widget("select_slider", options=(50, 100, 150, 200))),
+    Setting("seed", "int", 0, "Seed", group="saturation", low=0, high=MAX_SEED, widget=Widget("number", 0, 9, 1)),
+])
+
+# Linear Regions: a live run of the kinked activations (with tanh and sigmoid for contrast) on a 2-D dataset, plus
+# the depth-against-width sweep and the 1-D fit; the experiment's rows are EXPERIMENT's, with the page's defaults.
+REGION_DATASETS = tuple(name for name, info in DATASETS.items()
+                        if info.uses_n_samples and info.task == "classification")
+REGION_ACTIVATIONS = ("relu", "leaky_relu", "maxout", "tanh", "sigmoid")
+REGION_KINKED = ("relu", "leaky_relu", "maxout")
+SWEEP_UNITS = (12, 24, 36, 48)
+REGION_EXPERIMENT_ROWS = ("dataset", "n_samples", "noise", "test_size", "activations", "hidden_layers", "leaky_alpha",
+                          "maxout_pieces", "init", "bias_init", "optimizer", "learning_rate", "batch_size", "epochs",
+                          "l2", "first_seed", "precision")
+
+REGIONS = Schema([
+    replace(EXPERIMENT["dataset"], choices=REGION_DATASETS),
+    *(EXPERIMENT[name] for name in ("n_samples", "noise", "test_size")),
+    replace(EXPERIMENT["activations"], default=REGION_ACTIVATIONS, choices=REGION_ACTIVATIONS,
+            max_items=len(REGION_ACTIVATIONS), label="Activations",
+            help="ReLU, Leaky ReLU and maxout cut the plane into linear regions; tanh and sigmoid are smooth and have "
+                 "none (their maps show how fast the gradient changes). All train on identical data, initial draws "
+                 "and batches."),
+    replace(EXPERIMENT["hidden_layers"], default=(8, 8), widget=Widget("layers", 1, 6, options=WIDTHS)),
+    *(EXPERIMENT[name] for name in ("leaky_alpha", "maxout_pieces", "init", "bias_init", "optimizer",
+                                    "learning_rate", "batch_size", "epochs", "l2", "first_seed", "precision")),
+    Setting("sweep_units", "int", 24, "Hidden units in all", group="sweep", low=1, high=max(SWEEP_UNITS),
+            widget=Widget("select_slider", options=SWEEP_UNITS),
+            help="Shared out over 1, 2, 3, 4 or 6 equal layers (each depth that divides it)."),
+    Setting("sweep_activation", "choice", "relu", "Activation", group="sweep", choices=REGION_KINKED,
+            labels=activation_label, widget=Widget("select")),
+    Setting("sweep_seeds", "int", 3, "Seeds", group="sweep", low=1, high=5, widget=Widget("slider", 1, 5, 1)),
+    Setting("sweep_epochs", "int", 100, "Training epochs", group="sweep", low=1, high=300,
+            widget=Widget("select_slider", options=(20, 50, 100)),
+            help="Plain SGD with learning rate 0.1, batch 32, on the sidebar's dataset."),
+    Setting("line_layers", "ints", (8, 8), "Hidden layers", group="line", low=1, high=64, max_items=3, unique=False,
+            widget=Widget("layers", 1, 3, options=(2, 4, 8, 16, 32, 64))),
+    Setting("line_epochs", "int", 500, "Epochs", group="line", low=1, high=2000,
+            widget=Widget("select_slider", options=(50, 100, 200, 500, 1000, 2000))),
+])
+
+
+def regions_experiment(values: Mapping) -> Experiment:
+    """The Linear Regions page's live experiment from its settings: one seed, EXPERIMENT's defaults elsewhere."""
+    return Experiment(**{name: values[name] for name in REGION_EXPERIMENT_ROWS})

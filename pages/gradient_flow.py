@@ -19,6 +19,7 @@ from core.lab.gradient_flow import (
 from core.settings import FLOW, SCALE_CHOICES
 from pages.ui import deep_charts as charts
 from pages.ui.formats import power_of_ten
+from pages.ui.init_signal_view import init_signal_section
 from pages.ui.notices import TOO_HEAVY, ignored_link_notice, within_cap
 from pages.ui.palette import label
 from pages.ui.render import show
@@ -95,6 +96,9 @@ if profile is not None:
     reading = "; ".join(f"**{label(n)}** {power_of_ten(ratios.get(n, np.nan))}" for n in names)
     st.markdown(f"First matrix's gradient as a share of the last one's (geometric mean over {seeds} "
                 f"seed{'s' if seeds > 1 else ''}): {reading}.")
+
+# (1b) The signal at init, forward, beside the backward view above (pages/ui/init_signal_view.py)
+init_signal_section(present)
 
 # (2) Through depth
 st.subheader("Through depth")

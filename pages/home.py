@@ -28,8 +28,8 @@ CARDS = [
         "pages/lessons.py",
         "Lessons",
         ":material/school:",
-        "Seven claims for a workshop, in order, each with the number the lab measured and one click "
-        "into the experiment that shows it.",
+        "The claims of a workshop, in order, each with the number the lab measured and one click into the "
+        "experiment that shows it.",
     ),
     Card(
         "pages/arena.py",
@@ -51,6 +51,13 @@ CARDS = [
         ":material/scatter_plot:",
         "Sparsity and dead units: what each layer outputs, which units died, and one-click scenarios where "
         "ReLU loses units and Leaky ReLU does not.",
+    ),
+    Card(
+        "pages/regions.py",
+        "Linear Regions",
+        ":material/grid_view:",
+        "Why ReLU is not linear: watch a network cut its input plane into linear regions while it learns, count "
+        "them against depth, and see every kink of a fitted curve.",
     ),
     Card(
         "pages/explorer.py",

@@ -10,7 +10,9 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.lab import lessons
-from core.settings import ARENA, EXPLORER, NEURONS, Experiment
+from core.lab.learning_speed import DIGITS, MOONS, ratio_text
+from core.lab.linear_regions import SWEEP_LEARNING_RATE
+from core.settings import ARENA, EXPLORER, FLOW, NEURONS, REGIONS, SATURATION, SIGNAL, SIGNAL_SCHEMES, Experiment
 from pages.ui.formats import percent, ratio, times
 from pages.ui.palette import label
 from pages.ui.shell import page_shell
@@ -39,6 +41,14 @@ EXPLORER_RELU = Preset("pages/explorer.py", "Activation Explorer",
                        EXPLORER.to_query({**EXPLORER.defaults(), "activations": ("relu",)}, "explorer", full=True))
 NEURONS_DYING = Preset("pages/neurons.py", "Neurons", NEURONS.to_query(lessons.DYING.to_dict(), "neurons", full=True))
 SPEED_PRESET = Preset("pages/speed.py", "Speed", fallback=Preset("pages/explorer.py", "Activation Explorer"))
+REGIONS_PRESET = Preset("pages/regions.py", "Linear Regions",
+                        REGIONS.to_query(REGIONS.defaults(), "regions", full=True))
+SIGNAL_PRESET = Preset("pages/gradient_flow.py", "Gradient Flow",
+                       {**FLOW.to_query(FLOW.defaults(), "flow", full=True),
+                        **SIGNAL.to_query(lessons.SIGNAL_LESSON, "signal", full=True)})
+SATURATION_PRESET = Preset("pages/neurons.py", "Neurons",
+                           {**NEURONS.to_query(NEURONS.defaults(), "neurons", full=True),
+                            **SATURATION.to_query(SATURATION.defaults(), "saturation", full=True)})
 
 
 def open_preset(preset: Preset) -> None:
@@ -93,6 +103,32 @@ def dying_numbers() -> dict:
 @st.cache_data(show_spinner="Training maxout beside ReLU and Leaky ReLU…")
 def maxout_numbers() -> dict:
     return lessons.maxout_vs_relu()
+
+
+@st.cache_data(show_spinner="Training the Linear Regions page's networks and counting their regions…")
+def regions_numbers() -> dict:
+    return lessons.linear_regions_numbers()
+
+
+@st.cache_data(show_spinner="Counting regions at every depth, at init and after training…")
+def depth_numbers():
+    return lessons.depth_numbers()
+
+
+@st.cache_data(show_spinner="Pushing data through 30-layer networks at init…")
+def signal_numbers():
+    return lessons.init_signal_numbers()
+
+
+@st.cache_data(show_spinner="Training sigmoid and tanh networks on digits for 5 epochs…")
+def saturation_numbers() -> dict:
+    return lessons.saturation_numbers()
+
+
+@st.cache_data(show_spinner="Training every activation at every learning rate over 5 seeds (about half a minute the "
+                            "first time)…")
+def learning_speed_numbers(setup: str):
+    return lessons.learning_speed_numbers({"moons": MOONS, "digits": DIGITS}[setup])
 
 
 @st.cache_data(show_spinner="Timing the activations on this server…", ttl=dt.timedelta(hours=1))
@@ -213,6 +249,69 @@ LESSONS = [
         "same for every activation, so an activation's own cost is diluted: the Speed page measures by how much.",
         SPEED_PRESET,
     ),
+    Lesson(
+        "8 · Regions", "ReLU is piecewise linear, not linear",
+        "Fix which ReLU units are on and which are off, and every layer is affine: the network is one affine "
+        "function on each linear region of its input, and its gradient jumps where a unit switches. Many regions "
+        "with different slopes make a function that is linear nowhere as a whole.",
+        "The **region maps**: one colour per region, the black decision boundary straight inside each region and "
+        "bending only on their edges. Tanh's and sigmoid's maps have no white cell: their gradient changes everywhere.",
+        "“ReLU is linear, so a ReLU network is a linear model.”",
+        "ReLU is linear on each side of 0 only. A network of ReLUs is linear only within each region; across "
+        "regions its slope changes, which is what lets its decision boundary bend.",
+        REGIONS_PRESET,
+    ),
+    Lesson(
+        "9 · Depth", "Depth raises the most regions a network can have, not the number it has",
+        "At a fixed number of units, the most linear regions a ReLU network can have grows exponentially with depth "
+        "(Montúfar et al. 2014; Serra et al. 2018 bound it). A network at init is far below that maximum, and how "
+        "many regions it has depends on its weights (Hanin & Rolnick 2019).",
+        "**Depth against width**: the measured counts against the two bounds, on a log scale; then **Train every "
+        "shape** for the counts after training.",
+        "“More layers only add parameters.”",
+        "Depth changes which functions a network can compute: stacked layers can fold the input space, so the same "
+        "number of units can make far more regions. That is a statement about the maximum; a random network's count "
+        "has to be measured.",
+        REGIONS_PRESET,
+    ),
+    Lesson(
+        "10 · Init scale", "The init's scale decides how far the signal gets",
+        "Each layer multiplies the spread of its outputs by about √(fan_in · Var(w)) times what its activation "
+        "keeps of it. Too small, and the signal (and the gradient that depends on it) fades layer by layer; too "
+        "large, and it grows or saturates. Xavier suits tanh; He's factor 2 suits ReLU (Glorot & Bengio 2010; He "
+        "et al. 2015).",
+        "**At init, forward**: the standard deviation of each layer's outputs, one panel per init, and the histograms "
+        "of 0.01·N(0, 1) collapsing onto 0.",
+        "“Any small random init works.”",
+        "Small is not a safe default: a scale that shrinks the signal by a constant factor per layer shrinks it "
+        "exponentially with depth. The scale has to match the activation and the fan-in.",
+        SIGNAL_PRESET,
+    ),
+    Lesson(
+        "11 · Saturation", "Sigmoid's top layer is driven to 0 early in training",
+        "Glorot & Bengio (2010) watched deep sigmoid networks with the then-standard init U[−1/√n, 1/√n] learn: the "
+        "top hidden layer was pushed to 0, sigmoid's saturated side, where its gradient vanishes too, and came back "
+        "only slowly; tanh, and their normalised init, fared better.",
+        "**Where sigmoid saturates** at the bottom of Neurons: press **Train** and watch the top layer (full colour) "
+        "fall, then how long each network takes to come back.",
+        "“Sigmoid is slow only because σ′ ≤ 0.25.”",
+        "Its outputs are not centred on 0 either: the top layer's units can settle at 0, where σ′ is near 0 as well, "
+        "and the network learns nothing until they come back. Tanh is centred; the init matters too.",
+        SATURATION_PRESET,
+    ),
+    Lesson(
+        "12 · 6× faster?", "How much faster does ReLU learn? Measure it",
+        "Krizhevsky et al. (2012) reported that a four-layer convolutional network with ReLUs reached 25% training "
+        "error on CIFAR-10 six times faster than the same network with tanh, each at the learning rate that "
+        "trained it fastest. Here the same measurement: epochs to one fixed training error, 5 seeds, "
+        "each activation at its own best learning rate.",
+        "In the Arena, after training, the **Summary** table: epochs to the fixed target for each activation, over 5 "
+        "seeds.",
+        "“ReLU trains 6× faster.”",
+        "Six times was one network, one dataset and one init. The ratio depends on all three, so the lab measures "
+        "it on its own data, with its spread over seeds.",
+        arena(lessons.LEARNING_SPEED_ARENA),
+    ),
 ]
 TABS = [lesson.tab for lesson in LESSONS]
 
@@ -327,8 +426,98 @@ def speed_measured() -> None:
                    "well they are tuned, so cheap in principle is not always fastest in a given library.")
 
 
+def regions_measured() -> None:
+    numbers = regions_numbers()
+    relu, tanh = numbers["relu"], numbers["tanh"]
+    columns = st.columns(4)
+    columns[0].metric("ReLU: regions at init", f"{relu['at_init']:,}", border=True)
+    columns[1].metric(f"ReLU: after {numbers['epochs']} epochs", f"{relu['after']:,}", border=True)
+    columns[2].metric("ReLU: gradient constant", f"{relu['unchanged']:.0%} of cells", border=True)
+    columns[3].metric("Tanh: gradient constant", f"{tanh['unchanged']:.0%} of cells", border=True)
+    experiment = lessons.REGIONS_LESSON
+    st.caption(f"The Linear Regions page's default experiment: two moons, {len(experiment.hidden_layers)} hidden "
+               f"layers × {experiment.hidden_layers[0]} units, SGD with learning rate {experiment.learning_rate:g}, "
+               "seed 0. Regions: distinct on/off patterns over the page's grid. Gradient constant: the share of grid "
+               "cells whose input-gradient equals all four neighbours'.")
+
+
+def depth_measured() -> None:
+    summary = depth_numbers()
+    at = summary.set_index(["stage", "depth"])
+    shallow, deep = int(summary["depth"].min()), int(summary["depth"].max())
+    width = summary.set_index("depth")["width"].groupby(level=0).first()
+    shape = {d: f"{d} × {width[d]}" for d in (shallow, deep)}
+    columns = st.columns(4)
+    for column, (stage, depth, what) in zip(columns, [("init", shallow, "at init"), ("init", deep, "at init"),
+                                                      ("trained", shallow, "trained"), ("trained", deep, "trained")],
+                                            strict=True):
+        column.metric(f"{shape[depth]}, {what}", f"{at.loc[(stage, depth), 'mean']:.0f}", border=True,
+                      help=f"Mean over {int(at.loc[(stage, depth), 'seeds'])} seeds; min–max "
+                           f"{at.loc[(stage, depth), 'low']:.0f}–{at.loc[(stage, depth), 'high']:.0f}")
+    first, last = at.loc[("init", shallow)], at.loc[("init", deep)]
+    direction = "falls" if last["mean"] < first["mean"] else "rises"
+    st.caption(f"ReLU regions on the page's grid over two moons, {int(first['units'])} hidden units in all, He init, "
+               f"trained {lessons.DEPTH_EPOCHS} epochs with SGD at {SWEEP_LEARNING_RATE:g}. At init the count "
+               f"{direction} with depth. "
+               f"The most one layer of {int(first['units'])} units can make in 2-D is {int(first['shallow_max']):,}; "
+               f"Serra et al.'s (2018) bound for {shape[deep]} is {int(last['upper_bound']):,}.")
+
+
+def signal_measured() -> None:
+    ends = signal_numbers()
+    settings = lessons.SIGNAL_LESSON
+    depth = settings["depth"]
+    shown = [("tanh", "small"), ("tanh", "xavier"), ("relu", "xavier"), ("relu", "he")]
+    stds = {key: (ratio(ends.loc[key, 1]), ratio(ends.loc[key, depth])) for key in shown}
+    for column, ((name, scheme), (first, last)) in zip(st.columns(len(shown)), stds.items(), strict=True):
+        column.metric(f"{label(name)}, {SIGNAL_SCHEMES[scheme]}", last, border=True, help=f"Layer 1: {first}")
+    st.caption(f"Standard deviation of layer {depth}'s outputs at init: digits (its first 256 standardised training "
+               f"rows), {depth} hidden layers × {settings['width']} units, zero biases, mean over "
+               f"{settings['seeds']} seeds.")
+
+
+def saturation_measured() -> None:
+    numbers = saturation_numbers()
+    top, accuracy = numbers["top"], numbers["accuracy"]
+    last = int(top.index.max())
+    names = {"standard": "standard init", "xavier": "normalised init"}
+    for column, (name, init) in zip(st.columns(3), [("sigmoid", "standard"), ("sigmoid", "xavier"),
+                                                   ("tanh", "standard")], strict=True):
+        with column:
+            st.metric(f"{label(name)}, {names[init]}: top layer", f"{top.loc[0, (name, init)]:.2f} → "
+                      f"{top.loc[last, (name, init)]:.2f}", border=True)
+            st.caption(f"test accuracy after epoch {last}: {percent(accuracy[(name, init)])}")
+    st.caption(f"Mean output of the top (4th) hidden layer over 300 digits, at init → after {last} epochs: 100 units "
+               "per layer, plain SGD on batches of 10 at learning rate 0.3, seed 0. Ten classes: chance is about 10%. "
+               "The recovery takes longer: train on in the Neurons section.")
+
+
+def learning_speed_measured() -> None:
+    for name, setup in (("moons", MOONS), ("digits", DIGITS)):
+        ratios = learning_speed_numbers(name).set_index("activation")
+        st.markdown(f"**{'Two moons' if name == 'moons' else 'Digits'}**, target {setup.yardstick.text}:")
+        others = [a for a in ratios.index if a != "relu"]
+        columns = st.columns(len(others) + 1)
+        relu = ratios.loc["relu"]
+        columns[0].metric("ReLU: epochs to the target", f"{relu['epochs_median']:.0f}", border=True,
+                          help=f"Median over the {int(relu['reached'])} seeds that reached it; best rate "
+                               f"{relu['best_rate']:g}")
+        for column, activation in zip(columns[1:], others, strict=True):
+            row = ratios.loc[activation]
+            with column:
+                value = f"{row['epoch_ratio_median']:.1f}× ReLU's" if row["paired"] else "not reached"
+                st.metric(f"{label(activation)}: epochs", value, border=True,
+                          help=f"Best rate {row['best_rate']:g}; {int(row['reached'])} of {int(row['seeds'])} "
+                               "seeds reached the target")
+                st.caption(f"{ratio_text(row)}; seconds {ratio_text(row, 'second')}"
+                           + (" · best rate at the edge of the sweep" if row["rate_at_edge"] else ""))
+        st.caption(setup.describe() + ". Ratios are per seed: each activation at its best rate over ReLU at its "
+                   "own; seconds are the training passes' time on this server.")
+
+
 MEASURED = [linear_measured, derivative_measured, vanishing_measured, sparsity_measured, dying_measured,
-            maxout_measured, speed_measured]
+            maxout_measured, speed_measured, regions_measured, depth_measured, signal_measured, saturation_measured,
+            learning_speed_measured]
 
 
 # --- page ---------------------------------------------------------------------------------------------------
@@ -361,8 +550,8 @@ def show(index: int, lesson: Lesson) -> None:
 
 
 st.title("Lessons")
-st.caption("Seven claims for a workshop, in order. Each shows the number the lab's engine measured for it and a "
-           "button that opens the experiment with its settings applied.")
+st.caption(f"{len(LESSONS)} claims for a workshop, in order. Each shows the number the lab's engine measured for it "
+           "and a button that opens the experiment with its settings applied.")
 
 tabs = st.tabs(TABS, key=TAB_KEY, bind="query-params")
 for index, (tab, lesson) in enumerate(zip(tabs, LESSONS, strict=True)):

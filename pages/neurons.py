@@ -14,6 +14,7 @@ from pages.ui import neuron_charts, training_charts
 from pages.ui.notices import TOO_HEAVY, divergence_notices, ignored_link_notice, within_cap
 from pages.ui.palette import label
 from pages.ui.render import show
+from pages.ui.saturation_view import saturation_section
 from pages.ui.session import dataset_for, live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm, apply_settings
 from pages.ui.shell import page_shell
@@ -268,3 +269,4 @@ if run is not None:
     st.fragment(live_view, run_every=REDRAW_EVERY if playing else None)(run)
 
 monte_carlo()
+saturation_section(present)  # where sigmoid saturates, trained live (pages/ui/saturation_view.py)

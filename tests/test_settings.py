@@ -241,7 +241,8 @@ def test_labels_and_registry_names_both_work_in_links_and_on_the_command_line():
             assert setting.parse_text(setting.label_of(choice).upper()) == expected  # any case
 
 
-@pytest.mark.parametrize("schema_name", ["ARENA", "NEURONS", "FLOW", "EXPLORER", "SPEED"])
+@pytest.mark.parametrize("schema_name", ["ARENA", "NEURONS", "FLOW", "EXPLORER", "SPEED", "REGIONS", "SIGNAL",
+                                         "SATURATION"])
 def test_every_pages_table_round_trips_through_its_links(schema_name):
     import core.settings as settings
 
@@ -295,3 +296,41 @@ def test_random_valid_experiments_round_trip_through_url_and_json(data):
     query = EXPERIMENT.to_query(experiment.to_dict(), "arena")
     assert Experiment(**EXPERIMENT.from_query(query, "arena")[0]) == experiment
     assert experiment_from_json(config_json(experiment)) == experiment
+
+
+def test_the_regions_page_runs_an_experiment_of_its_own_rows_with_one_seed():
+    from core.settings import REGION_DATASETS, REGION_EXPERIMENT_ROWS, REGIONS, regions_experiment
+
+    values = {s.name: other_value(s) for s in REGIONS}
+    experiment = regions_experiment(REGIONS.check(values))
+    assert experiment.seeds == 1
+    assert all(getattr(experiment, name) == values[name] for name in REGION_EXPERIMENT_ROWS)
+    assert all(REGIONS[name].check(values[name]) == values[name] for name in REGION_EXPERIMENT_ROWS)
+    for name in REGION_DATASETS:
+        ds = Experiment(dataset=name, n_samples=60).load_data()
+        assert ds.n_features == 2 and ds.task == "classification"
+
+
+def test_the_signal_table_offers_exactly_the_engines_inits_and_activations():
+    from core.lab import init_signal
+    from core.settings import SIGNAL, SIGNAL_SCHEMES
+
+    assert SIGNAL_SCHEMES == init_signal.SCHEME_LABELS and tuple(SIGNAL_SCHEMES) == tuple(init_signal.SCHEMES)
+    assert set(SIGNAL["histogram_activation"].choices) == set(init_signal.ACTIVATIONS)
+
+
+def test_the_new_lessons_presets_define_their_experiments_completely():
+    """Lessons 8-12: every setting of the target page's tables is in the link, and reading it back gives exactly
+    the experiment the lesson measured."""
+    from core.lab import lessons
+    from core.settings import ARENA, FLOW, NEURONS, REGIONS, SATURATION, SIGNAL, regions_experiment
+
+    for schema, prefix, values in ((REGIONS, "regions", REGIONS.defaults()), (SIGNAL, "signal", lessons.SIGNAL_LESSON),
+                                   (SATURATION, "saturation", SATURATION.defaults()), (FLOW, "flow", FLOW.defaults()),
+                                   (NEURONS, "neurons", NEURONS.defaults())):
+        query = schema.to_query(values, prefix, full=True)
+        assert {key.removeprefix(prefix + ".") for key in query} == {s.url for s in schema}
+        assert schema.from_query(query, prefix) == (schema.check(values), [])
+    assert regions_experiment(REGIONS.defaults()) == lessons.REGIONS_LESSON
+    query = ARENA.to_query(lessons.LEARNING_SPEED_ARENA.to_dict(), "arena", full=True)
+    assert Experiment(**ARENA.from_query(query, "arena")[0]) == lessons.LEARNING_SPEED_ARENA

@@ -101,8 +101,14 @@ class LiveRun:
             if records:
                 self._records.extend(records)
                 self._epoch = records[-1].epoch
+                self.after_epoch(records)
             self._done = self.trainer.done or not records
             return bool(records)
+
+    def after_epoch(self, records: list[EpochRecord]) -> None:
+        """Called with each epoch's records (epoch 0's included) while the trainer holds still, under the lock: a
+        subclass measures more of the networks here (``core.lab.linear_regions.RegionRun`` counts regions).
+        Readers see what it stores at the same epoch boundary as the records."""
 
     # -- training in the background -----------------------------------------------------------------------
 

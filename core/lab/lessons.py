@@ -14,8 +14,10 @@ import math
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 
 from core.engine.activations import get_activation
+from core.engine.data import load_dataset
 from core.engine.training import network_for, train_many
 from core.lab.explorer import SATURATION_THRESHOLD, SATURATION_WINDOW, saturation_intervals
 from core.lab.gradient_flow import (
@@ -27,9 +29,13 @@ from core.lab.gradient_flow import (
     log10_growth,
     resolved_init,
 )
+from core.lab.init_signal import end_values, signal_frame
+from core.lab.learning_speed import SpeedSetup, learning_speed
+from core.lab.linear_regions import SWEEP_DEPTHS, plane, sweep_summary, trained_region_sweep
 from core.lab.neurons import dying_at_init
+from core.lab.saturation import SaturationExperiment, saturation_curves, top_layer
 from core.lab.speed import relative_costs
-from core.settings import Experiment
+from core.settings import REGIONS, SIGNAL, Experiment, regions_experiment
 
 # Lesson 1: no activation. Circles at noise 0.1, so ReLU can separate it almost perfectly; moons as a second
 # case, where a straight line already gets most points right.
@@ -259,3 +265,73 @@ def relu_is_no_cure(dataset=None) -> dict[str, float]:
     collapsed = dying_at_init((NARROW_WIDTH,), [NARROW_DEPTH], n_seeds=NARROW_NETWORKS)
     return {"log10_growth": float(growth.loc[EXPLODING_SCALE].iloc[0]),
             "collapsed_share": float(collapsed["share_collapsed"].iloc[0])}
+# --- the new labs' lessons -------------------------------------------------------------------------------------
+# Lesson 8: ReLU is piecewise linear. The Linear Regions page's default experiment, trained to its last epoch; the
+# regions are counted on the page's own grid, so a learner who trains it there sees the same numbers.
+REGIONS_LESSON = regions_experiment(REGIONS.defaults())
+
+# Lesson 9: depth against width at 24 units, as the page's sweep shows by default.
+DEPTH_UNITS, DEPTH_SEEDS, DEPTH_EPOCHS = REGIONS["sweep_units"].default, REGIONS["sweep_seeds"].default, \
+    REGIONS["sweep_epochs"].default
+
+# Lesson 10: the signal at init, as Gradient Flow's section shows it by default (digits, 30 layers of 100 units).
+SIGNAL_LESSON = SIGNAL.defaults()
+
+# Lesson 11: where sigmoid saturates, the first epochs of Neurons' section (its default settings).
+SATURATION_LESSON_EPOCHS = 5  # one request stays within MAX_WORK; the page trains on, live, to show the recovery
+
+# Lesson 12: speed of learning; the Arena preset: the three activations at the rate best for all three on moons.
+LEARNING_SPEED_ARENA = Experiment(activations=("relu", "tanh", "sigmoid"), learning_rate=1.0, seeds=5, epochs=200)
+
+
+def linear_regions_numbers(experiment: Experiment = REGIONS_LESSON) -> dict:
+    """Regions of each kinked activation's network (first seed) on the Linear Regions page's grid at init and
+    after ``experiment.epochs`` epochs, and for every activation the share of grid cells where the input-gradient
+    equals its four neighbours' at the end (1 inside regions only; 0 for a smooth network).
+
+    Returns {"epochs": E, activation: {"at_init": regions or None, "after": regions or None, "unchanged": share}}."""
+    ds = experiment.load_data()
+    trainer = train_many(ds, experiment.configs())
+    runs = {name: experiment.first_run(name) for name in experiment.activations}
+    next(trainer)  # epoch 0: the networks at init
+    at_init = {name: plane(trainer.model(r), ds).regions for name, r in runs.items()}
+    for _ in trainer:
+        pass
+    numbers: dict = {"epochs": experiment.epochs}
+    for name, r in runs.items():
+        after = plane(trainer.model(r), ds)
+        numbers[name] = {"at_init": at_init[name], "after": after.regions, "unchanged": after.unchanged}
+    return numbers
+
+
+def depth_numbers(units: int = DEPTH_UNITS, seeds: int = DEPTH_SEEDS, epochs: int = DEPTH_EPOCHS) -> pd.DataFrame:
+    """The Linear Regions page's default sweep on its default data: ReLU regions against depth at ``units`` units,
+    at init and after ``epochs`` epochs, with the bounds (``sweep_summary`` of ``trained_region_sweep``)."""
+    ds = REGIONS_LESSON.load_data()
+    return sweep_summary(trained_region_sweep(ds, total_units=units, depths=SWEEP_DEPTHS, seeds=seeds,
+                                              epochs=epochs))
+
+
+def init_signal_numbers(settings: dict = SIGNAL_LESSON) -> pd.DataFrame:
+    """The std of the first and the last hidden layer's outputs at init for every activation and init scheme, on the
+    data Gradient Flow's section pushes through by default (``end_values`` of ``signal_frame``): one row per
+    (activation, init), columns layer 1 and the last layer."""
+    ds = load_dataset(settings["dataset"], seed=0)
+    frame = signal_frame(ds, depth=settings["depth"], width=settings["width"], seeds=settings["seeds"])
+    return end_values(frame, (1, settings["depth"]))
+
+
+def saturation_numbers(epochs: int = SATURATION_LESSON_EPOCHS) -> dict:
+    """The first ``epochs`` epochs of Neurons' section at its default settings: the top hidden layer's mean output
+    per (activation, init) at each epoch, and the test accuracy at the last. Returns {"top": frame (epoch x
+    (activation, init)), "accuracy": {(activation, init): fraction}}."""
+    experiment = SaturationExperiment(epochs=epochs)
+    frame = saturation_curves(experiment.load_data(), experiment.configs())
+    last = frame[frame["epoch"] == epochs]
+    accuracy = last.groupby(["activation", "init"])["test_accuracy"].first().to_dict()
+    return {"top": top_layer(frame), "accuracy": accuracy}
+
+
+def learning_speed_numbers(setup: SpeedSetup) -> pd.DataFrame:
+    """``speed_ratios`` of ``setup``: each activation at its best rate against ReLU at its own."""
+    return learning_speed(setup)[1]

@@ -22,6 +22,7 @@ The heavy calls check their work first (``core.engine.limits.check_work``).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from math import comb
 
@@ -109,12 +110,18 @@ def _packed_patterns(model: MLP, X: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate(parts))
 
 
-def _unique_inverse(packed: np.ndarray) -> tuple[int, np.ndarray]:
-    """Distinct rows of a packed pattern matrix and each row's index among them: each row is viewed as one opaque
-    bytes value (a void scalar), so numpy sorts and compares whole patterns at once."""
+def _distinct_patterns(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows of a packed pattern matrix (sorted) and each row's index among them: each row is viewed as
+    one opaque bytes value (a void scalar), so numpy sorts and compares whole patterns at once."""
     rows = packed.view(np.dtype((np.void, packed.shape[1]))).ravel()
     distinct, inverse = np.unique(rows, return_inverse=True)
-    return len(distinct), inverse.reshape(-1).astype(np.int64)
+    return distinct, inverse.reshape(-1).astype(np.int64)
+
+
+def _unique_inverse(packed: np.ndarray) -> tuple[int, np.ndarray]:
+    """How many distinct rows a packed pattern matrix has, and each row's index among them."""
+    distinct, inverse = _distinct_patterns(packed)
+    return len(distinct), inverse
 
 
 def region_ids(model: MLP, X) -> np.ndarray:
@@ -130,6 +137,21 @@ def count_regions(model: MLP, X) -> int:
     """The number of distinct activation patterns among the rows of X: the linear regions that hold a row of X."""
     X = _check_rows(model, X, "Counting the linear regions")
     return _unique_inverse(_packed_patterns(model, X))[0]
+
+
+def region_keys(model: MLP, X) -> tuple[np.ndarray, int]:
+    """A stable key for each row of X, and the number of distinct activation patterns among the rows (exact, as
+    ``count_regions``).
+
+    The key is a 32-bit BLAKE2b hash of the row's activation pattern: the same pattern gets the same key whatever
+    else changed (training moved the weights, another session, another process), unlike ``region_ids``, which number
+    the patterns present in their sorted order. Equal patterns always share a key; two different ones share one with
+    probability 2⁻³² per pair, so keys serve to colour a map and the count comes from the patterns themselves."""
+    X = _check_rows(model, X, "Finding the linear regions")
+    distinct, inverse = _distinct_patterns(_packed_patterns(model, X))
+    keys = np.array([int.from_bytes(hashlib.blake2b(pattern.tobytes(), digest_size=4).digest(), "little")
+                     for pattern in distinct], dtype=np.uint32)
+    return keys[inverse], len(distinct)
 
 
 def region_map(model: MLP, X, resolution: int = 200, margin: float = 0.5) -> pd.DataFrame:

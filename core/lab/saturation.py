@@ -41,13 +41,16 @@ on the learning rate, and with 5 layers no recovery happens within 100 epochs.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from core.engine.data import load_dataset
 from core.engine.limits import check_work
+from core.engine.live import LiveRun
 from core.engine.mlp import MLP, ActivationLayer
-from core.engine.training import TrainConfig, check_epoch_work, train_many, training_work
+from core.engine.training import EpochRecord, MultiTrainer, TrainConfig, check_epoch_work, train_many, training_work
 
 # (activation, init): Glorot & Bengio's sigmoid with the standard init, against tanh and against the normalised init
 COMBOS = (("sigmoid", "standard"), ("tanh", "standard"), ("sigmoid", "xavier"))
@@ -101,17 +104,24 @@ def saturation_stream(ds, configs: Sequence[TrainConfig] | None = None, n_sample
     X = np.asarray(ds.X_train[:n_sample])
     trainer = train_many(ds, configs)
     for records in trainer:
-        frames = []
-        for record in records:
-            cfg = configs[record.run]
-            frame = layer_statistics(trainer.model(record.run), X, percentiles)
-            frame.insert(0, "epoch", record.epoch)
-            frame.insert(0, "seed", cfg.seed)
-            frame.insert(0, "init", cfg.init)
-            frame.insert(0, "activation", cfg.activation)
-            frame["test_accuracy"] = record.test_accuracy
-            frames.append(frame)
-        yield pd.concat(frames, ignore_index=True)[COLUMNS]
+        yield epoch_frame(trainer, records, X, percentiles)
+
+
+def epoch_frame(trainer: MultiTrainer, records: Sequence[EpochRecord], X: np.ndarray,
+                percentiles: tuple[float, float] = PERCENTILES) -> pd.DataFrame:
+    """One epoch's tidy frame (columns ``COLUMNS``): ``layer_statistics`` of each recorded run's current network on
+    the rows X, with its activation, init, seed, epoch and test accuracy."""
+    frames = []
+    for record in records:
+        cfg = trainer.configs[record.run]
+        frame = layer_statistics(trainer.model(record.run), X, percentiles)
+        frame.insert(0, "epoch", record.epoch)
+        frame.insert(0, "seed", cfg.seed)
+        frame.insert(0, "init", cfg.init)
+        frame.insert(0, "activation", cfg.activation)
+        frame["test_accuracy"] = record.test_accuracy
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
 def saturation_curves(ds, configs: Sequence[TrainConfig] | None = None, n_sample: int = 300,
@@ -130,3 +140,54 @@ def top_layer(frame: pd.DataFrame, statistic: str = "mean") -> pd.DataFrame:
     epoch and one column per (activation, init)."""
     top = frame[frame["layer"] == frame["layer"].max()]
     return top.pivot_table(index="epoch", columns=["activation", "init"], values=statistic, aggfunc="mean")
+
+
+# --- the same experiment, live ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SaturationExperiment:
+    """The experiment a page trains live: ``COMBOS`` on digits with one seed (``saturation_configs``), shaped like an
+    ``Experiment`` where ``LiveRun`` and the pages' session helpers read one (``configs()``, ``epochs``, the data's
+    name, size, noise, test share and seed, ``load_data()``)."""
+
+    depth: int = 4
+    width: int = 100
+    learning_rate: float = 0.3
+    epochs: int = 100
+    batch_size: int = 10
+    seed: int = 0
+    dataset: str = "digits"
+    n_samples: int = 500  # not used by a bundled table such as digits; here so the data loads like an Experiment's
+    noise: float = 0.2
+    test_size: float = 0.25
+    first_seed: int = 0  # the data's split (the networks' draws come from ``seed``)
+
+    def configs(self) -> list[TrainConfig]:
+        return saturation_configs(COMBOS, self.depth, self.width, self.epochs, self.learning_rate, self.batch_size,
+                                  seeds=[self.seed])
+
+    def load_data(self):
+        return load_dataset(self.dataset, n_samples=self.n_samples, noise=self.noise, test_size=self.test_size,
+                            seed=self.first_seed)
+
+
+class SaturationRun(LiveRun):
+    """A live run of a ``SaturationExperiment`` that measures each network's hidden layers on the first ``n_sample``
+    training rows after every epoch (``epoch_frame``), as ``saturation_stream`` does, while training goes on in
+    the background."""
+
+    def __init__(self, experiment: SaturationExperiment, dataset=None, n_sample: int = 300):
+        dataset = dataset if dataset is not None else experiment.load_data()
+        self.sample = np.asarray(dataset.X_train[:n_sample])
+        self._frames: list[pd.DataFrame] = []
+        super().__init__(experiment, dataset)
+
+    def after_epoch(self, records: list[EpochRecord]) -> None:
+        self._frames.append(epoch_frame(self.trainer, records, self.sample))
+
+    def statistics(self) -> pd.DataFrame:
+        """Every epoch's statistics so far (columns ``COLUMNS``), epoch 0 first."""
+        with self.frozen():
+            frames = list(self._frames)
+        return pd.concat(frames, ignore_index=True)

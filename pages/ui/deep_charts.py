@@ -63,6 +63,11 @@ def _log_scale(values) -> tuple[alt.Scale, alt.Axis]:
     return alt.Scale(type="log", domain=[10.0**low, 10.0**high], nice=False), axis
 
 
+def log_scale(values) -> tuple[alt.Scale, alt.Axis]:
+    """A log scale over ``values`` in whole decades, labelled 10⁻⁶, 1, 10, … (for other pages' builders)."""
+    return _log_scale(values)
+
+
 def _decade_expr(ticks) -> str:
     """A Vega label expression that prints each power of ten in ``ticks`` as 10 with a superscript."""
     exponents = [round(float(np.log10(t))) for t in ticks]

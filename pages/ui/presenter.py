@@ -7,6 +7,7 @@ Also here: what every page shows the same way, presenting or not — each activa
 
 from __future__ import annotations
 
+import altair as alt
 import streamlit as st
 
 from core.engine.mlp import HIDDEN_CHOICES
@@ -34,7 +35,7 @@ PRESENTER_CSS = """
 
 # Vega-Lite text sizes for the back row, merged into every chart's config while presenting.
 CHART_CONFIG = {
-    "axis": {"labelFontSize": 15, "titleFontSize": 16},
+    "axis": {"labelFontSize": 16, "titleFontSize": 17},
     "legend": {"labelFontSize": 16, "titleFontSize": 16, "symbolSize": 160, "labelLimit": 260},
     "title": {"fontSize": 19, "subtitleFontSize": 15},
     "header": {"labelFontSize": 16, "titleFontSize": 16},
@@ -42,6 +43,27 @@ CHART_CONFIG = {
 
 LINE_WIDTH = {False: 2.5, True: 4.0}
 CHART_HEIGHT = {False: HEIGHT, True: 270}  # presenting, curves and boundaries share one 720-pixel screen
+
+
+def merged_config(config: dict, extra: dict) -> dict:
+    """``config`` with ``extra`` merged in, one level deep (axis, legend, title...)."""
+    out = dict(config)
+    for key, value in extra.items():
+        out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
+    return out
+
+
+def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart with axis, legend and title text large enough for the back row (``CHART_CONFIG``)."""
+    chart = chart.copy()
+    config = chart.config.to_dict() if chart.config is not alt.Undefined else {}
+    chart.config = alt.Config(**merged_config(config, CHART_CONFIG))
+    return chart
+
+
+def projected(chart: alt.TopLevelMixin, present: bool) -> alt.TopLevelMixin:
+    """``for_projector(chart)`` when presenting, else the chart as it is."""
+    return for_projector(chart) if present else chart
 
 
 def presenting() -> bool:

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.ui.presenter import CHART_CONFIG, presenting
+from pages.ui.presenter import CHART_CONFIG, merged_config, presenting, projected
 from pages.ui.training_charts import spec_without_data, used_columns
 
 SPECS_KEY = "render.specs"
@@ -21,14 +21,6 @@ CANVAS = {"embedOptions": {"renderer": "canvas"}}
 # interpreter, on every redraw) is never used. In a CDP profile of the playing Arena it was a quarter of the time
 # spent in that interpreter.
 NO_ARIA = {"aria": False}
-
-
-def _merged(config: dict, extra: dict) -> dict:
-    """``config`` with ``extra`` merged in, one level deep (axis, legend, title...)."""
-    out = dict(config)
-    for key, value in extra.items():
-        out[key] = {**out.get(key, {}), **value} if isinstance(value, dict) else value
-    return out
 
 
 def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.DataFrame], alt.TopLevelMixin],
@@ -45,7 +37,7 @@ def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.
         if len(specs) > 256:  # a long session with many experiments: forget the old specs
             specs.clear()
         spec = spec_without_data(make_chart(data.head(0)))
-        config = _merged(spec.get("config", {}), {**NO_ARIA, **(CHART_CONFIG if present else {})})
+        config = merged_config(spec.get("config", {}), {**NO_ARIA, **(CHART_CONFIG if present else {})})
         specs[key, present] = {**spec, "config": config, "usermeta": CANVAS}
     spec = specs[key, present]
     container.vega_lite_chart(used_columns(data, spec), spec, width=width)
@@ -53,8 +45,4 @@ def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.
 
 def show(container, chart: alt.TopLevelMixin, **kwargs) -> None:
     """``container.altair_chart(chart)``, with the presenter's larger chart text while presenting."""
-    if presenting():
-        chart = chart.copy()
-        chart.config = alt.Config(**_merged(chart.config.to_dict() if chart.config is not alt.Undefined else {},
-                                            CHART_CONFIG))
-    container.altair_chart(chart, **kwargs)
+    container.altair_chart(projected(chart, presenting()), **kwargs)

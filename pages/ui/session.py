@@ -23,16 +23,19 @@ def dataset_for(experiment: Experiment):
                           experiment.first_seed)
 
 
-def live_run(key: str, experiment: Experiment, dataset=None, dataset_key: str | None = None) -> tuple[LiveRun, bool]:
+def live_run(key: str, experiment: Experiment, dataset=None, dataset_key: str | None = None,
+             kind: type[LiveRun] = LiveRun) -> tuple[LiveRun, bool]:
     """This session's run for ``key``; a new one (and True) when the experiment's settings changed.
 
     ``dataset`` is given for data that has no registry name (an upload, ``experiment.dataset == "upload"``);
     ``dataset_key`` (the upload's content hash) then tells one upload from another, so a new file resets the run.
+    ``kind`` is the class of run: a ``LiveRun`` subclass measures more after each epoch (Reset keeps the class).
     """
     run: LiveRun | None = st.session_state.get(key)
-    if run is not None and run.experiment == experiment and getattr(run, "dataset_key", None) == dataset_key:
+    if (run is not None and type(run) is kind and run.experiment == experiment
+            and getattr(run, "dataset_key", None) == dataset_key):
         return run, False
-    new_run = LiveRun(experiment, dataset=dataset if dataset is not None else dataset_for(experiment))
+    new_run = kind(experiment, dataset=dataset if dataset is not None else dataset_for(experiment))
     new_run.dataset_key = dataset_key
     if run is not None:
         run.pause()  # the old experiment's thread stops before the new one may start
@@ -44,7 +47,7 @@ def reset_run(key: str) -> None:
     run: LiveRun | None = st.session_state.get(key)
     if run is not None:
         run.pause()
-        new_run = LiveRun(run.experiment, dataset=run.dataset)
+        new_run = type(run)(run.experiment, dataset=run.dataset)
         new_run.dataset_key = getattr(run, "dataset_key", None)
         st.session_state[key] = new_run
 

@@ -98,10 +98,10 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
     """Curves over epochs: colour = activation, dash = ``group`` (split or layer), a min-max band over
     seeds when there are several, a dashed rule where a run diverged and a dotted one where it became unstable.
     ``domain`` fixes the y axis (accuracy: [0, 1], so noise never looks like a swing); ``reference`` draws
-    the frame's reference rows (``with_reference``: the chance level) as grey lines. ``legend`` places both legends (colours and dashes): "top",
-    or "right", which leaves the plot its height (presenter mode). With ``groups`` (e.g. train and test), hovering
-    anywhere over the plot snaps to the nearest epoch: a vertical rule there, a dot on every curve, and one tooltip
-    with every activation's value for each group at that epoch."""
+    the frame's reference rows (``with_reference``: the chance level) as grey lines. ``legend`` places both
+    legends (colours and dashes): "top", or "right", which leaves the plot its height (presenter mode). With
+    ``groups`` (e.g. train and test), hovering anywhere over the plot snaps to the nearest epoch: a vertical rule
+    there, a dot on every curve, and one tooltip with every activation's value for each group at that epoch."""
     curves = data[data["kind"] == "curve"] if "kind" in data else data
     if show_bands is None:
         show_bands = not curves.empty and curves["seeds"].max() > 1

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 # page name -> (URL path, how many charts it shows at least on arrival)
 PAGES = {"home": ("", 1), "lessons": ("lessons", 0), "arena": ("arena", 10), "gradient_flow": ("gradient_flow", 2),
-         "neurons": ("neurons", 2), "explorer": ("explorer", 3), "speed": ("speed", 2)}
+         "neurons": ("neurons", 2), "explorer": ("explorer", 3), "speed": ("speed", 2), "regions": ("regions", 5)}
 
 
 @pytest.fixture(scope="module")

@@ -267,3 +267,19 @@ def test_runs_lists_each_config(dataset):
         {"run": 2, "activation": "tanh", "label": "Tanh", "seed": 0},
         {"run": 3, "activation": "tanh", "label": "Tanh", "seed": 1},
     ]
+
+
+def test_after_epoch_sees_every_epochs_records_with_the_trainer_at_that_epoch(dataset, direct):
+    seen = []
+
+    class Watching(LiveRun):
+        def after_epoch(self, records):
+            seen.append(([r.epoch for r in records], self.trainer.model(0).predict(dataset.X_test)))
+
+    live = Watching(EXPERIMENT, dataset=dataset)
+    live.play()
+    while not live.done:
+        live.wait(0.05)
+    live.pause()
+    assert [epochs for epochs, _ in seen] == [[epoch] * RUNS for epoch in range(EXPERIMENT.epochs + 1)]
+    np.testing.assert_array_equal(seen[-1][1], direct[1].model(0).predict(dataset.X_test))

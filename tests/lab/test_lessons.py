@@ -117,3 +117,46 @@ def test_every_lesson_number_is_deterministic_except_timings():
     assert lessons.dying_units() == lessons.dying_units()
     assert lessons.sparsity_at_init() == lessons.sparsity_at_init()
     np.testing.assert_equal(lessons.vanishing_ratios(["sigmoid"]), lessons.vanishing_ratios(["sigmoid"]))
+
+
+def test_the_regions_lesson_counts_on_the_pages_grid_and_tanh_has_no_constant_gradient():
+    from core.engine.training import train_many
+    from core.lab.linear_regions import plane_points
+    from core.lab.regions import count_regions
+
+    numbers = lessons.linear_regions_numbers()
+    experiment = lessons.REGIONS_LESSON
+    ds = experiment.load_data()
+    trainer = train_many(ds, experiment.configs())
+    points = plane_points(ds)[0]
+    assert numbers["relu"]["at_init"] == count_regions(trainer.model(experiment.first_run("relu")), points)
+    for name in ("relu", "leaky_relu", "maxout"):
+        assert 1 <= numbers[name]["at_init"] and 1 <= numbers[name]["after"] and 0.5 < numbers[name]["unchanged"] < 1
+    for name in ("tanh", "sigmoid"):
+        assert numbers[name]["at_init"] is None and numbers[name]["unchanged"] == 0
+
+
+def test_the_depth_lesson_is_the_pages_sweep_far_below_the_bounds():
+    summary = lessons.depth_numbers()
+    at_init = summary[summary["stage"] == "init"].set_index("depth")
+    trained = summary[summary["stage"] == "trained"].set_index("depth")
+    assert at_init.loc[1, "mean"] == 48  # 24 kink lines through the origin (zero biases): 48 cones
+    assert at_init.loc[6, "mean"] < at_init.loc[1, "mean"]  # at init, fewer regions the deeper
+    assert (trained["mean"] < trained["upper_bound"]).all() and (trained["mean"] <= trained["shallow_max"]).all()
+    assert at_init.loc[6, "upper_bound"] == 1_771_561 and at_init.loc[1, "shallow_max"] == 301
+
+
+def test_the_init_lesson_collapses_with_a_small_init_and_holds_with_the_matching_one():
+    ends = lessons.init_signal_numbers()
+    assert ends.loc[("tanh", "small"), 30] < 1e-25 and ends.loc[("relu", "small"), 30] < 1e-25
+    assert ends.loc[("relu", "xavier"), 30] < 1e-3 < 0.3 < ends.loc[("relu", "he"), 30] < 1.5
+    assert 0.05 < ends.loc[("tanh", "xavier"), 30] < 1 and (ends.xs("zero", level="init") == 0).all().all()
+
+
+def test_the_saturation_lesson_drives_the_top_sigmoid_layer_towards_zero_and_not_tanhs():
+    numbers = lessons.saturation_numbers()
+    top = numbers["top"]
+    for init in ("standard", "xavier"):
+        assert abs(top.loc[0, ("sigmoid", init)] - 0.5) < 0.02 and top.loc[5, ("sigmoid", init)] < 0.1
+        assert numbers["accuracy"][("sigmoid", init)] < 0.2  # ten classes: chance
+    assert top[("tanh", "standard")].abs().max() < 0.05 and numbers["accuracy"][("tanh", "standard")] > 0.8

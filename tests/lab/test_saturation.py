@@ -11,6 +11,8 @@ from core.engine.mlp import MLP
 from core.engine.training import MultiTrainer
 from core.lab.saturation import (
     COLUMNS,
+    SaturationExperiment,
+    SaturationRun,
     layer_statistics,
     saturation_configs,
     saturation_curves,
@@ -86,3 +88,25 @@ def test_stream_yields_epoch_zero_first_and_checks_each_epoch(digits):
         next(stream)
     with pytest.raises(ValueError, match="MAX_WORK"):
         next(saturation_stream(digits, saturation_configs(width=512, depth=8, batch_size=1, seeds=5)))
+
+
+def test_the_live_run_measures_what_the_stream_measures(digits):
+    experiment = SaturationExperiment(depth=2, width=8, epochs=3, seed=1)
+    assert experiment.configs() == saturation_configs(depth=2, width=8, epochs=3, seeds=[1])
+    run = SaturationRun(experiment, dataset=digits, n_sample=50)
+    assert (run.statistics()["epoch"] == 0).all()
+    run.advance(seconds=1e9)
+    assert run.done
+    live = run.statistics()
+    streamed = saturation_curves(digits, experiment.configs(), n_sample=50)
+    assert list(live.columns) == COLUMNS
+    np.testing.assert_allclose(live[["epoch", "layer", "mean", "std", "low", "high"]].to_numpy(),
+                               streamed[["epoch", "layer", "mean", "std", "low", "high"]].to_numpy(), rtol=1e-9)
+    assert live["activation"].tolist() == streamed["activation"].tolist()
+
+
+def test_the_live_experiment_loads_its_data_like_an_experiment():
+    experiment = SaturationExperiment()
+    ds = experiment.load_data()
+    assert ds.name == "digits" and len(ds.X_train) + len(ds.X_test) == 1797
+    assert experiment.epochs == 100 and len(experiment.configs()) == 3

@@ -14,6 +14,9 @@ from tests.support.apptest import start
 CAP = f"over the cap of {format_work(MAX_WORK)}"
 
 
+SIGNAL_CHARTS = 2  # the signal-at-init section (pages/ui/init_signal_view.py): std per layer, histograms
+
+
 def charts(at: AppTest) -> int:
     return len(at.get("vega_lite_chart"))
 
@@ -35,7 +38,7 @@ def flow() -> AppTest:
 def test_gradient_flow_default_view(flow):
     assert flow.title[0].value == "Gradient Flow"
     assert flow.multiselect(key="flow.activations").value == ["relu", "sigmoid", "tanh"]
-    assert charts(flow) == 3  # at init, through depth, exploding; training waits for the button
+    assert charts(flow) == 3 + SIGNAL_CHARTS  # at init, through depth, exploding; training waits for the button
     assert not flow.error and not flow.warning
     assert not flow.button(key="flow.train").disabled
     assert "Press **Train**" in flow.info[0].value
@@ -49,13 +52,13 @@ def test_train_button_draws_the_heatmaps(flow):
     flow.slider(key="flow.depth").set_value(4).run()
     flow.button(key="flow.train").click().run()
     assert not flow.exception and not flow.error
-    assert charts(flow) == 4
+    assert charts(flow) == 4 + SIGNAL_CHARTS
     assert "at epoch 30" in text(flow)
     flow.slider(key="flow.seeds").set_value(1).run()  # not a training setting: the heatmaps stay
-    assert charts(flow) == 4
+    assert charts(flow) == 4 + SIGNAL_CHARTS
     flow.slider(key="flow.depth").set_value(3).run()
     assert not flow.exception
-    assert charts(flow) == 3 and "settings changed" in flow.info[0].value
+    assert charts(flow) == 3 + SIGNAL_CHARTS and "settings changed" in flow.info[0].value
 
 
 def test_edge_settings(flow):
@@ -67,7 +70,7 @@ def test_edge_settings(flow):
     assert any("Widen the range" in c.value for c in flow.caption)
     flow.selectbox(key="flow.explode_activation").set_value("tanh").run()
     flow.multiselect(key="flow.activations").set_value(["maxout", "leaky_relu"]).run()
-    assert not flow.exception and charts(flow) == 3
+    assert not flow.exception and charts(flow) == 3 + SIGNAL_CHARTS
 
 
 def test_heavy_training_is_refused_with_a_reason(flow):
@@ -78,7 +81,7 @@ def test_heavy_training_is_refused_with_a_reason(flow):
         f"of {format_work(MAX_WORK)} per request (MAX_WORK): choose fewer activations, fewer or narrower layers, "
         "or fewer samples."]
     assert flow.button(key="flow.train").disabled
-    assert charts(flow) == 3  # the measurements at init are light enough and still drawn
+    assert charts(flow) == 3 + SIGNAL_CHARTS  # the measurements at init are light enough and still drawn
 
 
 MAXIMA = {"flow.depth": "30", "flow.width": "128", "flow.seeds": "5", "flow.n_samples": "3000",
@@ -97,7 +100,9 @@ def test_a_link_with_every_maximum_is_refused_with_the_engines_reasons():
     assert warnings[1].startswith("This depth sweep (10 activations × 8 depths × 3 seeds, width 128)")
     assert warnings[2].startswith("Training 10 networks of 30 × 128 units for 30 epochs")
     assert at.button(key="flow.train").disabled
-    assert charts(at) == 1  # the exploding section (one network, six scales) is within the cap and drawn
+    # the exploding section (one network, six scales) is within the cap and drawn; the signal section has its own
+    # settings (signal.*), at their defaults here
+    assert charts(at) == 1 + SIGNAL_CHARTS
     assert not at.error
 
 
@@ -105,7 +110,7 @@ def test_the_heaviest_allowed_settings_still_draw_every_measurement():
     """Two activations at 30 x 128 over 5 seeds: each measurement at init just under the cap, all drawn."""
     st.cache_data.clear()
     at = start("gradient_flow", {**MAXIMA, "flow.activations": ["ReLU", "Tanh"]})
-    assert charts(at) == 3
+    assert charts(at) == 3 + SIGNAL_CHARTS
     assert [w.value for w in at.warning if CAP not in w.value] == []
     assert len(at.warning) == 1 and at.warning[0].value.startswith("Training 2 networks")
 

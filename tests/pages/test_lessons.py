@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 
 from core.lab import lessons
+from core.lab.learning_speed import MOONS
 from tests.support.apptest import button, charts, start
 
-TABS = ["1 · Linear", "2 · ReLU′", "3 · Vanishing", "4 · Sparsity", "5 · Dying ReLU", "6 · Maxout", "7 · Speed"]
+TABS = ["1 · Linear", "2 · ReLU′", "3 · Vanishing", "4 · Sparsity", "5 · Dying ReLU", "6 · Maxout", "7 · Speed",
+        "8 · Regions", "9 · Depth", "10 · Init scale", "11 · Saturation", "12 · 6× faster?"]
 ARENA_TITLE, EXPLORER_TITLE = "Training Arena", "Activation Explorer"
 NEURONS_TITLE, SPEED_TITLE = "Neurons: sparsity and dead units", "Speed"
 
@@ -39,7 +41,7 @@ def test_the_page_opens_on_lesson_one_with_its_claim_numbers_and_button():
     assert not at.error
 
 
-@pytest.mark.parametrize("number", range(1, 8))
+@pytest.mark.parametrize("number", range(1, len(TABS) + 1))
 def test_every_lesson_renders_clean_with_numbers_and_a_misconception(number):
     at = open_lesson(number)
     assert at.metric, "the lesson's measured numbers"
@@ -139,3 +141,68 @@ def test_lesson_7_opens_the_speed_page():
     at = click_open(7)
     assert at.title[0].value == SPEED_TITLE
     assert not at.query_params.get("lesson")
+
+
+REGIONS_TITLE, FLOW_TITLE = "Linear Regions", "Gradient Flow"
+
+
+def test_lesson_8_quotes_the_regions_the_engine_counts():
+    at = open_lesson(8)
+    numbers = lessons.linear_regions_numbers()
+    values = {m.label: m.value for m in at.metric}
+    assert values["ReLU: regions at init"] == f"{numbers['relu']['at_init']:,}"
+    assert values[f"ReLU: after {numbers['epochs']} epochs"] == f"{numbers['relu']['after']:,}"
+    assert values["Tanh: gradient constant"] == "0% of cells"
+
+
+@pytest.mark.parametrize("number", [8, 9])
+def test_lessons_8_and_9_open_linear_regions_with_its_default_experiment(number):
+    at = click_open(number)
+    assert at.title[0].value == REGIONS_TITLE
+    assert widget(at, "regions.activations").value == ["relu", "leaky_relu", "maxout", "tanh", "sigmoid"]
+    assert at.slider(key="regions.hidden_layers.depth").value == 2
+    assert widget(at, "regions.sweep_units").value == 24
+    run = at.session_state["regions.run"]
+    assert run.experiment == lessons.REGIONS_LESSON and run.epoch == 0
+    # At epoch 0 the page counts the regions lesson 8 quotes.
+    at_init = lessons.linear_regions_numbers()["relu"]["at_init"]
+    assert {m.label: m.value for m in at.metric}["ReLU: regions"] == f"{at_init:,}"
+
+
+def test_lesson_9_quotes_the_sweep_at_init_falling_with_depth():
+    at = open_lesson(9)
+    summary = lessons.depth_numbers()
+    values = {m.label: m.value for m in at.metric}
+    assert values["1 × 24, at init"] == f"{summary.iloc[0]['mean']:.0f}" == "48"
+    assert "At init the count falls with depth" in " ".join(c.value for c in at.caption)
+
+
+def test_lesson_10_opens_gradient_flow_with_the_signal_section_on_tanh_at_a_small_init():
+    at = click_open(10)
+    assert at.title[0].value == FLOW_TITLE
+    assert at.selectbox(key="signal.histogram_activation").value == "tanh"
+    assert at.selectbox(key="signal.histogram_init").value == "small"
+    assert at.slider(key="signal.depth").value == 30
+    ends = lessons.init_signal_numbers()
+    text = " ".join(block.value for block in at.markdown)
+    assert "8.2 × 10⁻³¹" in text and ends.loc[("tanh", "small"), 30] < 1e-20
+
+
+def test_lesson_11_opens_neurons_with_the_saturation_section_at_its_defaults():
+    at = click_open(11)
+    assert at.title[0].value == NEURONS_TITLE
+    assert widget(at, "saturation.depth").value == 4
+    assert widget(at, "saturation.epochs").value == 100
+    assert widget(at, "saturation.learning_rate").value == 0.3
+
+
+def test_lesson_12_quotes_the_measured_ratios_and_opens_the_arena_over_five_seeds():
+    at = open_lesson(12)
+    ratios = lessons.learning_speed_numbers(MOONS).set_index("activation")
+    tanh = [m.value for m in at.metric if m.label == "Tanh: epochs"]
+    assert tanh[0] == f"{ratios.loc['tanh', 'epoch_ratio_median']:.1f}× ReLU's"
+    at = click_open(12)
+    assert at.title[0].value == ARENA_TITLE
+    assert widget(at, "arena.activations").value == ["relu", "tanh", "sigmoid"]
+    assert widget(at, "arena.learning_rate").value == 1.0
+    assert at.slider(key="arena.seeds").value == 5

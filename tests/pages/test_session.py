@@ -73,3 +73,30 @@ def test_redraws_draw_once_when_paused():
     at.run(timeout=30).run(timeout=30)
     assert [draw for draw in at.session_state["draws"] if draw[0] == 2] == [(2, len(at.session_state["draws"]) - 1,
                                                                               False)]
+
+
+def _run_of_a_kind():
+    import streamlit as st
+
+    from core.engine.live import LiveRun
+    from core.settings import Experiment
+    from pages.ui.session import live_run, reset_run
+
+    class Counting(LiveRun):
+        pass
+
+    experiment = Experiment(n_samples=60, activations=("relu",), hidden_layers=(4,), epochs=3)
+    plain, _ = live_run("k.run", experiment)
+    counting, changed = live_run("k.run", experiment, kind=Counting)  # same settings, another kind: a new run
+    again, changed_again = live_run("k.run", experiment, kind=Counting)
+    counting.step()
+    reset_run("k.run")
+    st.session_state["result"] = (type(plain).__name__, type(counting).__name__, changed, again is counting,
+                                  changed_again, type(st.session_state["k.run"]).__name__,
+                                  st.session_state["k.run"].epoch)
+
+
+def test_live_run_makes_the_kind_of_run_asked_for_and_reset_keeps_it():
+    at = AppTest.from_function(_run_of_a_kind).run(timeout=30)
+    assert not at.exception
+    assert at.session_state["result"] == ("LiveRun", "Counting", True, True, False, "Counting", 0)

@@ -1,0 +1,88 @@
+"""Speed of learning (core.lab.learning_speed): epochs to the fixed target recomputed from train()'s own records,
+the best rate and the per-seed ratios by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core.engine.training import TrainConfig, train
+from core.lab.learning_speed import (
+    DIGITS,
+    MOONS,
+    RUN_COLUMNS,
+    SpeedSetup,
+    best_rates,
+    ratio_text,
+    speed_ratios,
+    speed_runs,
+)
+
+TINY = SpeedSetup("moons", (8,), target=0.15, epochs=12, rates=(0.3, 1.0), seeds=2, n_samples=120,
+                  activations=("relu", "tanh"))
+
+
+def test_epochs_to_target_are_the_first_epoch_whose_training_error_reaches_it():
+    ds = TINY.load_data()
+    runs = speed_runs(TINY, ds)
+    assert list(runs.columns) == RUN_COLUMNS and len(runs) == 2 * 2 * 2
+    for row in runs.itertuples():
+        cfg = TrainConfig(activation=row.activation, hidden_layers=(8,), epochs=12, learning_rate=row.learning_rate,
+                          init="auto", seed=row.seed)
+        errors = [(r.epoch, 1 - r.train_accuracy) for r in train(ds, cfg)]
+        hits = [epoch for epoch, error in errors if error <= TINY.target]
+        assert (row.epochs == hits[0]) if hits else np.isnan(row.epochs)
+        assert row.best_error == pytest.approx(min(error for _, error in errors))
+        if hits:
+            assert row.seconds > 0 or hits[0] == 0
+        else:
+            assert np.isnan(row.seconds)
+
+
+def frame(rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["activation", "learning_rate", "seed", "epochs", "seconds"]).assign(
+        best_error=0.0, diverged=False)
+
+
+RUNS = frame([
+    # ReLU: 0.1 reaches in 10 and 12 epochs, 1.0 in 4 and 6: best 1.0
+    ("relu", 0.1, 0, 10, 1.0), ("relu", 0.1, 1, 12, 1.2), ("relu", 1.0, 0, 4, 0.4), ("relu", 1.0, 1, 6, 0.6),
+    # tanh: 1.0 is faster where it reaches, but only once; 0.1 reaches twice: best 0.1
+    ("tanh", 0.1, 0, 8, 1.6), ("tanh", 0.1, 1, 18, 3.6), ("tanh", 1.0, 0, 2, 0.4), ("tanh", 1.0, 1, np.nan, np.nan),
+    # sigmoid never reaches it
+    ("sigmoid", 0.1, 0, np.nan, np.nan), ("sigmoid", 0.1, 1, np.nan, np.nan),
+    ("sigmoid", 1.0, 0, np.nan, np.nan), ("sigmoid", 1.0, 1, np.nan, np.nan)])
+
+
+def test_the_best_rate_reaches_the_target_in_the_most_seeds_then_the_fewest_epochs():
+    assert best_rates(RUNS) == {"relu": 1.0, "tanh": 0.1, "sigmoid": 0.1}
+
+
+def test_ratios_pair_each_seed_with_relu_at_relus_best_rate():
+    ratios = speed_ratios(RUNS).set_index("activation")
+    tanh = ratios.loc["tanh"]
+    # seed 0: 8 / 4 = 2.0, seed 1: 18 / 6 = 3.0; seconds 1.6 / 0.4 = 4.0 and 3.6 / 0.6 = 6.0
+    assert (tanh["epoch_ratio_median"], tanh["epoch_ratio_min"], tanh["epoch_ratio_max"]) == (2.5, 2.0, 3.0)
+    assert (tanh["second_ratio_median"], tanh["second_ratio_min"], tanh["second_ratio_max"]) == (5.0, 4.0, 6.0)
+    assert tanh["reached"] == 2 and tanh["paired"] == 2 and tanh["epochs_median"] == 13
+    assert tanh["rate_at_edge"]  # 0.1 is the smallest rate tried
+    assert ratios.loc["relu", "epoch_ratio_median"] == 1.0
+    assert ratios.loc["sigmoid", "reached"] == 0 and np.isnan(ratios.loc["sigmoid", "epoch_ratio_median"])
+    assert ratio_text(tanh) == "2.5× (2.0–3.0× over 2 seeds)"
+    assert ratio_text(tanh, "second") == "5.0× (4.0–6.0× over 2 seeds)"
+    assert ratio_text(ratios.loc["sigmoid"]) == "not reached by any of 2 seeds"
+
+
+def test_setups_compare_every_activation_with_relu_on_a_fixed_target():
+    for setup in (MOONS, DIGITS):
+        assert setup.activations[0] == "relu" and 0 < setup.target < 0.5 and len(setup.rates) >= 3
+        assert setup.yardstick.text.startswith("train error ≤")
+        assert "He init for ReLU and Xavier" in setup.describe()
+
+
+def test_a_regression_set_and_work_over_the_cap_are_refused_in_words():
+    with pytest.raises(ValueError, match="classification"):
+        speed_runs(SpeedSetup("sine", (4,), 0.1, 2, (0.1,), seeds=1))
+    with pytest.raises(ValueError, match="over the cap"):
+        speed_runs(SpeedSetup("digits", (512, 512, 512), 0.01, 500, (0.1,), seeds=5, batch_size=1))
