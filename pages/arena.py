@@ -7,7 +7,7 @@ from pages.ui import arena_views as views
 from pages.ui.notices import ignored_link_notice
 from pages.ui.session import live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm
-from pages.ui.shell import page_shell
+from pages.ui.shell import page_header, page_shell
 from pages.ui.upload import upload_controls
 
 present = page_shell()
@@ -24,9 +24,8 @@ FRAGMENT_SECONDS = 1.0
 
 TITLE = "Training Arena"
 if not present:  # presenting, the title shares the transport's row: the room needs the charts' height
-    st.title(TITLE)
-    st.caption("Every activation below trains on the same data, from the same initial draws and on the same "
-               "batches for each seed — the only difference is the activation.")
+    page_header(TITLE, "Every activation below trains on the same data, from the same initial draws and on the "
+                       "same batches for each seed — the only difference is the activation.", present)
 
 form = SettingsForm(PREFIX, ARENA, validate=lambda values: Experiment(**values))
 with st.sidebar:

@@ -24,7 +24,7 @@ from pages.ui.notices import ignored_link_notice
 from pages.ui.palette import label
 from pages.ui.render import show
 from pages.ui.settings_form import SettingsForm
-from pages.ui.shell import page_shell
+from pages.ui.shell import page_header, page_shell
 
 present = page_shell()
 
@@ -89,10 +89,11 @@ def yes_no(flag: bool) -> str:
 
 # --- controls ----------------------------------------------------------------------------------------
 
-st.title("Activation Explorer")
-st.caption(
+page_header(
+    "Activation Explorer",
     "Pick activations to compare their curves, derivatives, formulas, properties and cost, "
-    "and what each does to a batch of random inputs. The URL keeps your choices, so you can share it."
+    "and what each does to a batch of random inputs. The URL keeps your choices, so you can share it.",
+    present,
 )
 
 form = SettingsForm("explorer", EXPLORER)

@@ -25,7 +25,7 @@ from pages.ui.palette import label
 from pages.ui.render import show
 from pages.ui.session import cached_dataset
 from pages.ui.settings_form import SettingsForm
-from pages.ui.shell import page_shell
+from pages.ui.shell import page_header, page_shell
 
 present = page_shell()
 
@@ -63,10 +63,13 @@ def sweep_depths(depth: int) -> tuple[int, ...]:
 
 # --- page -----------------------------------------------------------------------------------------
 
-st.title("Gradient Flow")
-st.caption("How strongly backprop tells each layer to change: the norm of the loss gradient for every weight matrix, "
-           "measured on the training set. Matrix 1 is the first (input side), the highest number the last "
-           "(output side).")
+page_header(
+    "Gradient Flow",
+    "How strongly backprop tells each layer to change: the norm of the loss gradient for every weight "
+    "matrix, measured on the training set. Matrix 1 is the first (input side), the highest number the "
+    "last (output side).",
+    present,
+)
 
 form = SettingsForm("flow", FLOW)
 form.panels(st.sidebar, {"Data": "data", "Network": "network"})

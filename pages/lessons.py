@@ -15,7 +15,7 @@ from core.lab.linear_regions import SWEEP_LEARNING_RATE
 from core.settings import ARENA, EXPLORER, FLOW, NEURONS, REGIONS, SATURATION, SIGNAL, SIGNAL_SCHEMES, Experiment
 from pages.ui.formats import percent, ratio, times
 from pages.ui.palette import label
-from pages.ui.shell import page_shell
+from pages.ui.shell import page_header, page_shell
 
 present = page_shell()
 
@@ -549,9 +549,12 @@ def show(index: int, lesson: Lesson) -> None:
                   args=(LESSONS[index + 1].tab,))
 
 
-st.title("Lessons")
-st.caption(f"{len(LESSONS)} claims for a workshop, in order. Each shows the number the lab's engine measured for it "
-           "and a button that opens the experiment with its settings applied.")
+page_header(
+    "Lessons",
+    f"{len(LESSONS)} claims for a workshop, in order. Each shows the number the lab's engine measured "
+    f"for it and a button that opens the experiment with its settings applied.",
+    present,
+)
 
 tabs = st.tabs(TABS, key=TAB_KEY, bind="query-params")
 for index, (tab, lesson) in enumerate(zip(tabs, LESSONS, strict=True)):

@@ -15,9 +15,9 @@ from pages.ui.notices import TOO_HEAVY, divergence_notices, ignored_link_notice,
 from pages.ui.palette import label
 from pages.ui.render import show
 from pages.ui.saturation_view import saturation_section
-from pages.ui.session import dataset_for, live_run, redraws, transport
+from pages.ui.session import dataset_for, epoch_counter, live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm, apply_settings
-from pages.ui.shell import page_shell
+from pages.ui.shell import page_header, page_shell
 
 present = page_shell()
 
@@ -112,16 +112,18 @@ def current_frames(run: LiveRun, shown: list[str], layer: int) -> tuple[dict[str
     return frames, run.epoch
 
 
-def live_view(run: LiveRun):
-    """Reruns on its own while playing, one redraw per run (the whole section below is redrawn)."""
+def live_view(run: LiveRun, status=None):
+    """Reruns on its own while playing, one redraw per run (the whole section below is redrawn); the counter goes
+    in ``status`` when given (presenter mode: the transport's row)."""
+    counter = status.empty() if status is not None else None
     for _ in redraws("neurons", run, REDRAW_EVERY):  # ends with the page's rerun once the run is done
-        neurons_view(run)
+        neurons_view(run, counter)
 
 
-def neurons_view(run: LiveRun):
+def neurons_view(run: LiveRun, counter=None):
     experiment = run.experiment
     names = list(experiment.activations)
-    st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
+    epoch_counter(run, counter)
     history = run.history()
     diverged = divergences(history)
     divergence_notices(diverged, "Training stopped it, so it has no units to show below.")
@@ -139,14 +141,15 @@ def neurons_view(run: LiveRun):
                    "while training.")
 
     st.subheader("Dead units", help="First seed of each activation, on the training set, at the current epoch.")
-    st.markdown(
-        "A ReLU unit is **dead** when its pre-activation is ≤ 0 for every training input: its output is 0 and "
-        "relu′ is 0 for every input, so the loss gradient of its incoming weights and bias is 0 and plain SGD "
-        "never changes them again (momentum and Adam can keep moving them for a while). Only a change in an "
-        "earlier layer could revive it, and the first layer's inputs never change. Leaky ReLU's slope α > 0 for "
-        "x < 0 keeps a gradient for every input, so its units cannot die. ELU's αeˣ cannot be exactly 0 either, but "
-        "far to the left it is tiny: grey marks a unit whose output is not 0 but whose f′ is exactly 0 in floating "
-        "point for every input (deep saturation, e.g. ELU stuck at −α), just as stuck.")
+    if counter is None:  # presenting (the counter in the top row), the chart without the paragraph
+        st.markdown(
+            "A ReLU unit is **dead** when its pre-activation is ≤ 0 for every training input: its output is 0 and "
+            "relu′ is 0 for every input, so the loss gradient of its incoming weights and bias is 0 and plain SGD "
+            "never changes them again (momentum and Adam can keep moving them for a while). Only a change in an "
+            "earlier layer could revive it, and the first layer's inputs never change. Leaky ReLU's slope α > 0 for "
+            "x < 0 keeps a gradient for every input, so its units cannot die. ELU's αeˣ cannot be exactly 0 either, "
+            "but far to the left it is tiny: grey marks a unit whose output is not 0 but whose f′ is exactly 0 in "
+            "floating point for every input (deep saturation, e.g. ELU stuck at −α), just as stuck.")
     show(st, neuron_charts.dead_unit_map(frames["units"], shown), width="content")
 
     st.subheader("Histograms of each layer's outputs")
@@ -217,19 +220,34 @@ def monte_carlo() -> None:
         st.markdown(f"Measured over {n_seeds:,} networks each — " + "; ".join(lines) + ".")
 
 
-st.title("Neurons: sparsity and dead units")
-st.caption("What the hidden units output, which of them have stopped learning, and why. Every number on this "
-           "page is measured on the training set of the run below.")
+TITLE = "Neurons: sparsity and dead units"
+if not present:  # presenting, the title shares the transport's row
+    page_header(
+        TITLE,
+        "What the hidden units output, which of them have stopped learning, and why. Every number on this "
+        "page is measured on the training set of the run below.",
+        present,
+    )
 
 form = SettingsForm(PREFIX, NEURONS, validate=lambda values: Experiment(**values))
 form.panels(st.sidebar, {"Data": "data", "Network": "network", "Training": "training"})
 values = form.finish()
 ignored_link_notice(form.ignored)
 
-st.markdown("**One-click scenarios** — the same data, initial draws and batches for ReLU, Leaky ReLU and ELU:")
-for column, name in zip(st.columns([2, 2, 3]), SCENARIOS, strict=False):
-    column.button(name, on_click=load_scenario, args=(name,), width="stretch", key=f"neurons.scenario.{name}",
-                  icon=":material/science:", help=describe(SCENARIOS[name]))
+
+
+def scenario_buttons() -> None:
+    """One button per scenario; each loads its settings (presenting: below the transport's row)."""
+    if not present:
+        st.markdown("**One-click scenarios** — the same data, initial draws and batches for ReLU, Leaky ReLU and "
+                    "ELU:")
+    for column, name in zip(st.columns([2, 2, 3]), SCENARIOS, strict=False):
+        column.button(name, on_click=load_scenario, args=(name,), width="stretch", key=f"neurons.scenario.{name}",
+                      icon=":material/science:", help=describe(SCENARIOS[name]))
+
+
+if not present:
+    scenario_buttons()
 
 if not values["activations"]:
     st.info("Choose at least one activation in the sidebar to start an experiment.")
@@ -265,8 +283,10 @@ if changed:
 playing = run is not None and st.session_state.setdefault(PLAYING_KEY, False) and not run.done
 
 if run is not None:
-    transport("neurons", run, playing, start_label="Train")
-    st.fragment(live_view, run_every=REDRAW_EVERY if playing else None)(run)
+    status = transport("neurons", run, playing, start_label="Train", title=TITLE if present else None)
+    if present:
+        scenario_buttons()
+    st.fragment(live_view, run_every=REDRAW_EVERY if playing else None)(run, status if present else None)
 
 monte_carlo()
 saturation_section(present)  # where sigmoid saturates, trained live (pages/ui/saturation_view.py)

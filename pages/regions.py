@@ -8,7 +8,7 @@ from pages.ui import region_views as views
 from pages.ui.notices import ignored_link_notice
 from pages.ui.session import live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm
-from pages.ui.shell import page_shell
+from pages.ui.shell import page_header, page_shell
 
 present = page_shell()
 
@@ -18,10 +18,15 @@ PLAYING_KEY = "regions.playing"
 REDRAW_EVERY = 1.0  # seconds between redraws while the engine trains: each redraw maps every network anew
 
 
-st.title("Linear Regions")
-if not present:  # on a projector the maps need the room
-    st.caption("A ReLU network is one affine function on each region of its input where no unit switches on or off. "
-               "Every activation below trains on the same data, from the same initial draws and on the same batches.")
+TITLE = "Linear Regions"
+if not present:  # presenting, the title shares the transport's row
+    page_header(
+        TITLE,
+        "A ReLU network is one affine function on each region of its input where no unit switches on or "
+        "off. Every activation below trains on the same data, from the same initial draws and on the same "
+        "batches.",
+        present,
+    )
 
 form = SettingsForm(PREFIX, REGIONS, validate=regions_experiment)
 form.panels(st.sidebar, {"Data": "data", "Network": "network", "Training": "training"})
@@ -45,11 +50,12 @@ playing = st.session_state.setdefault(PLAYING_KEY, False) and not run.done
 
 def live() -> None:
     """Reruns on its own while playing: one redraw of the maps and counts per run."""
+    counter = status.empty() if present else None  # presenting, the counter shares the transport's row
     for _ in redraws(PREFIX, run, REDRAW_EVERY):  # ends with the page's rerun once the run is done
-        views.live_maps(run, present)
+        views.live_maps(run, present, counter)
 
 
-transport(PREFIX, run, playing, start_label="Train")
+status = transport(PREFIX, run, playing, start_label="Train", title=TITLE if present else None)
 st.fragment(live, run_every=REDRAW_EVERY if playing else None)()
 
 why = st.container()  # the explanation quotes the sweep's numbers: drawn here, once the sweep below has them

@@ -12,7 +12,7 @@ from pages.ui.palette import label
 from pages.ui.render import show
 from pages.ui.session import cached_dataset
 from pages.ui.settings_form import SettingsForm
-from pages.ui.shell import page_shell
+from pages.ui.shell import page_header, page_shell
 
 present = page_shell()
 
@@ -59,9 +59,13 @@ def measure(settings: tuple) -> dict:
     return {"settings": settings, "micro": micro, "network": network, "network_repeats": network_repeats}
 
 
-st.title("Speed")
-st.caption("ReLU is cheap to compute: max(0, x) forward, a comparison backward. How cheap, next to the others — and "
-           "how much of that survives inside a whole network? Everything below is timed on this server, now.")
+page_header(
+    "Speed",
+    "ReLU is cheap to compute: max(0, x) forward, a comparison backward. How cheap, next to the "
+    "others — and how much of that survives inside a whole network? Everything below is timed on this "
+    "server, now.",
+    present,
+)
 
 machine = machine_info()
 blas = (f"{machine['blas']} {machine['blas_version']} ({machine['blas_threads']} threads)" if machine["blas"]

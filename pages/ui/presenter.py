@@ -29,7 +29,8 @@ PRESENTER_CSS = """
   [data-testid="stProgress"] p { font-size: 1.35rem; font-weight: 600; }
   button p { font-size: 1.15rem; }
   [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
-  [data-testid="stMetricValue"] { font-size: 2.4rem; }
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
+    font-size: 2.1rem; font-weight: 600; }
 </style>
 """
 

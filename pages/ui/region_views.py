@@ -28,7 +28,7 @@ from pages.ui import arena_views, region_charts
 from pages.ui.notices import divergence_notices, within_cap
 from pages.ui.palette import label
 from pages.ui.presenter import projected
-from pages.ui.session import cached_dataset
+from pages.ui.session import cached_dataset, epoch_counter
 
 PLANES_KEY = "regions.planes"
 TRAINED_KEY = "regions.trained_sweep"
@@ -89,10 +89,11 @@ def initial_counts(run: RegionRun) -> dict[str, int]:
     return dict(zip(at_init["activation"], at_init["regions"], strict=True))
 
 
-def live_maps(run: RegionRun, present: bool) -> None:
-    """The counter, one map per activation with its number, the decision surfaces and the counts over training."""
+def live_maps(run: RegionRun, present: bool, counter=None) -> None:
+    """The counter (in ``counter`` when given), one map per activation with its number, the decision surfaces and
+    the counts over training."""
     names = list(run.experiment.activations)
-    st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
+    epoch_counter(run, counter)
     divergence_notices(divergences(run.history()), "Its map stops at the epoch before.")
     planes = current_planes(run)
     at_init = initial_counts(run)

@@ -55,6 +55,12 @@ def reset_run(key: str) -> None:
 SHORTCUTS = {"play": "Space", "step": "Right", "reset": "Home"}  # R is Streamlit's own (rerun), so Reset is Home
 
 
+def epoch_counter(run: LiveRun, where=None) -> None:
+    """The run's progress bar, "Epoch k / N", in ``where`` (presenter mode: the transport's last column, see
+    ``transport``), else in the page's flow."""
+    (where if where is not None else st).progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
+
+
 def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play", title: str | None = None):
     """Play/Pause, Step and Reset for the live run under ``<prefix>.run``, each with a keyboard shortcut (Space,
     →, Home); with ``title``, the page's title on the same row (presenter mode: one line for both). Returns the

@@ -20,3 +20,11 @@ def page_shell() -> bool:
     st.set_page_config(page_title=TITLE, page_icon=ICON, layout="wide")
     count_script_run()
     return apply_presenter_mode()
+
+
+def page_header(title: str, caption: str, present: bool) -> None:
+    """The page's title and, off the projector, its one-line caption (presenting, the presenter says it and the
+    room needs the height)."""
+    st.title(title)
+    if not present:
+        st.caption(caption)
