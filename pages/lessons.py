@@ -530,17 +530,17 @@ def go_to(tab: str) -> None:
 def show(index: int, lesson: Lesson) -> None:
     lesson = lesson.filled(lesson_facts())
     with st.container(border=True):
-        st.subheader(f"{index + 1}. {lesson.title}")
+        title, action = st.columns([3, 1.3], vertical_alignment="center")
+        title.subheader(f"{index + 1}. {lesson.title}")
+        if action.button(f"Open in {lesson.preset.title}", key=f"lessons.open.{index + 1}", type="primary",
+                         icon=":material/open_in_new:", width="stretch",
+                         help="Opens the page with this lesson's settings already applied"):
+            open_preset(lesson.preset)
         st.markdown(f"#### {lesson.claim}")
         st.markdown("**What the lab measured**")
         MEASURED[index]()
-        action, misconception = st.columns([2, 3], gap="large")
-        with action:
-            if st.button(f"Open in {lesson.preset.title}", key=f"lessons.open.{index + 1}", type="primary",
-                         icon=":material/open_in_new:", width="stretch",
-                         help="Opens the page with this lesson's settings already applied"):
-                open_preset(lesson.preset)
-            st.markdown(f"**Look at:** {lesson.look_at}")
+        look, misconception = st.columns([2, 3], gap="large")
+        look.markdown(f"**Look at:** {lesson.look_at}")
         misconception.warning(f"**Misconception:** {lesson.misconception} {lesson.correction}",
                               icon=":material/lightbulb:")
     if index + 1 < len(LESSONS):

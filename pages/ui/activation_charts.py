@@ -45,8 +45,6 @@ def _color(names: Iterable[str], legend: bool = True) -> alt.Color:
             orient="top",
             columns=min(len(names), LEGEND_COLUMNS) or 1,
             symbolStrokeWidth=4,
-            labelFontSize=13,
-            titleFontSize=13,
         )
         if legend
         else None,

@@ -38,7 +38,7 @@ from core.settings import UPLOAD
 from pages.ui import training_charts as charts
 from pages.ui.notices import divergence_notices, instability_notices
 from pages.ui.palette import label
-from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
+from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH, projected
 from pages.ui.render import draw, show
 from pages.ui.session import epoch_counter
 
@@ -348,7 +348,7 @@ def _report_spec(panel: Panel) -> dict:
     """A panel's chart as a compact spec for a file, built as the live page builds it (``render.draw``: the
     spec from empty data, the data at its top level, only the columns it names), with a fixed width for charts
     that fill a column on the page, and numbers to ``REPORT_DIGITS`` significant digits."""
-    chart = panel.make(panel.data.head(0))
+    chart = projected(panel.make(panel.data.head(0)), present=False)  # the page's text sizes
     spec = charts.spec_without_data(chart.properties(width=REPORT_CHART_WIDTH) if panel.width == "stretch" else chart)
     data = charts.used_columns(panel.data, spec)
     columns = list(data.columns)

@@ -15,7 +15,7 @@ import pandas as pd
 from pages.ui.palette import ACTIVATION_TOOLTIP, NEUTRAL, activation_color, color_scale, label
 
 # Opaque symbols: a band layer shares the legend, and its faint fill must not make the swatches faint.
-LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, symbolOpacity=1, labelFontSize=13, titleFontSize=13,
+LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, symbolOpacity=1,
                     title=None)
 NORM_TITLE = "‖∂L/∂W‖ (log scale)"
 MATRIX_TITLE = "weight matrix (1 = first, input side)"
@@ -189,8 +189,7 @@ def micro_chart(sweep: pd.DataFrame, names, pass_: str, repeats: int) -> alt.Lay
     y_scale, y_axis = _log_scale([*data["relative_to_relu"], 1.0])
     lines = alt.Chart(data).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=40)).encode(
         x=x, y=alt.Y("relative_to_relu:Q", title="time ÷ ReLU's time (log scale)", scale=y_scale, axis=y_axis),
-        color=_color(names, alt.Legend(orient="bottom", columns=3, symbolStrokeWidth=4, symbolOpacity=1,
-                                       labelFontSize=12, title=None)),
+        color=_color(names, alt.Legend(orient="bottom", columns=3, symbolStrokeWidth=4, symbolOpacity=1, title=None)),
         strokeDash=alt.StrokeDash("dtype:N", scale=DTYPE_DASH, legend=None),  # named in the subtitle
         detail="dtype:N",
         tooltip=[ACTIVATION_TOOLTIP, "dtype:N", alt.Tooltip("size:Q", format=",d"),

@@ -19,7 +19,7 @@ PANEL_WIDTH = 110
 PANEL_HEIGHT = 220
 HISTOGRAM_WIDTH = 100
 HISTOGRAM_HEIGHT = 90
-LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, symbolOpacity=1, labelFontSize=14, title=None)
+LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, symbolOpacity=1, title=None)
 
 
 def std_data(frame: pd.DataFrame, scheme_labels: dict[str, str]) -> pd.DataFrame:
@@ -104,9 +104,9 @@ def symmetry_chart(frame: pd.DataFrame, name: str, scheme_labels: dict[str, str]
         y=alt.Y("distinct_units:Q", title="distinct units in the layer", scale=alt.Scale(domain=[0, units]),
                 axis=alt.Axis(values=ticks)),
         color=alt.Color("init_label:N", scale=alt.Scale(domain=inits, range=colors),
-                        legend=alt.Legend(orient="top", title="init", labelFontSize=14, symbolStrokeWidth=4,
+                        legend=alt.Legend(orient="top", title="init", symbolStrokeWidth=4,
                                           symbolType="stroke")),
-        strokeDash=alt.StrokeDash("layer_label:N", legend=alt.Legend(orient="top", title=None, labelFontSize=14,
+        strokeDash=alt.StrokeDash("layer_label:N", legend=alt.Legend(orient="top", title=None,
                                                                       symbolType="stroke", symbolStrokeWidth=3)),
         detail="layer_label:N",
         tooltip=[alt.Tooltip("init_label:N", title="init"), "layer:Q", "epoch:Q", "distinct_units:Q", "units:Q",

@@ -25,7 +25,7 @@ from core.settings import EXPERIMENT, SIGNAL, SIGNAL_SCHEMES
 from pages.ui import init_charts
 from pages.ui.notices import ignored_link_notice, within_cap
 from pages.ui.palette import label
-from pages.ui.presenter import projected
+from pages.ui.render import show
 from pages.ui.session import cached_dataset
 from pages.ui.settings_form import SettingsForm
 
@@ -91,8 +91,8 @@ def init_signal_section(present: bool) -> None:
     frame = within_cap(cached_signal, dataset, depth, width, seeds)
     if frame is None:
         return
-    st.altair_chart(projected(init_charts.std_chart(init_charts.std_data(frame, SIGNAL_SCHEMES), list(ACTIVATIONS),
-                                                    SIGNAL_SCHEMES), present), width="content")
+    show(st, init_charts.std_chart(init_charts.std_data(frame, SIGNAL_SCHEMES), list(ACTIVATIONS), SIGNAL_SCHEMES),
+         width="content")
     st.markdown(spread_reading(frame, depth, width))
     if not present:
         histograms(form, values, frame)
@@ -135,7 +135,7 @@ def histograms(form, values, frame: pd.DataFrame) -> None:
     if bars is None:
         return
     stds = frame[(frame["activation"] == name) & (frame["init"] == scheme) & (frame["seed"] == frame["seed"].min())]
-    st.altair_chart(init_charts.histogram_chart(bars, stds[["layer", "std"]], name), width="content")
+    show(st, init_charts.histogram_chart(bars, stds[["layer", "std"]], name), width="content")
     fixed = VALUE_RANGES.get(name)
     st.caption(f"{label(name)} with {SIGNAL_SCHEMES[scheme]} init, seed 0, every output of the layer over the data's "
                f"first 256 training rows; "
@@ -163,7 +163,7 @@ def symmetry(form, values) -> None:
     frame = within_cap(cached_symmetry, *settings)
     if frame is None:
         return
-    st.altair_chart(init_charts.symmetry_chart(frame, name, SIGNAL_SCHEMES), width="stretch")
+    show(st, init_charts.symmetry_chart(frame, name, SIGNAL_SCHEMES), width="stretch")
     last = frame[frame["epoch"] == frame["epoch"].max()]
     zero, control = (last[last["init"] == init] for init in ("zero", SYMMETRY_CONTROL))
     low, high = control["distinct_units"].min(), control["distinct_units"].max()

@@ -21,7 +21,7 @@ DEAD_COLOR = "#2B2B2B"  # a dark neutral: a dead unit belongs to no activation a
 NO_GRADIENT_COLOR = NEUTRAL
 WHEN = ("at init", "now")
 WHEN_DASH = alt.Scale(domain=list(WHEN), range=[[5, 3], [1, 0]])
-LEGEND_STYLE = {"labelFontSize": 13, "titleFontSize": 13, "symbolStrokeWidth": 4}
+LEGEND_STYLE = {"symbolStrokeWidth": 4}
 
 
 def _title(text: str, name: str, subtitle: str | None = None) -> alt.TitleParams:
@@ -169,8 +169,7 @@ def dying_curve(shares: pd.DataFrame, height: int = 320) -> alt.Chart:
     domain = [str(w) for w in widths]
     data = shares.assign(width_label=shares["width"].astype(str))
     legend = alt.Legend(orient="right", title=["units per layer", "(all ReLU; grey = width,", "not activation)"],
-                        symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=500, labelFontSize=13,
-                        titleFontSize=12)
+                        symbolType="stroke", symbolStrokeWidth=2.5, symbolSize=500)
     return alt.Chart(data).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=30)).encode(
         x=alt.X("depth:Q", title="depth (hidden ReLU layers)", axis=alt.Axis(format="d", tickMinStep=1),
                 scale=alt.Scale(domain=[0, int(shares["depth"].max())], nice=False)),

@@ -34,6 +34,9 @@ PRESENTER_CSS = """
 </style>
 """
 
+# Every chart's text sizes off the projector (charts leave them to the config, so one place sets them).
+BASE_CHART_CONFIG = {"legend": {"labelFontSize": 13, "titleFontSize": 13}}
+
 # Vega-Lite text sizes for the back row, merged into every chart's config while presenting.
 CHART_CONFIG = {
     "axis": {"labelFontSize": 16, "titleFontSize": 17},
@@ -54,17 +57,22 @@ def merged_config(config: dict, extra: dict) -> dict:
     return out
 
 
-def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    """The chart with axis, legend and title text large enough for the back row (``CHART_CONFIG``)."""
-    chart = chart.copy()
-    config = chart.config.to_dict() if chart.config is not alt.Undefined else {}
-    chart.config = alt.Config(**merged_config(config, CHART_CONFIG))
-    return chart
+def chart_config(present: bool) -> dict:
+    """The config every chart gets: its text sizes, larger for the back row while presenting."""
+    return merged_config(BASE_CHART_CONFIG, CHART_CONFIG) if present else BASE_CHART_CONFIG
 
 
 def projected(chart: alt.TopLevelMixin, present: bool) -> alt.TopLevelMixin:
-    """``for_projector(chart)`` when presenting, else the chart as it is."""
-    return for_projector(chart) if present else chart
+    """The chart with ``chart_config(present)`` merged into its own config."""
+    chart = chart.copy()
+    config = chart.config.to_dict() if chart.config is not alt.Undefined else {}
+    chart.config = alt.Config(**merged_config(config, chart_config(present)))
+    return chart
+
+
+def for_projector(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """The chart with axis, legend and title text large enough for the back row."""
+    return projected(chart, True)
 
 
 def presenting() -> bool:

@@ -27,7 +27,7 @@ EDGE = np.array([70, 70, 70], dtype=float)  # region boundaries: dark grey
 DECISION = np.array([0, 0, 0], dtype=float)  # the decision boundary: black, two cells wide
 # White (unchanged) to a dark purple through orange: a sequential ramp for how fast the gradient changes.
 CHANGE_RAMP = np.array([[255, 236, 179], [253, 174, 97], [215, 48, 39], [116, 21, 99], [45, 0, 75]], dtype=float)
-LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, symbolOpacity=1, labelFontSize=13, title=None, labelLimit=300)
+LEGEND = alt.Legend(orient="top", symbolStrokeWidth=4, symbolOpacity=1, title=None, labelLimit=300)
 HEIGHT = 300
 
 
@@ -167,7 +167,7 @@ def sweep_chart(data: pd.DataFrame, name: str, units: int, height: int = 400) ->
     x = alt.X("shape:N", sort=order, title="hidden layers × units per layer", axis=alt.Axis(labelAngle=0))
     y_scale, y_axis = log_scale([*data["value"], *data["low"].dropna(), *data["high"].dropna()])
     base = alt.Chart(data).encode(x=x)
-    legend = alt.Legend(orient="top", columns=2, labelFontSize=13, title=None, symbolType="stroke", symbolSize=400,
+    legend = alt.Legend(orient="top", columns=2, title=None, symbolType="stroke", symbolSize=400,
                         symbolStrokeWidth=3, symbolOpacity=1, labelLimit=360)  # opaque: the faint bands share it
     color = alt.Color("series:N", scale=alt.Scale(domain=series, range=colors), legend=legend)
     stroke_dash = alt.StrokeDash("series:N", scale=alt.Scale(domain=series, range=dash), legend=legend)

@@ -27,7 +27,7 @@ from core.lab.regions import region_sweep
 from pages.ui import arena_views, region_charts
 from pages.ui.notices import divergence_notices, within_cap
 from pages.ui.palette import label
-from pages.ui.presenter import projected
+from pages.ui.render import show
 from pages.ui.session import cached_dataset, epoch_counter
 
 PLANES_KEY = "regions.planes"
@@ -112,8 +112,7 @@ def live_maps(run: RegionRun, present: bool, counter=None) -> None:
     if kinked:
         counts = with_now(run.region_counts(), planes, run.epoch)
         chart, note = st.columns([3, 2], gap="large")
-        chart.altair_chart(projected(region_charts.count_chart(counts, kinked, run.epochs), present),
-                           width="stretch")
+        show(chart, region_charts.count_chart(counts, kinked, run.epochs), width="stretch")
         note.markdown(count_reading(counts, kinked))
         note.caption(f"Counted on the maps' {MAP_RESOLUTION} × {MAP_RESOLUTION} grid at epoch 0, every "
                      f"{run.count_every} epochs and at the epoch shown: the regions holding at least one grid point, "
@@ -138,8 +137,8 @@ def one_map(name: str, shown: Plane | None, at_init: int | None, size: int, pres
         st.metric(f"{label(name)}: regions", "none", help=None if present else
                   "A smooth activation has no kinks, so no input has a neighbourhood where the network is linear.")
     title = label(name) if kinked else f"{label(name)}: smooth"
-    st.altair_chart(region_charts.plane_map(shown.frame, name, kinked, title, size, MAP_TITLE_SIZE[present]),
-                    width="content")
+    show(st, region_charts.plane_map(shown.frame, name, kinked, title, size, MAP_TITLE_SIZE[present]),
+         width="content")
     st.caption(" · ".join(notes).capitalize())
 
 
@@ -261,8 +260,8 @@ def sweep_section(form, data: tuple, present: bool) -> tuple[pd.DataFrame | None
         stages["trained"] = f"after {epochs} epochs of training"
     summary = sweep_summary(pd.concat(parts, ignore_index=True))
     chart, words = st.columns([3, 2], gap="large")
-    chart.altair_chart(projected(region_charts.sweep_chart(region_charts.sweep_data(summary, stages), activation,
-                                                           units), present), width="stretch")
+    show(chart, region_charts.sweep_chart(region_charts.sweep_data(summary, stages), activation, units),
+         width="stretch")
     words.markdown(sweep_reading(summary, stages))
     if trained is None:
         words.caption("Press **Train every shape** to add the counts after training.")
@@ -305,8 +304,8 @@ def line_section(form, present: bool) -> None:
     kinks = fit.breakpoints[fit.breakpoints["kink"]]
     chart, words = st.columns([3, 2], gap="large")
     title = f"ReLU {' × '.join(map(str, layers))} fitted to y = sin 2x + noise: {kinks['x'].nunique()} kinks"
-    chart.altair_chart(projected(region_charts.fit_chart(
-        region_charts.fit_data(fit.points, fit.pieces, fit.breakpoints), "relu", title), present), width="stretch")
+    show(chart, region_charts.fit_chart(region_charts.fit_data(fit.points, fit.pieces, fit.breakpoints), "relu", title),
+         width="stretch")
     inside = fit.first_layer[fit.first_layer["inside"]]
     from_first = kinks[kinks["layer"] == 1]
     words.markdown(

@@ -9,7 +9,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from pages.ui.presenter import CHART_CONFIG, merged_config, presenting, projected
+from pages.ui.presenter import chart_config, merged_config, presenting, projected
 from pages.ui.training_charts import spec_without_data, used_columns
 
 SPECS_KEY = "render.specs"
@@ -37,7 +37,7 @@ def draw(container, key: Hashable, data: pd.DataFrame, make_chart: Callable[[pd.
         if len(specs) > 256:  # a long session with many experiments: forget the old specs
             specs.clear()
         spec = spec_without_data(make_chart(data.head(0)))
-        config = merged_config(spec.get("config", {}), {**NO_ARIA, **(CHART_CONFIG if present else {})})
+        config = merged_config(spec.get("config", {}), {**NO_ARIA, **chart_config(present)})
         specs[key, present] = {**spec, "config": config, "usermeta": CANVAS}
     spec = specs[key, present]
     container.vega_lite_chart(used_columns(data, spec), spec, width=width)

@@ -51,7 +51,7 @@ def saturation_chart(frame: pd.DataFrame, init_labels: dict[str, str], epochs: i
                   axis=alt.Axis(format="d", tickMinStep=1))
         y_scale = alt.Scale(domain=[low, high], nice=False)
         color = alt.Color("layer_label:N", scale=alt.Scale(domain=layers, range=layer_shades(activation, depth)),
-                          legend=alt.Legend(orient="bottom", title=None, labelFontSize=13, symbolStrokeWidth=6,
+                          legend=alt.Legend(orient="bottom", title=None, symbolStrokeWidth=6,
                                             symbolOpacity=1, columns=2, symbolType="stroke"))
         base = alt.Chart(data).encode(x=x)
         band = base.transform_filter(alt.datum.layer == depth).mark_area(opacity=0.2).encode(

@@ -17,7 +17,7 @@ from core.settings import INIT_LABELS, SATURATION
 from pages.ui import saturation_charts
 from pages.ui.notices import TOO_HEAVY, ignored_link_notice
 from pages.ui.palette import label
-from pages.ui.presenter import projected
+from pages.ui.render import show
 from pages.ui.session import live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm
 
@@ -78,7 +78,7 @@ def live_view(run: SaturationRun, present: bool) -> None:
     st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
     frame = run.statistics()
     chart = saturation_charts.saturation_chart(frame, INIT_NAMES, run.epochs)
-    st.altair_chart(projected(chart, present), width="content")
+    show(st, chart, width="content")
     st.markdown(reading(frame))
     if not present:
         st.caption("Lines: each hidden layer's mean output over the first 300 training rows, from light (layer 1, "

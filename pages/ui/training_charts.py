@@ -18,7 +18,7 @@ import pandas as pd
 
 from pages.ui.palette import ACTIVATION_TOOLTIP, CLASS_COLORS, NEUTRAL, activation_color, color_scale, label
 
-LEGEND_STYLE = {"symbolStrokeWidth": 4, "labelFontSize": 13, "titleFontSize": 13, "title": None}
+LEGEND_STYLE = {"symbolStrokeWidth": 4, "title": None}
 LEGEND = alt.Legend(orient="top", **LEGEND_STYLE)
 SPLIT_DASH = alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 3]])
 HEIGHT = 340  # px, the whole chart: title, legend, axes and plot
@@ -26,8 +26,8 @@ HEIGHT = 340  # px, the whole chart: title, legend, axes and plot
 
 def _color(names, legend: bool = True, orient: str = "top") -> alt.Color:
     """Colour by activation label through the palette; bands pass legend=False so the legend shows lines."""
-    style = LEGEND_STYLE if orient == "top" else {**LEGEND_STYLE, "labelFontSize": 16}  # "right": presenting
-    return alt.Color("label:N", scale=color_scale(names), legend=alt.Legend(orient=orient, **style) if legend else None)
+    return alt.Color("label:N", scale=color_scale(names),
+                     legend=alt.Legend(orient=orient, **LEGEND_STYLE) if legend else None)
 
 
 def _epoch_axis(epochs: int | None) -> alt.X:
@@ -328,7 +328,7 @@ def boundary_chart(surface: pd.DataFrame, points: pd.DataFrame, class_names, act
 def _split_shape(legend: bool) -> alt.Shape:
     return alt.Shape("split:N", scale=alt.Scale(domain=["train", "test"], range=["circle", "triangle-up"]),
                      legend=alt.Legend(orient="top", title=None, symbolSize=90, symbolFillColor="#666666",
-                                       symbolStrokeWidth=0, labelFontSize=14) if legend else None)
+                                       symbolStrokeWidth=0) if legend else None)
 
 
 def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, size: int = 260,
@@ -344,7 +344,7 @@ def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, 
     x_scale = alt.Scale(domain=[x0, x1], nice=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False)
     x_title, y_title = axis_titles or (None, None)
-    axis = {"tickCount": 4, "labelFontSize": 11, "titleFontSize": 12, "grid": False}
+    axis = {"tickCount": 4, "grid": False}
     base = alt.Chart(data)
     surface = base.transform_filter(alt.datum.kind == "surface").mark_image(aspect=False).encode(
         x=alt.X("x:Q", scale=x_scale, title=x_title, axis=alt.Axis(**axis) if axis_titles else None), x2="x2:Q",
@@ -359,7 +359,7 @@ def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, 
         filled=True, size=28, strokeWidth=0.8, stroke="white", opacity=0.95).encode(
         x="x:Q", y="y:Q",
         color=alt.Color("class:N", scale=_class_scale(class_names),
-                        legend=alt.Legend(orient="top", title=None, labelFontSize=14, symbolSize=90)
+                        legend=alt.Legend(orient="top", title=None, symbolSize=90)
                         if legend else None),
         shape=_split_shape(legend), tooltip=["class:N", "split:N"])
     # "pad" keeps the plot square: Streamlit's default autosize would squeeze it to make room for the legend.

@@ -57,3 +57,23 @@ def test_every_page_sets_itself_up_first():
         body = ast.parse(path.read_text()).body
         statements = [node for node in body[1:] if not isinstance(node, ast.Import | ast.ImportFrom)]
         assert ast.unparse(statements[0]) == "present = page_shell()", path.name
+
+
+def test_every_chart_goes_through_render():
+    """Pages draw charts only through ``render.draw`` and ``render.show``, so every chart gets the same text sizes,
+    and the presenter's larger ones on a projector: no page calls Streamlit's chart functions itself."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    direct = []
+    for path in sorted((root / "pages").rglob("*.py")):
+        if path.name == "render.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Attribute) and (
+                    node.attr in {"altair_chart", "vega_lite_chart"} or (
+                        node.attr in {"line_chart", "bar_chart", "area_chart", "scatter_chart"}
+                        and isinstance(node.value, ast.Name) and node.value.id == "st")):
+                direct.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert direct == []
