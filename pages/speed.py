@@ -131,12 +131,12 @@ st.session_state[SHOWN_KEY] = key
 results = entry.value
 when_col.caption(f"Measured {ago(time.time() - entry.finished_at)} on this server, in "
                  f"{seconds(entry.seconds)}; every visitor sees these figures.")
+st.caption(f"Each ratio below is the median over {entry.value['settings'][0]} repeats; in brackets, and as bars on "
+           "the charts, the lowest and highest repeat's ratio: a wide bracket is a noisy figure.")
 if results["settings"] != settings:
     st.info("The settings changed since this measurement. Press **Measure again** to measure with them.")
 micro, network = results["micro"], results["network"]
 measured_repeats = results["settings"][0]
-repeats_note = (f"Each ratio is the median over {measured_repeats} repeats; in brackets, the lowest and highest "
-                "repeat's ratio. A wide bracket is a noisy figure.")
 
 # Each activation alone
 st.subheader("Each activation alone")
@@ -158,7 +158,7 @@ elif clearly_below(bounds(large_top), bounds(small_top)):
 else:
     reading += (f"; against the largest on $10^6$, {spread(large_top)}, the repeats overlap: which is larger is too "
                 "close to call")
-st.markdown(reading + ". " + repeats_note)
+st.markdown(reading + ".")
 
 # Inside a whole network
 st.subheader("Inside a whole network")
@@ -200,7 +200,6 @@ if any(verdict(row["low"], row["high"]) == "costlier" for _, row in with_activat
                  "each a separate pass over a layer's values, on every mini-batch and in every per-epoch "
                  "measurement: the matrix products do not hide them.")
 st.markdown("\n".join(f"- {line}" for line in lines))
-st.caption(repeats_note)
 
 with st.expander("Absolute times"):
     table = micro[micro["size"] == micro["size"].max()].pivot_table(
