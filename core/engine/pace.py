@@ -1,10 +1,13 @@
 """How long a computation will take: its work (``core.engine.limits``: multiply-adds and their equivalents) at the
 engine's measured rate, and, once it runs, the time left at the pace it has kept so far.
 
-The rate is measured on the machine at hand (``calibrate``: a small real training run, timed), once per process
-and precision (``engine_rate``). It varies with the kind of work, about 3x over the engine's calls (see MAX_WORK in
-``core.engine.limits``), so an estimate is "about" a number, and a running computation's own pace replaces it as
-soon as there is one (``remaining_seconds``).
+The rate is measured on the machine at hand (``calibrate``: a small real training run, timed in this thread's CPU
+time), once per process and precision (``engine_rate``). CPU time makes it the engine's speed rather than the
+machine's load at that moment: on a 2-core server shared with other work (load 8), three calibrations in CPU time
+agreed within 3 % where three in wall time spread over 3x. An estimate is therefore the time at full speed; a busy
+server takes longer, and the rate varies with the kind of work too (heavy Arena runs took 0.7-1.25x their estimate
+in CPU time; see also MAX_WORK in ``core.engine.limits``). So an estimate is "about" a number, and a running
+computation's own pace, in wall time, replaces it as soon as there is one (``remaining_seconds``).
 """
 
 from __future__ import annotations
@@ -20,13 +23,14 @@ from core.engine.training import TrainConfig, train_many, training_work
 SHOW_ABOVE_SECONDS = 5.0  # a page shows an estimate before and during a run expected to take longer than this
 CALIBRATION_SECONDS = 0.2  # the calibration trains at least this long (and at least one epoch)...
 CALIBRATION_MAX_EPOCHS = 400  # ...unless it has trained this many epochs by then
-# A mid-sized run of the lab's kind: three activations in one stack, two hidden layers, mini-batches of 32.
+# A run of the lab's kind, sized like the runs that get an estimate: three activations in one stack, two hidden layers
+# of 64, mini-batches of 32. (Calibrated on 32-32, wide and many-seed runs took half their estimate.)
 CALIBRATION_DATA = {"name": "moons", "n_samples": 500, "noise": 0.2, "seed": 0}
 CALIBRATION_ACTIVATIONS = ("relu", "sigmoid", "tanh")
-CALIBRATION_HIDDEN = (32, 32)
+CALIBRATION_HIDDEN = (64, 64)
 
 
-def calibrate(dtype: str = "float32", clock: Callable[[], float] = time.perf_counter,
+def calibrate(dtype: str = "float32", clock: Callable[[], float] = time.thread_time,
               min_seconds: float = CALIBRATION_SECONDS) -> float:
     """The engine's rate on this machine: work per second of a small real training run in ``dtype``.
 
