@@ -507,10 +507,12 @@ EXPLORER = Schema([
 ])
 
 SPEED = Schema([
-    Setting("repeats", "int", 5, "Repeats (the median is shown)", group="measurement", low=1, high=15,
-            widget=Widget("slider", 1, 15, 1)),
+    Setting("repeats", "int", 5, "Repeats (the median is shown)", group="measurement", low=3, high=15,
+            help="Each ratio is shown with its lowest and highest repeat; three or more make that spread mean "
+                 "something.", widget=Widget("slider", 3, 15, 1)),
     Setting("include_large", "bool", False, "Include 10⁷ elements", group="measurement",
-            help="Ten times more work per activation: adds about half a minute.", widget=Widget("toggle")),
+            help="Ten times more work per activation: adds about 15 s at 5 repeats on a 2-core server.",
+            widget=Widget("toggle")),
     Setting("width", "int", 64, "Network: units per hidden layer", group="measurement", choices=(32, 64, 128, 256),
             low=32, high=256, widget=Widget("select_slider", options=(32, 64, 128, 256))),
     Setting("batch_size", "int", 32, "Network: batch size", group="measurement", low=16, high=128,

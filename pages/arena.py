@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.settings import ARENA, UPLOAD, Experiment
 from pages.ui import arena_views as views
+from pages.ui.estimate import run_estimate
 from pages.ui.notices import ignored_link_notice
 from pages.ui.session import live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm
@@ -62,7 +63,8 @@ if changed:
 playing = st.session_state.setdefault(PLAYING_KEY, False) and not run.done
 
 
-status = transport("arena", run, playing, start_label="Play", title=TITLE if present else None)
+status = transport("arena", run, playing, start_label="Play", title=TITLE if present else None,
+                   estimate=None if playing else run_estimate(run))
 live_area = st.container()  # the counter and curves go here; their fragment runs last (see the end)
 
 
@@ -70,9 +72,15 @@ def live():
     """Reruns on its own while playing: keeps the background training going and redraws the counter and main
     charts from its history so far, several times per run. The engine never waits for the browser."""
     slots = views.live_slots(status if present else None)
+    time_left = status.empty()  # beside the transport: the time left of a long run, at its pace so far
     for now_playing in redraws("arena", run, REDRAW_EVERY, FRAGMENT_SECONDS):  # ends with the page's rerun
         with run.frozen():  # one consistent epoch on every chart; the engine waits the few ms this takes
             views.live_view(run, present, now_playing, slots)
+        left = run_estimate(run, playing=True) if now_playing else None
+        if left:
+            time_left.caption(f":material/schedule: {left}")
+        else:
+            time_left.empty()
 
 
 def details():

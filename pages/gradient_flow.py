@@ -1,6 +1,8 @@
 """Gradient Flow: how strongly each layer is told to change, at init, through depth, during training,
 and when the init is too large."""
 
+import time
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -18,7 +20,8 @@ from core.lab.gradient_flow import (
 )
 from core.settings import FLOW, SCALE_CHOICES
 from pages.ui import deep_charts as charts
-from pages.ui.formats import power_of_ten
+from pages.ui.estimate import progress_bar, work_estimate
+from pages.ui.formats import power_of_ten, seconds
 from pages.ui.init_signal_view import init_signal_section
 from pages.ui.notices import TOO_HEAVY, ignored_link_notice, within_cap
 from pages.ui.palette import label
@@ -36,6 +39,7 @@ MAX_SWEEP_SEEDS = 3
 MAX_ROWS = 500  # training rows the gradients at init are measured on (the first ones)
 SWEEP_ROWS = 250
 TRAIN_EPOCHS = 30
+TRAIN_DTYPE = "float32"
 HEATMAP_KEY = "flow.heatmap"
 
 
@@ -122,23 +126,32 @@ if sweep is not None:
 
 # (3) During training
 st.subheader("During training")
-lr_col, button_col, _ = st.columns([2, 1, 3], vertical_alignment="bottom")
+lr_col, button_col, estimate_col = st.columns([2, 1, 3], vertical_alignment="bottom")
 learning_rate = form.widget(lr_col, "learning_rate")
 settings = (data, names, depth, width, init, learning_rate, TRAIN_EPOCHS)
 try:
-    check_heatmap(dataset, names, depth, width, TRAIN_EPOCHS)  # the engine's own check, asked before the button
+    work = check_heatmap(dataset, names, depth, width, TRAIN_EPOCHS)  # the engine's own check, before the button
     too_heavy = False
 except ValueError as error:
     too_heavy = True
     st.warning(str(error), icon=TOO_HEAVY)
+else:
+    if (expected := work_estimate(work, TRAIN_DTYPE)) is not None:
+        estimate_col.caption(f":material/schedule: {expected}")
+networks = f"{len(names)} network{'s' if len(names) > 1 else ''}"
 if button_col.button("Train", type="primary", icon=":material/play_arrow:", key="flow.train", disabled=too_heavy,
-                     help=f"{TRAIN_EPOCHS} epochs of SGD in float32, batch 32, seed 0, the same batches for all"):
-    with st.spinner(f"Training {len(names)} network{'s' if len(names) > 1 else ''} for {TRAIN_EPOCHS} epochs…"):
-        try:
-            st.session_state[HEATMAP_KEY] = (settings, training_heatmap(
-                dataset, names, depth, width, init, TRAIN_EPOCHS, learning_rate, seed=0, dtype="float32"))
-        except ValueError as error:
-            st.error(f"These settings cannot train: {error}")
+                     help=f"{TRAIN_EPOCHS} epochs of SGD in {TRAIN_DTYPE}, batch 32, seed 0, the same batches for all"):
+    bar, report = progress_bar(st, f"Training {networks}:")
+    start = time.perf_counter()
+    try:
+        st.session_state[HEATMAP_KEY] = (settings, training_heatmap(
+            dataset, names, depth, width, init, TRAIN_EPOCHS, learning_rate, seed=0, dtype=TRAIN_DTYPE,
+            progress=report))
+        took = seconds(time.perf_counter() - start)
+        bar.progress(1.0, text=f"Trained {networks} for {TRAIN_EPOCHS} epochs in {took}.")
+    except ValueError as error:
+        bar.empty()
+        st.error(f"These settings cannot train: {error}")
 trained = st.session_state.get(HEATMAP_KEY)
 if trained is None:
     st.info(f"Press **Train** to train each network for {TRAIN_EPOCHS} epochs and watch every layer's gradient norm.")

@@ -11,12 +11,14 @@ from core.io.history import divergences, thin
 from core.lab.neurons import SCENARIOS, check_experiment, dying_at_init, snapshot
 from core.settings import NEURONS, Experiment
 from pages.ui import neuron_charts, training_charts
+from pages.ui.estimate import progress_bar, run_estimate
 from pages.ui.notices import TOO_HEAVY, divergence_notices, ignored_link_notice, within_cap
 from pages.ui.palette import label
 from pages.ui.render import show
 from pages.ui.saturation_view import saturation_section
 from pages.ui.session import dataset_for, epoch_counter, live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm, apply_settings
+from pages.ui.shared import shared_results
 from pages.ui.shell import page_header, page_shell
 
 present = page_shell()
@@ -34,9 +36,17 @@ MONTE_CARLO_WIDTHS = (2, 3, 4)
 MONTE_CARLO_DEPTH = 30
 
 
-@st.cache_data(show_spinner="Drawing thousands of ReLU networks…", max_entries=8)
-def cached_dying_at_init(n_seeds: int) -> pd.DataFrame:
-    return dying_at_init(MONTE_CARLO_WIDTHS, range(1, MONTE_CARLO_DEPTH + 1), n_seeds=n_seeds)
+def shared_dying_at_init(n_seeds: int) -> pd.DataFrame:
+    """The Monte Carlo for ``n_seeds``, computed once per server (``SharedResults``: deterministic, and it reports
+    its progress, which ``st.cache_data`` could not replay), with a progress bar while it is computed."""
+    store = shared_results("neurons.dying_at_init")
+    entry = store.latest(n_seeds)
+    if entry is None:
+        bar, report = progress_bar(st, f"Drawing {n_seeds:,} ReLU networks per width and depth:", unit="layer")
+        entry = store.get(n_seeds, lambda relay: dying_at_init(MONTE_CARLO_WIDTHS, range(1, MONTE_CARLO_DEPTH + 1),
+                                                               n_seeds=n_seeds, progress=relay), progress=report)
+        bar.empty()
+    return entry.value
 
 
 def load_scenario(name: str) -> None:
@@ -116,14 +126,14 @@ def live_view(run: LiveRun, status=None):
     """Reruns on its own while playing, one redraw per run (the whole section below is redrawn); the counter goes
     in ``status`` when given (presenter mode: the transport's row)."""
     counter = status.empty() if status is not None else None
-    for _ in redraws("neurons", run, REDRAW_EVERY):  # ends with the page's rerun once the run is done
-        neurons_view(run, counter)
+    for playing in redraws("neurons", run, REDRAW_EVERY):  # ends with the page's rerun once the run is done
+        neurons_view(run, playing, counter)
 
 
-def neurons_view(run: LiveRun, counter=None):
+def neurons_view(run: LiveRun, playing: bool, counter=None):
     experiment = run.experiment
     names = list(experiment.activations)
-    epoch_counter(run, counter)
+    epoch_counter(run, counter, run_estimate(run, playing) if playing else None)
     history = run.history()
     diverged = divergences(history)
     divergence_notices(diverged, "Training stopped it, so it has no units to show below.")
@@ -211,7 +221,7 @@ def monte_carlo() -> None:
                                     key="neurons.mc_seeds")
     if mc_right.button("Run the Monte Carlo", icon=":material/casino:", key="neurons.mc_run"):
         st.session_state[MONTE_CARLO_KEY] = True
-    shares = within_cap(cached_dying_at_init, n_seeds) if st.session_state.get(MONTE_CARLO_KEY) else None
+    shares = within_cap(shared_dying_at_init, n_seeds) if st.session_state.get(MONTE_CARLO_KEY) else None
     if shares is not None:
         show(st, neuron_charts.dying_curve(shares), width="stretch")
         at = shares.set_index(["depth", "width"])["share_collapsed"]
@@ -283,7 +293,8 @@ if changed:
 playing = run is not None and st.session_state.setdefault(PLAYING_KEY, False) and not run.done
 
 if run is not None:
-    status = transport("neurons", run, playing, start_label="Train", title=TITLE if present else None)
+    status = transport("neurons", run, playing, start_label="Train", title=TITLE if present else None,
+                       estimate=None if playing else run_estimate(run))
     if present:
         scenario_buttons()
     st.fragment(live_view, run_every=REDRAW_EVERY if playing else None)(run, status if present else None)

@@ -36,6 +36,8 @@ class LiveRun:
         self.trainer = MultiTrainer(self.dataset, self.configs)
         self.epochs = experiment.epochs
         self.compute_seconds = 0.0  # time spent in the engine, for the UI-overhead figure
+        self.played_epochs = 0  # epochs trained by the background thread...
+        self.played_seconds = 0.0  # ...and the wall time they took, redraws that held it still included (``pace``)
         self.error: str | None = None  # set if the background thread failed (the page says so)
         self._records: list[EpochRecord] = []  # appended under the lock, one epoch at a time
         self._frames: list[pd.DataFrame] = []  # the records converted so far (reader side only)
@@ -135,13 +137,23 @@ class LiveRun:
 
     def _work(self) -> None:
         try:
+            last = time.perf_counter()
             while not self._stop.is_set() and time.monotonic() < self._lease_until and self._train_epoch():
                 while self._reader_waiting.is_set() and not self._stop.is_set():
                     time.sleep(0.0005)  # let the waiting reader take the lock before the next epoch
+                now = time.perf_counter()
+                self.played_epochs += 1
+                self.played_seconds += now - last
+                last = now
         except Exception as error:  # noqa: BLE001 - reported on the page instead of dying silently
             self.error = f"{type(error).__name__}: {error}"
         finally:
             self._idle.set()
+
+    def pace(self) -> tuple[int, float]:
+        """Epochs the background thread has trained and the wall time they took: the pace a viewer sees while it
+        plays (``core.engine.pace.remaining_seconds`` turns it into the time left)."""
+        return self.played_epochs, self.played_seconds
 
     def wait(self, seconds: float) -> None:
         """Sleep ``seconds``, or less if the background training stops meanwhile (done, paused or failed): a live

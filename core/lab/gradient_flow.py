@@ -16,7 +16,7 @@ raises a ValueError saying what it would cost and what to choose instead, before
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -173,16 +173,22 @@ def decades_per_layer(sweep: pd.DataFrame) -> pd.Series:
 
 
 def training_heatmap(ds, activations: Sequence[str], depth: int, width: int, init: str, epochs: int,
-                     lr: float, seed: int = 0, batch_size: int = 32, dtype: str = "float64") -> pd.DataFrame:
+                     lr: float, seed: int = 0, batch_size: int = 32, dtype: str = "float64",
+                     progress: Callable[[int, int], object] | None = None) -> pd.DataFrame:
     """Gradient norm per weight matrix at every epoch of training (epoch 0 = init), via ``train_many``.
 
     Each activation trains on the same data, initial draws and batches, in ``dtype`` (the page trains in float32,
     as frameworks do). A run that diverges stops at the epoch it diverged (its non-finite norms are NaN).
+    ``progress(epoch, epochs)`` is called after each epoch's records (epoch 0, the measurement at init, first).
     Columns: activation (key), label, epoch, layer (1 = first/input side), grad_norm.
     """
     configs = _heatmap_configs(activations, depth, width, init, epochs, lr, seed, batch_size, dtype)
     _check_heatmap(ds, configs)
-    records = [record for epoch in train_many(ds, configs) for record in epoch]
+    records = []
+    for epoch in train_many(ds, configs):
+        records += epoch
+        if progress is not None:
+            progress(epoch[0].epoch, int(epochs))
     frame = records_to_frame(records)
     frame = frame[frame["metric"] == "grad_norm"].rename(columns={"value": "grad_norm"})
     return frame[HEATMAP_COLUMNS].reset_index(drop=True)

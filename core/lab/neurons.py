@@ -22,7 +22,7 @@ a ValueError saying what it would cost and what to choose instead, before anythi
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -221,7 +221,8 @@ SCENARIOS: dict[str, Experiment] = {
 
 
 def dying_at_init(widths: Iterable[int] = (2, 3, 4), depths: Iterable[int] = range(1, 31), n_seeds: int = 2000,
-                  n_samples: int = 200, n_features: int = 2, seed: int = 0) -> pd.DataFrame:
+                  n_samples: int = 200, n_features: int = 2, seed: int = 0,
+                  progress: Callable[[int, int], object] | None = None) -> pd.DataFrame:
     """Share of freshly initialised ReLU networks whose output is constant over the data, by width and depth.
 
     Setting (as in Lu et al. 2019): He-normal weights (std sqrt(2 / fan_in)), zero biases, ``depth``
@@ -233,6 +234,9 @@ def dying_at_init(widths: Iterable[int] = (2, 3, 4), depths: Iterable[int] = ran
     A collapsed layer makes every later layer constant too, so a network of depth d is collapsed
     exactly when the first d layers of a deeper one with the same draws are: one pass through the
     deepest network per seed gives the whole curve. Seeds are a leading array axis.
+
+    ``progress(done, total)`` is called after each layer drawn, of ``total`` = widths x greatest depth (the layers
+    a width no longer needs, once all its networks have collapsed, count as done).
 
     Returns columns width, depth, share_collapsed, n_seeds.
     """
@@ -251,8 +255,8 @@ def dying_at_init(widths: Iterable[int] = (2, 3, 4), depths: Iterable[int] = ran
                "choose fewer networks, fewer or narrower layers, or fewer inputs")
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n_samples, n_features))
-    rows = []
-    for width in widths:
+    rows, total = [], len(widths) * depths[-1]
+    for position, width in enumerate(widths):
         collapsed_at = np.full(n_seeds, np.inf)  # the first depth at which each network is constant
         live = np.arange(n_seeds)  # networks not collapsed yet; the collapsed stay so
         h = np.broadcast_to(X, (n_seeds, n_samples, n_features))
@@ -263,6 +267,8 @@ def dying_at_init(widths: Iterable[int] = (2, 3, 4), depths: Iterable[int] = ran
             constant = (h == h[:, :1, :]).all(axis=(1, 2))
             collapsed_at[live[constant]] = depth
             live, h = live[~constant], h[~constant]
+            if progress is not None:
+                progress(position * depths[-1] + (depth if live.size else depths[-1]), total)
             if not live.size:
                 break
         for depth in depths:

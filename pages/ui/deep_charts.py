@@ -75,10 +75,11 @@ def _decade_expr(ticks) -> str:
     return f"{labels}[round(log(datum.value) / LN10) - ({exponents[0]})]"
 
 
-def _unit_line(scale: alt.Scale, value: float = 1.0) -> alt.Chart:
-    """A dashed reference line at ``value`` on the chart's own (log) y scale."""
-    return alt.Chart(pd.DataFrame({"y": [value]})).mark_rule(color=NEUTRAL, strokeDash=[4, 4]).encode(
-        y=alt.Y("y:Q", scale=scale))
+def _unit_line(scale: alt.Scale, value: float = 1.0, channel: str = "y") -> alt.Chart:
+    """A dashed reference line at ``value`` on the chart's own (log) scale: horizontal on y, vertical on x."""
+    encoding = alt.Y if channel == "y" else alt.X
+    return alt.Chart(pd.DataFrame({channel: [value]})).mark_rule(color=NEUTRAL, strokeDash=[4, 4]).encode(
+        **{channel: encoding(f"{channel}:Q", scale=scale)})
 
 
 def _lines_with_band(spread: pd.DataFrame, names, x: alt.X, y_title: str, tooltip_x: str,
@@ -181,39 +182,54 @@ def exploding_chart(frame: pd.DataFrame, name: str) -> alt.Chart:
 
 
 def micro_chart(sweep: pd.DataFrame, names, pass_: str, repeats: int) -> alt.LayerChart:
-    """One pass (forward or backward) of each activation alone, relative to ReLU, against array size."""
+    """One pass (forward or backward) of each activation alone, relative to ReLU, against array size; a vertical
+    bar at each point spans the lowest to the highest repeat's ratio."""
     data = sweep[sweep["pass"] == pass_].assign(microseconds=lambda d: d["seconds"] * 1e6)
     sizes = sorted(data["size"].unique().tolist())
     x = alt.X("size:Q", title="array size (elements, log scale)", scale=alt.Scale(type="log", nice=False),
               axis=alt.Axis(values=sizes, labelExpr=_decade_expr(sizes)))
-    y_scale, y_axis = _log_scale([*data["relative_to_relu"], 1.0])
-    lines = alt.Chart(data).mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=40)).encode(
-        x=x, y=alt.Y("relative_to_relu:Q", title="time ÷ ReLU's time (log scale)", scale=y_scale, axis=y_axis),
-        color=_color(names, alt.Legend(orient="bottom", columns=3, symbolStrokeWidth=4, symbolOpacity=1, title=None)),
+    y_scale, y_axis = _log_scale([*data["low"], *data["high"], 1.0])
+    color = _color(names, alt.Legend(orient="bottom", columns=3, symbolStrokeWidth=4, symbolOpacity=1, title=None))
+    base = alt.Chart(data).encode(x=x, color=color, detail="dtype:N")
+    lines = base.mark_line(strokeWidth=2, point=alt.OverlayMarkDef(size=40)).encode(
+        y=alt.Y("relative_to_relu:Q", title="time ÷ ReLU's time (log scale)", scale=y_scale, axis=y_axis),
         strokeDash=alt.StrokeDash("dtype:N", scale=DTYPE_DASH, legend=None),  # named in the subtitle
-        detail="dtype:N",
         tooltip=[ACTIVATION_TOOLTIP, "dtype:N", alt.Tooltip("size:Q", format=",d"),
-                 alt.Tooltip("relative_to_relu:Q", format=".2f", title="× ReLU"),
+                 alt.Tooltip("relative_to_relu:Q", format=".3g", title="× ReLU (median)"),
+                 alt.Tooltip("low:Q", format=".3g", title="lowest repeat"),
+                 alt.Tooltip("high:Q", format=".3g", title="highest repeat"),
                  alt.Tooltip("microseconds:Q", format=",.1f", title="µs")])
+    bars = base.mark_rule(strokeWidth=1.5, opacity=0.7).encode(y=alt.Y("low:Q", scale=y_scale), y2="high:Q")
     what = "f(x)" if pass_ == "forward" else "f′ × upstream gradient"
-    return alt.layer(_unit_line(y_scale), lines).properties(height=HEIGHT + 100, title=_title(
+    return alt.layer(_unit_line(y_scale), bars, lines).properties(height=HEIGHT + 100, title=_title(
         f"{pass_.capitalize()} pass alone: {what}",
-        [f"Solid: float32, dashed: float64. Median of {repeats} runs (more on small arrays).",
+        [f"Solid: float32, dashed: float64. Median of {repeats} repeats; bars: lowest to highest.",
          "Grey dashed line: ReLU = 1."]))
 
 
-def network_cost_chart(costs: pd.DataFrame, names, description: str) -> alt.LayerChart:
-    """Milliseconds per training epoch of a whole network, one bar per activation, labelled × ReLU."""
+def network_cost_chart(costs: pd.DataFrame, names, close: float, description: str) -> alt.LayerChart:
+    """One training epoch of a whole network per activation, as a ratio to ReLU's: a dot at the median, a bar from
+    the lowest to the highest repeat, and a shaded band where a ratio counts as close to ReLU's (1 / close..close)."""
     data = costs.assign(ms=costs["seconds_per_epoch"] * 1e3,
                         times=costs["relative_to_relu"].map(lambda r: f"×{r:.2f}"))
-    order = data.sort_values("ms")["label"].tolist()
-    base = alt.Chart(data).encode(
-        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)),
-        x=alt.X("ms:Q", title="milliseconds per epoch (median)"))
-    bars = base.mark_bar().encode(
-        color=_color(names, legend=None),
-        tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("ms:Q", format=".2f", title="ms / epoch"),
-                 alt.Tooltip("relative_to_relu:Q", format=".2f", title="× ReLU")])
-    text = base.mark_text(align="left", dx=4, fontSize=13).encode(text="times:N")
-    return alt.layer(bars, text).properties(height=alt.Step(26), title=_title(
-        "One training epoch of a whole network", description))
+    order = data.sort_values("relative_to_relu")["label"].tolist()
+    scale, axis = _log_scale([*data["low"], *data["high"], 1 / close, close])
+    base = alt.Chart(data).encode(y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelFontSize=13)))
+    band = alt.Chart(pd.DataFrame({"low": [1 / close], "high": [close]})).mark_rect(
+        color=NEUTRAL, opacity=0.15).encode(x=alt.X("low:Q", scale=scale), x2="high:Q")
+    bars = base.mark_rule(strokeWidth=3).encode(
+        x=alt.X("low:Q", scale=scale, axis=axis, title="epoch time ÷ ReLU's (log scale)"), x2="high:Q",
+        color=_color(names, legend=None))
+    dots = base.mark_circle(size=110, opacity=1).encode(
+        x=alt.X("relative_to_relu:Q", scale=scale), color=_color(names, legend=None),
+        tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("relative_to_relu:Q", format=".3g", title="× ReLU (median)"),
+                 alt.Tooltip("low:Q", format=".3g", title="lowest repeat"),
+                 alt.Tooltip("high:Q", format=".3g", title="highest repeat"),
+                 alt.Tooltip("ms:Q", format=".2f", title="ms / epoch (median)")])
+    text = base.mark_text(align="left", dx=6, dy=-9, fontSize=13).encode(
+        x=alt.X("high:Q", scale=scale), text="times:N")
+    layers = [band, _unit_line(scale, channel="x"), bars, dots, text]
+    return alt.layer(*layers).properties(height=alt.Step(34), title=_title(
+        "One training epoch of a whole network, relative to ReLU",
+        [description, f"Shaded: within {close - 1:.0%} of ReLU ({1 / close:.2g}× to {close:g}×)."]))
+

@@ -32,3 +32,27 @@ def power_of_ten(log10: float) -> str:
     if not math.isfinite(log10):
         return "not measurable"
     return f"$10^{{{round(log10, 1) + 0.0:.1f}}}$"  # + 0.0 turns -0.0 into 0.0
+
+
+def seconds(value: float) -> str:
+    """A duration as an estimate reads it: "under a second", "4 s", "1 min 20 s", "12 min"."""
+    if value < 1:
+        return "under a second"
+    value = round(value)
+    if value < 60:
+        return f"{value} s"
+    minutes, rest = divmod(value, 60)
+    if minutes >= 10 or rest == 0:
+        return f"{round(value / 60)} min"
+    return f"{minutes} min {rest} s"
+
+
+def ago(elapsed: float) -> str:
+    """How long ago something happened: "just now", "40 s ago", "3 min ago", "2 h ago", "5 days ago"."""
+    if elapsed < 10:
+        return "just now"
+    for unit, size in (("day", 86_400), ("h", 3_600), ("min", 60)):
+        if elapsed >= size:
+            count = int(elapsed // size)
+            return f"{count} {unit}{'s' if unit == 'day' and count > 1 else ''} ago"
+    return f"{int(elapsed)} s ago"

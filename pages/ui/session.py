@@ -55,16 +55,19 @@ def reset_run(key: str) -> None:
 SHORTCUTS = {"play": "Space", "step": "Right", "reset": "Home"}  # R is Streamlit's own (rerun), so Reset is Home
 
 
-def epoch_counter(run: LiveRun, where=None) -> None:
-    """The run's progress bar, "Epoch k / N", in ``where`` (presenter mode: the transport's last column, see
-    ``transport``), else in the page's flow."""
-    (where if where is not None else st).progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
+def epoch_counter(run: LiveRun, where=None, note: str | None = None) -> None:
+    """The run's progress bar, "Epoch k / N" (and `` · note``, e.g. the time left), in ``where`` (presenter mode:
+    the transport's last column, see ``transport``), else in the page's flow."""
+    text = f"Epoch {run.epoch} / {run.epochs}" + (f" · {note}" if note else "")
+    (where if where is not None else st).progress(run.epoch / run.epochs, text=text)
 
 
-def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play", title: str | None = None):
+def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play", title: str | None = None,
+              estimate: str | None = None):
     """Play/Pause, Step and Reset for the live run under ``<prefix>.run``, each with a keyboard shortcut (Space,
-    →, Home); with ``title``, the page's title on the same row (presenter mode: one line for both). Returns the
-    row's last column, for the run's status (presenter mode puts the epoch counter there).
+    →, Home); with ``title``, the page's title on the same row (presenter mode: one line for both); with
+    ``estimate`` (``pages.ui.estimate.run_estimate``), a caption under Play. Returns the row's last column, for the
+    run's status (presenter mode puts the epoch counter there).
 
     ``<prefix>.playing`` is the flag a page's fragment reads to keep the run playing (see ``redraws``).
     """
@@ -94,6 +97,8 @@ def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play
     play_col.button(label, on_click=toggle_play, type="primary", disabled=run.done, width="stretch",
                     icon=":material/pause:" if playing else ":material/play_arrow:", key=f"{prefix}.play",
                     shortcut=SHORTCUTS["play"], help=f"{'Pause' if playing else 'Train, live'}. Key: Space.")
+    if estimate:
+        play_col.caption(f":material/schedule: {estimate}")
     step_col.button("Step", on_click=step, icon=":material/skip_next:", disabled=run.done, width="stretch",
                     key=f"{prefix}.step", shortcut=SHORTCUTS["step"], help="Train one epoch. Key: →.")
     reset_col.button("Reset", on_click=reset, icon=":material/restart_alt:", width="stretch", key=f"{prefix}.reset",

@@ -182,6 +182,19 @@ def test_play_in_the_background_gives_the_same_history_and_models(dataset, direc
                                       trainer.model(run).forward(dataset.X_test))
 
 
+def test_pace_counts_only_the_epochs_trained_while_playing(dataset):
+    live = LiveRun(EXPERIMENT, dataset=dataset)
+    live.step()  # a Step in the caller's thread: not the pace of play
+    assert live.pace() == (0, 0.0)
+    live.play()
+    deadline = time.monotonic() + 60
+    while not live.done and time.monotonic() < deadline:
+        live.wait(0.05)
+    live.pause()
+    epochs, seconds = live.pace()
+    assert live.done and epochs == 4 and seconds > 0
+
+
 def test_pause_stops_the_thread_and_play_resumes_where_it_stopped(dataset, direct):
     records, _ = direct
     long = Experiment(epochs=400, n_samples=100, activations=("relu", "tanh"), seeds=2, hidden_layers=(8, 8))

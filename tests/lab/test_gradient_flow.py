@@ -143,6 +143,14 @@ def test_training_heatmap_starts_at_the_profile(moons):
     assert relu0 == pytest.approx(np.log10(first_over_last(gradient_profile(moons, "relu", 3, 8, "auto"))))
 
 
+def test_training_heatmap_reports_every_epoch_and_its_result_does_not_depend_on_it(moons):
+    calls = []
+    frame = training_heatmap(moons, ["relu", "tanh"], 2, 8, "auto", epochs=5, lr=0.1, seed=0,
+                             progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(epoch, 5) for epoch in range(6)]  # epoch 0 (at init) first
+    assert frame.equals(training_heatmap(moons, ["relu", "tanh"], 2, 8, "auto", epochs=5, lr=0.1, seed=0))
+
+
 def test_a_diverging_run_stops_and_keeps_only_finite_ratios(moons):
     frame = training_heatmap(moons, ["relu", "sigmoid"], 12, 64, "auto", epochs=5, lr=3.0, seed=0)
     relu = frame[frame["activation"] == "relu"]

@@ -229,6 +229,15 @@ def test_dying_at_init_rises_with_depth_towards_one():
     assert table.loc[10, 2] > table.loc[10, 3] > table.loc[10, 4]
 
 
+def test_dying_at_init_reports_progress_up_to_every_layer_of_every_width():
+    calls = []
+    shares = dying_at_init((2, 8), range(1, 11), n_seeds=50, progress=lambda done, total: calls.append((done, total)))
+    assert {total for _, total in calls} == {20}
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and done[-1] == 20 and len(set(done)) == len(done)
+    assert shares.equals(dying_at_init((2, 8), range(1, 11), n_seeds=50))
+
+
 def test_dying_at_init_matches_networks_built_by_the_engine():
     """The vectorised Monte Carlo against MLPs built one by one (He init, zero bias): same share, within noise."""
     rng = np.random.default_rng(123)

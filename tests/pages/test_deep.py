@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 from core.engine.limits import MAX_WORK, format_work
 from core.engine.mlp import HIDDEN_CHOICES
 from pages.ui.palette import label
+from pages.ui.shared import shared_results
 from tests.support.apptest import start
 
 CAP = f"over the cap of {format_work(MAX_WORK)}"
@@ -122,22 +123,41 @@ def test_gradient_flow_empty_selection(flow):
     assert charts(flow) == 0
 
 
-def test_speed_measures_on_first_visit_and_remeasures():
-    at = start("speed", state={"speed.repeats": 1, "speed.width": 32})
+SPEED_LINK = {"speed.repeats": "3", "speed.width": "32"}
+
+
+def test_speed_is_measured_once_per_server_and_again_for_everyone():
+    shared_results.clear()  # a fresh server
+    at = start("speed", SPEED_LINK)
     assert at.title[0].value == "Speed"
     assert charts(at) == 3  # forward, backward, whole network
     assert "This server:" in text(at) and "CPU cores" in text(at)
-    results = at.session_state["speed.results"]
-    assert list(results["micro"].columns) == ["activation", "label", "size", "dtype", "pass", "seconds",
-                                              "relative_to_relu"]
-    assert set(results["micro"]["size"]) == {1_000, 10_000, 100_000, 1_000_000}
-    assert "ReLU's time" in text(at) and "A whole training epoch costs" in text(at)
-    first = results["micro"]
-    at.slider(key="speed.repeats").set_value(2).run()
+    store = shared_results("speed")
+    key = at.session_state["speed.shown"]
+    first = store.latest(key)
+    micro = first.value["micro"]
+    assert list(micro.columns) == ["activation", "label", "size", "dtype", "pass", "seconds", "relative_to_relu",
+                                   "low", "high", "repeats"]
+    assert set(micro["size"]) == {1_000, 10_000, 100_000, 1_000_000} and (micro["repeats"] == 3).all()
+    assert "ReLU's time" in text(at) and "a whole training epoch costs" in text(at)
+    assert "Judged by every repeat" in text(at) and "within 25% of ReLU" in text(at)
+    assert any("Measured just now on this server" in c.value for c in at.caption)
+
+    other = start("speed", SPEED_LINK)  # a second visitor: the same figures, not measured again
+    assert not other.exception and charts(other) == 3
+    assert store.latest(other.session_state["speed.shown"]) is first
+
+    at.slider(key="speed.repeats").set_value(4).run()  # new settings: no surprise measurement
     assert not at.exception
-    assert at.info and "Re-measure" in at.info[0].value
-    assert at.session_state["speed.results"]["micro"] is first  # no surprise re-measurement
-    at.slider(key="speed.repeats").set_value(1).run()
+    assert at.info and "Measure again" in at.info[0].value
+    assert at.session_state["speed.shown"] == key
     at.button(key="speed.measure").click().run()
-    assert not at.exception and charts(at) == 3
-    assert at.session_state["speed.results"]["micro"] is not first
+    assert not at.exception and charts(at) == 3 and not at.info
+    again = store.latest(at.session_state["speed.shown"])
+    assert again is not first and (again.value["micro"]["repeats"] == 4).all()
+
+    other.slider(key="speed.repeats").set_value(4).run()  # the other visitor now gets that measurement
+    assert store.latest(other.session_state["speed.shown"]) is again and not other.info
+    other.slider(key="speed.repeats").set_value(3).run()
+    other.button(key="speed.measure").click().run()  # measures again for everyone with these settings
+    assert store.latest(key) is not first and store.latest(key).finished_at > first.finished_at
