@@ -20,6 +20,7 @@ before its first layer, so whoever hands it points sees what training saw.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -41,6 +42,21 @@ def activation_key(names) -> str:
     has the same one ("relu"), else the per-layer names joined by ">" ("tanh>relu")."""
     names = [names] if isinstance(names, str) else list(names)
     return names[0] if len(set(names)) == 1 else LAYER_SEPARATOR.join(names)
+
+
+def parse_activation_key(text: str) -> str:
+    """The activation key of people's text for a network: registry names or labels, one per hidden layer (input
+    side first) separated by commas, ">" or "→": "tanh, relu", "tanh>relu" and "Tanh → ReLU" all give "tanh>relu"
+    (and "relu, relu" gives "relu", as ``activation_key`` names it). ValueError naming the valid choices."""
+    parts = [part.strip() for part in re.split(r"[,>→]", str(text))]
+    by_text = {**{name.casefold(): name for name in HIDDEN_CHOICES},
+               **{activation_label(name).casefold(): name for name in HIDDEN_CHOICES}}
+    names = [by_text.get(part.casefold()) for part in parts]
+    if not parts or None in names:
+        unknown = next((part for part, name in zip(parts, names, strict=True) if name is None), text)
+        raise ValueError(f"Unknown activation {unknown!r} in {text!r}: give one activation per hidden layer, "
+                         f"separated by commas (e.g. tanh, relu). Valid choices: {', '.join(HIDDEN_CHOICES)}.")
+    return activation_key(names)
 
 
 def activation_label(key: str) -> str:

@@ -125,3 +125,13 @@ def test_a_weights_file_whose_features_do_not_fit_its_network_is_refused():
     document["features"] = ["x1", "x9"]
     with pytest.raises(ValueError, match="Unknown input feature 'x9'"):
         model_from_json(json.dumps(document))
+
+
+def test_linear_regions_of_a_network_with_features_are_found_from_the_points():
+    """Region ids are activation patterns, so a network with features has them over the plane's points too."""
+    from core.lab.regions import count_regions, region_map
+
+    net = MLP([2, 6, 2], activation="relu", features=("x1_squared", "x2_squared"), seed=0)
+    plain = MLP.from_parameters(net.weights, net.biases, "relu")
+    assert count_regions(net, POINTS) == count_regions(plain, feature_map(POINTS, net.features))
+    assert len(region_map(net, POINTS, resolution=5)) == 25
