@@ -267,3 +267,12 @@ def test_runs_lists_each_config(dataset):
         {"run": 2, "activation": "tanh", "label": "Tanh", "seed": 0},
         {"run": 3, "activation": "tanh", "label": "Tanh", "seed": 1},
     ]
+
+
+def test_a_per_layer_network_is_keyed_by_its_activation_key_everywhere(dataset):
+    live = LiveRun(EXPERIMENT.replace(activations=("relu", "tanh>relu")), dataset=dataset)
+    live.step()
+    assert list(live.runs()["activation"]) == ["relu", "relu", "tanh>relu", "tanh>relu"]
+    assert set(live.history()["activation"]) == {"relu", "tanh>relu"}
+    assert set(live.history()["label"]) == {"ReLU", "Tanh → ReLU"}
+    assert live.model(2).activations == ["tanh", "relu"]
