@@ -11,6 +11,11 @@ as TensorFlow Playground derives its URL from one table of properties (``state.t
 - the pages' widgets (``pages.ui.controls`` draws each row's ``Widget``) and the lessons' presets (``to_query``);
 - the command line's flags (``core.tools.cli``).
 
+A row marked ``view`` is *view-only*: it changes how a run is drawn (test points on the decision surfaces, surfaces
+by class or by probability), not what is trained. It has a widget, a URL key and a place in the experiment JSON
+like any other, but ``Experiment`` leaves it out of its equality (so changing it never resets a live run), and the
+command line, which draws nothing, has no flag for it.
+
 A new setting is one row. Pages with settings of their own (Gradient Flow, the Explorer, Speed) declare them as a
 ``Schema`` of the same rows, so their widgets and links work the same way.
 """
@@ -21,13 +26,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields, make_dataclass, replace
 
 from core.engine.activations import ACTIVATIONS
-from core.engine.data import DATASETS, load_dataset
+from core.engine.data import DATASETS, PLANAR_DATASETS, load_dataset
+from core.engine.features import FEATURES, RAW_FEATURES, feature_label
 from core.engine.limits import (
     MAX_ABS_BIAS_INIT,
     MAX_ALPHA,
     MAX_BATCH_SIZE,
     MAX_DEPTH,
     MAX_EPOCHS,
+    MAX_L1,
     MAX_L2,
     MAX_LEARNING_RATE,
     MAX_MAXOUT_PIECES,
@@ -44,7 +51,7 @@ from core.engine.limits import (
     is_number,
     is_whole,
 )
-from core.engine.mlp import HIDDEN_CHOICES, activation_label
+from core.engine.mlp import HIDDEN_CHOICES, LAYER_SEPARATOR, activation_label, parse_activation_key
 from core.engine.training import DTYPES, INIT_CHOICES, TrainConfig
 
 UPLOAD = "upload"  # the user's own table: the data comes with the run (LiveRun(..., dataset=...)), not from a name
@@ -61,10 +68,13 @@ LEARNING_RATES = (0.0001, 0.0003, 0.001, 0.003, 0.01, 0.03, 0.05, 0.1, 0.3, 1.0,
 BATCH_SIZES = (1, 4, 8, 16, 32, 64, 128, 256, 512)
 EPOCHS = (10, 20, 50, 100, 150, 200, 300, 500, 1000, 2000)
 L2_CHOICES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
+L1_CHOICES = (0.0, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1)
 KINDS = ("int", "float", "choice", "choices", "ints", "floats", "bool")
 LIST_KINDS = ("choices", "ints", "floats")
 MAX_PROBE_X = 1e4  # the Explorer's x range: every activation is exact and warning-free for |x| <= 1e4
 MAX_TEXT = 40  # characters of one URL or command-line value: no valid value is longer, and int("9" * 10**6) is slow
+# ... of one composed value (a per-layer network: MAX_DEPTH names of up to 10 characters and their separators)
+MAX_COMPOSED_TEXT = 11 * MAX_DEPTH
 
 
 @dataclass(frozen=True)
@@ -88,6 +98,8 @@ class Widget:
     hide_unused: bool = False  # hidden when the setting does not apply; else shown disabled
     label: str | None = None  # the widget's own label and help, when it shows the value in other units
     help: str | None = None
+    add_label: str | None = None  # a multiselect of a composing setting: the text box that adds a composed item
+    add_help: str | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,10 @@ class Setting:
     unless ``low_open``; ``min_items``/``max_items`` bound lists. ``labels`` names each choice for people (a
     mapping or a function), ``used_when`` says whether the setting matters given the others (the widget hides or
     greys out otherwise; the value is kept all the same).
+
+    ``compose`` (kind "choices"): items may also combine choices; it turns such an item (or people's text for one)
+    into its canonical form, or raises a ValueError that says why not. The Arena's activations take per-layer
+    networks this way ("tanh>relu"). ``view``: a view-only setting (see the module's docstring).
     """
 
     name: str
@@ -119,6 +135,8 @@ class Setting:
     widget: Widget = field(default_factory=lambda: Widget("number"))
     url: str = ""
     cli: str = ""
+    compose: Callable[[str], str] | None = None
+    view: bool = False
 
     def __post_init__(self):
         check(self.kind in KINDS, f"Setting {self.name}: unknown kind {self.kind!r}.")
@@ -131,7 +149,8 @@ class Setting:
         """What a valid value is, in words, for messages."""
         if self.kind in ("choice", "choices"):
             listed = ", ".join(map(str, self.choices))
-            return f"one of {listed}" if self.kind == "choice" else f"a list of {listed}"
+            composed = f", or of several joined by {LAYER_SEPARATOR} (one per hidden layer)" if self.compose else ""
+            return f"one of {listed}" if self.kind == "choice" else f"a list of {listed}{composed}"
         if self.kind == "bool":
             return "true or false"
         what = "whole number" if self.kind in ("int", "ints") else "number"
@@ -156,9 +175,16 @@ class Setting:
         return int(value) if whole else float(value)
 
     def _choice(self, value):
-        if not isinstance(value, str) or value not in self.choices:
+        if not isinstance(value, str):
             raise ValueError
-        return value
+        if value in self.choices:
+            return value
+        if self.compose is not None and len(value) <= MAX_COMPOSED_TEXT:
+            try:
+                return self.compose(value)
+            except ValueError as error:  # its own words say best what is wrong with a composed item
+                raise _Explained(f"{self.name}: {error}") from None
+        raise ValueError
 
     def check(self, value):
         """``value`` in its canonical type (tuples for lists, float for "float"), or a ValueError that says what a
@@ -178,6 +204,8 @@ class Setting:
                 raise ValueError
             item = self._choice if self.kind == "choices" else self._number
             items = tuple(item(v) for v in value)
+        except _Explained:
+            raise
         except (ValueError, TypeError):
             raise ValueError(f"{self.name} must be {self.expected()}; got {_shown(value)}.") from None
         if len(items) < self.min_items or (self.max_items is not None and len(items) > self.max_items):
@@ -216,7 +244,8 @@ class Setting:
         if self.kind in LIST_KINDS:
             texts = [part.strip() for text in texts for part in str(text).split(",")]
         texts = [str(t).strip() for t in texts]
-        if any(len(t) > MAX_TEXT for t in texts) or (self.kind not in LIST_KINDS and len(texts) != 1):
+        longest = MAX_COMPOSED_TEXT if self.compose is not None else MAX_TEXT
+        if any(len(t) > longest for t in texts) or (self.kind not in LIST_KINDS and len(texts) != 1):
             raise ValueError(f"{self.name} must be {self.expected()}; got {_shown(','.join(texts))}.")
         values = [self._from_text(t) for t in texts]
         return self.check(values if self.kind in LIST_KINDS else values[0])
@@ -237,6 +266,10 @@ class Setting:
             if wanted in (str(name).casefold(), self.label_of(name).casefold()):
                 return name
         return text
+
+
+class _Explained(ValueError):
+    """A refusal that already says what is wrong (``Setting.check`` passes it on as it is)."""
 
 
 def _number_text(value, grouped: bool = False) -> str:
@@ -330,7 +363,27 @@ def _generated(values: Mapping) -> bool:
 
 
 def _uses(activation: str) -> Callable[[Mapping], bool]:
-    return lambda values: activation in values.get("activations", ())
+    """Whether any compared network has a layer of ``activation`` (a per-layer network's too)."""
+    return lambda values: any(activation in str(key).split(LAYER_SEPARATOR) for key in values.get("activations", ()))
+
+
+def _planar(values: Mapping) -> bool:
+    """The data may be 2-D points: a generated 2-D set, or the user's table (known once uploaded)."""
+    return values.get("dataset") in PLANAR_DATASETS or values.get("dataset") == UPLOAD
+
+
+def _surfaces(values: Mapping) -> bool:
+    """Decision surfaces may be drawn: 2-D classification (a user's table, once uploaded, may be one)."""
+    name = values.get("dataset")
+    return _planar(values) and (name == UPLOAD or DATASETS[name].task == "classification")
+
+
+def _per_layer_key(text: str) -> str:
+    """An item of the activations that is a per-layer network ("tanh>relu"); a plain name is not composed."""
+    key = parse_activation_key(text)
+    if LAYER_SEPARATOR not in key:
+        raise ValueError(f"{text!r} is {activation_label(key)} in every layer: choose {activation_label(key)} itself.")
+    return key
 
 
 EXPERIMENT = Schema([
@@ -346,9 +399,20 @@ EXPERIMENT = Schema([
             help="The share of rows held out for testing; the rest trains.",
             widget=Widget("slider", 50, 90, 5, format="%d%%", factor=-100, offset=100, label="Training share",
                           help="The rest is the test set.")),
+    Setting("features", "choices", RAW_FEATURES, "Input features", group="data", choices=FEATURES,
+            labels=feature_label, max_items=len(FEATURES), used_when=_planar,
+            help="What the network reads of each 2-D point (TensorFlow Playground's inputs), computed from the "
+                 "standardised x₁ and x₂. With x₁² and x₂², even a network with linear units separates the "
+                 "circles. The points and the surfaces stay in the x₁, x₂ plane.",
+            widget=Widget("multiselect")),
     Setting("activations", "choices", ("relu", "sigmoid", "tanh"), "Activations to compare", group="network",
-            choices=HIDDEN_CHOICES, labels=activation_label, max_items=len(HIDDEN_CHOICES),
-            help="Each is trained on identical data, initial draws and batches.", widget=Widget("multiselect")),
+            choices=HIDDEN_CHOICES, labels=activation_label, max_items=len(HIDDEN_CHOICES) + 1,
+            compose=_per_layer_key,
+            help="Each is trained on identical data, initial draws and batches.",
+            widget=Widget("multiselect", add_label="Per-layer network",
+                          add_help="Adds one network with its own activation in each hidden layer, input side "
+                                   "first, separated by commas (e.g. tanh, relu for two hidden layers): one per "
+                                   "hidden layer. Press Enter to add it to the comparison.")),
     Setting("hidden_layers", "ints", (16, 16), "Hidden layers", group="network", low=1, high=MAX_WIDTH,
             max_items=MAX_DEPTH, unique=False, url="layers", cli="--hidden",
             help="Units in each hidden layer, input side first.", widget=Widget("layers", 1, 8, options=WIDTHS)),
@@ -378,6 +442,10 @@ EXPERIMENT = Schema([
     Setting("epochs", "int", 200, "Epochs", low=1, high=MAX_EPOCHS, widget=Widget("select_slider", options=EPOCHS)),
     Setting("l2", "float", 0.0, "L2 penalty", low=0.0, high=MAX_L2, help="Adds ½·l2·Σw² to the loss (not biases).",
             widget=Widget("select_slider", options=L2_CHOICES)),
+    Setting("l1", "float", 0.0, "L1 penalty", low=0.0, high=MAX_L1, widget=Widget("select_slider", options=L1_CHOICES),
+            help="Adds l1·Σ|w| to the loss (not biases). Its gradient l1·sign(w) pulls every weight towards 0 by "
+                 "the same amount whatever its size (none at exactly 0); under SGD a weight with nothing else "
+                 "pulling it ends up hovering within learning rate × l1 of 0, not at exactly 0."),
     Setting("seeds", "int", 1, "Seeds", low=1, high=MAX_SEEDS, widget=Widget("slider", 1, MAX_SEEDS, 1),
             help="Several seeds draw a mean line with a min–max band."),
     Setting("first_seed", "int", 0, "First seed", low=0, high=MAX_SEED, widget=Widget("number", 0, MAX_SEED, 1),
@@ -385,6 +453,12 @@ EXPERIMENT = Schema([
     Setting("precision", "choice", "float32", "Precision", choices=DTYPES, labels=DTYPE_LABELS,
             help="float32 trains about twice as fast, as deep-learning frameworks do; float64 is exact to more "
                  "digits. The lab's teaching numbers are the same in both.", widget=Widget("select")),
+    Setting("show_test", "bool", True, "Show test data", group="view", view=True, used_when=_surfaces,
+            help="Draw the test points (triangles) on the decision surfaces beside the training points (circles).",
+            widget=Widget("toggle")),
+    Setting("discretize", "bool", False, "Discretize output", group="view", view=True, used_when=_surfaces,
+            help="Colour each decision surface by its predicted class at full strength, instead of shading it by "
+                 "the predicted probability.", widget=Widget("toggle")),
 ])
 
 
@@ -399,20 +473,48 @@ class _ExperimentMethods:
             if setting.kind == "choices" and isinstance(value, str):  # Python's shorthand for one: activations="tanh"
                 value = (value,)
             object.__setattr__(self, setting.name, setting.check(value))
+        self._check_per_layer()
         self.configs()  # every TrainConfig validates itself (hidden units in all, and the like)
+
+    def _check_per_layer(self) -> None:
+        """At most one per-layer network (the charts have one colour for one), with one activation per hidden
+        layer."""
+        composed = [key for key in self.activations if LAYER_SEPARATOR in key]
+        check(len(composed) <= 1, "Compare one per-layer network at a time (the charts have one colour for it); got "
+                                  f"{' and '.join(map(activation_label, composed))}.")
+        for key in composed:
+            names, depth = key.split(LAYER_SEPARATOR), len(self.hidden_layers)
+            check(len(names) == depth,
+                  f"The per-layer network {activation_label(key)} names {len(names)} activations, but the network has "
+                  f"{depth} hidden layer{'s' if depth > 1 else ''}: give one activation per hidden layer, or set "
+                  f"{len(names)} hidden layers.")
+
+    @property
+    def input_features(self) -> tuple[str, ...] | None:
+        """The input features the networks read (``TrainConfig.features``), or None for the data's own inputs: when
+        the features chosen are x1, x2 themselves, or when the data are not 2-D points (the setting does not
+        apply)."""
+        if self.features == RAW_FEATURES or not _planar({"dataset": self.dataset}):
+            return None
+        return self.features
 
     @property
     def seed_list(self) -> list[int]:
         return list(range(self.first_seed, self.first_seed + self.seeds))
 
     def config(self, activation: str, seed: int) -> TrainConfig:
+        """The run of one compared activation key (a name, or a per-layer network "tanh>relu") and seed."""
         optimizer, momentum = OPTIMIZER_CHOICES[self.optimizer]
-        alpha = {"leaky_relu": self.leaky_alpha, "elu": self.elu_alpha}.get(activation)
+        names = activation.split(LAYER_SEPARATOR)
+        alphas = {alpha for name, alpha in (("leaky_relu", self.leaky_alpha), ("elu", self.elu_alpha)) if name in names}
+        check(len(alphas) <= 1, f"{activation_label(activation)} has Leaky ReLU and ELU layers, and the engine gives "
+                                "one network one α: set Leaky ReLU α and ELU α equal, or drop one of them.")
         return TrainConfig(
-            activation=activation, hidden_layers=self.hidden_layers, epochs=self.epochs,
-            batch_size=self.batch_size, learning_rate=self.learning_rate, optimizer=optimizer,
-            momentum=momentum, l2=self.l2, init=self.init, bias_init=self.bias_init, seed=seed,
-            maxout_pieces=self.maxout_pieces, alpha=alpha, dtype=self.precision,
+            activation=activation if len(names) == 1 else tuple(names), hidden_layers=self.hidden_layers,
+            epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate, optimizer=optimizer,
+            momentum=momentum, l2=self.l2, l1=self.l1, init=self.init, bias_init=self.bias_init, seed=seed,
+            maxout_pieces=self.maxout_pieces, alpha=alphas.pop() if alphas else None, dtype=self.precision,
+            features=self.input_features,
         )
 
     def configs(self) -> list[TrainConfig]:
@@ -449,10 +551,12 @@ _EXPERIMENT_DOC = """An experiment: a dataset, the activations to compare and th
 The Arena's widgets fill one; the CLI, shared links, lessons and config files build the same object, so every way
 into the lab runs the same configs. ``configs()`` expands it into one ``TrainConfig`` per (activation, seed): all
 of them see identical data, identical initial draws per seed and identical batches per seed. Its fields are the
-rows of ``EXPERIMENT``; constructing one checks every value."""
+rows of ``EXPERIMENT``; constructing one checks every value. Two experiments that differ only in view-only
+settings compare equal: they train the same runs."""
 
 Experiment = make_dataclass(
-    "Experiment", [(s.name, object, field(default=s.default)) for s in EXPERIMENT], bases=(_ExperimentMethods,),
+    "Experiment", [(s.name, object, field(default=s.default, compare=not s.view)) for s in EXPERIMENT],
+    bases=(_ExperimentMethods,),
     frozen=True, namespace={"__module__": __name__, "__doc__": _EXPERIMENT_DOC})
 
 
@@ -467,14 +571,15 @@ NEURONS = (EXPERIMENT.replace("activations", default=("relu", "leaky_relu", "elu
 SCALE_CHOICES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 FLOW_MAX_SEEDS = 5
 
-FLOW = Schema([
-    *(replace(s, choices=tuple(DATASETS)) if s.name == "dataset" else s for s in EXPERIMENT.group("data")),
+FLOW = Schema([  # (its networks read the data's own inputs, and compare one activation in every layer)
+    *(replace(s, choices=tuple(DATASETS)) if s.name == "dataset" else s for s in EXPERIMENT.group("data")
+      if s.name != "features"),
     Setting("depth", "int", 10, "Hidden layers (depth)", group="network", low=1, high=MAX_DEPTH,
             widget=Widget("slider", 1, 30, 1)),
     Setting("width", "int", 32, "Units per layer", group="network", low=1, high=MAX_WIDTH,
             widget=Widget("select_slider", options=WIDTHS)),
     EXPERIMENT["init"],
-    EXPERIMENT["activations"],
+    replace(EXPERIMENT["activations"], compose=None, max_items=len(HIDDEN_CHOICES), widget=Widget("multiselect")),
     Setting("seeds", "int", 3, "Seeds", group="network", low=1, high=FLOW_MAX_SEEDS,
             widget=Widget("slider", 1, FLOW_MAX_SEEDS, 1),
             help="Initial draws 0, 1, …: a line per activation is their geometric mean, the band their min–max."),

@@ -30,7 +30,7 @@ if not present:  # presenting, the title shares the transport's row: the room ne
 
 form = SettingsForm(PREFIX, ARENA, validate=lambda values: Experiment(**values))
 with st.sidebar:
-    boxes = form.panels(st.sidebar, {"Data": "data", "Network": "network", "Training": "training"})
+    boxes = form.panels(st.sidebar, {"Data": "data", "Network": "network", "Training": "training", "View": "view"})
 values = form.finish()
 ignored_link_notice(form.ignored)
 

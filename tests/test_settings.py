@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pytest
@@ -217,20 +218,27 @@ def test_every_setting_round_trips_through_the_url():
     assert len(query) == len(list(EXPERIMENT))  # every setting differs, so every one is written
     values, ignored = EXPERIMENT.from_query(query, "arena")
     assert ignored == [] and Experiment(**values) == EVERYTHING_CHANGED
+    assert Experiment(**values).to_dict() == EVERYTHING_CHANGED.to_dict()  # view-only settings too
 
 
 def test_every_setting_round_trips_through_the_config_json():
     from core.io.config import config_json, experiment_from_json
 
     assert experiment_from_json(config_json(EVERYTHING_CHANGED)) == EVERYTHING_CHANGED
+    assert experiment_from_json(config_json(EVERYTHING_CHANGED)).to_dict() == EVERYTHING_CHANGED.to_dict()
 
 
 def test_every_setting_round_trips_through_the_command_line():
     from core.tools.cli import _experiment, build_parser
 
-    argv = [arg for s in EXPERIMENT for arg in (s.cli, ",".join(s.to_text(getattr(EVERYTHING_CHANGED, s.name))))]
+    trained = [s for s in EXPERIMENT if not s.view]  # the command line draws nothing: no flag for a view setting
+    argv = [arg for s in trained for arg in (s.cli, ",".join(s.to_text(getattr(EVERYTHING_CHANGED, s.name))))]
     args = build_parser().parse_args(["compare", *argv, "--out", "x.csv"])
     assert _experiment(args) == EVERYTHING_CHANGED
+    for setting in EXPERIMENT:
+        if setting.view:
+            with pytest.raises(SystemExit):
+                build_parser().parse_args(["compare", setting.cli, "true", "--out", "x.csv"])
 
 
 def test_labels_and_registry_names_both_work_in_links_and_on_the_command_line():
@@ -289,13 +297,109 @@ def test_random_valid_experiments_round_trip_through_url_and_json(data):
             values[s.name] = tuple(data.draw(st.lists(st.integers(1, 64), min_size=1, max_size=4)))
         elif s.kind == "int":
             values[s.name] = data.draw(st.integers(int(s.low), int(min(s.high, s.low + 1000))))
+        elif s.kind == "bool":
+            values[s.name] = data.draw(st.booleans())
         else:
             low = s.low if not s.low_open else s.low + 1e-6
             values[s.name] = data.draw(st.floats(low, min(s.high, 100.0), allow_nan=False))
     experiment = Experiment(**values)
     query = EXPERIMENT.to_query(experiment.to_dict(), "arena")
+    assert Experiment(**EXPERIMENT.from_query(query, "arena")[0]).to_dict() == experiment.to_dict()
+    assert experiment_from_json(config_json(experiment)).to_dict() == experiment.to_dict()
+
+
+# --- input features, L1, per-layer networks and view-only settings ----------------------------------------------
+
+
+def test_input_features_round_trip_through_links_json_and_the_command_line_and_reach_every_config():
+    from core.io.config import config_json, experiment_from_json
+    from core.tools.cli import _experiment, build_parser
+
+    experiment = Experiment(dataset="circles", features=("x1_squared", "x2_squared", "sin_x1"), l1=1e-3)
+    query = EXPERIMENT.to_query(experiment.to_dict(), "arena")
+    assert query["arena.features"] == ["x1_squared", "x2_squared", "sin_x1"] and query["arena.l1"] == ["0.001"]
     assert Experiment(**EXPERIMENT.from_query(query, "arena")[0]) == experiment
+    assert EXPERIMENT.from_query({"arena.features": "x₁², X₂², sin x₁"}, "arena")[0]["features"] == (
+        "x1_squared", "x2_squared", "sin_x1")  # labels, in any case
     assert experiment_from_json(config_json(experiment)) == experiment
+    args = build_parser().parse_args(["compare", "--dataset", "circles", "--features", "x1_squared,x2_squared,sin_x1",
+                                      "--l1", "0.001", "--out", "x.csv"])
+    assert _experiment(args) == experiment
+    assert {(c.features, c.l1) for c in experiment.configs()} == {(("x1_squared", "x2_squared", "sin_x1"), 1e-3)}
+
+
+def test_input_features_apply_to_2d_points_only_and_x1_x2_are_the_data_itself():
+    assert Experiment(dataset="moons").configs()[0].features is None  # x1, x2: the points themselves
+    assert Experiment(dataset="moons", features=("x2", "x1")).configs()[0].features == ("x2", "x1")
+    # a table is not a set of 2-D points: the setting does not apply (its widget greys out), the value is kept
+    iris = Experiment(dataset="iris", features=("x1_squared",))
+    assert iris.features == ("x1_squared",) and iris.configs()[0].features is None
+    assert not EXPERIMENT.used(EXPERIMENT["features"], {"dataset": "iris"})
+    assert EXPERIMENT.used(EXPERIMENT["features"], {"dataset": "spiral"})
+    _, ignored = EXPERIMENT.from_query({"arena.features": "x1,x3"}, "arena")
+    assert ignored == ["features=x1,x3 (features must be a list of x1, x2, x1_squared, x2_squared, x1_x2, sin_x1, "
+                       "sin_x2; got ['x1', 'x3'])"]
+
+
+def test_a_per_layer_network_is_one_more_compared_activation_in_links_json_and_on_the_command_line():
+    from core.io.config import config_json, experiment_from_json
+    from core.tools.cli import _experiment, build_parser
+
+    experiment = Experiment(activations=("relu", "tanh>relu"), seeds=2)
+    assert [c.hidden_activations for c in experiment.configs()] == [("relu", "relu")] * 2 + [("tanh", "relu")] * 2
+    assert [c.activation_key for c in experiment.configs()] == ["relu", "relu", "tanh>relu", "tanh>relu"]
+    assert experiment.first_run("tanh>relu") == 2
+    query = EXPERIMENT.to_query(experiment.to_dict(), "arena")
+    assert query["arena.activations"] == ["relu", "tanh>relu"]
+    assert Experiment(**EXPERIMENT.from_query(query, "arena")[0]) == experiment
+    for text in ("relu,Tanh → ReLU", "ReLU,tanh > relu"):  # labels and spaces as people type them
+        assert EXPERIMENT.from_query({"arena.activations": text}, "arena")[0]["activations"] == ("relu", "tanh>relu")
+    assert experiment_from_json(config_json(experiment)) == experiment
+    args = build_parser().parse_args(["compare", "--activations", "relu,tanh>relu", "--seeds", "2", "--out", "x.csv"])
+    assert _experiment(args) == experiment
+    # its layers' parameters apply: Leaky ReLU's alpha reaches a per-layer network with a Leaky ReLU layer
+    leaky = Experiment(activations=("tanh>leaky_relu",), leaky_alpha=0.2)
+    assert leaky.configs()[0].alpha == 0.2 and EXPERIMENT.used(EXPERIMENT["leaky_alpha"], leaky.to_dict())
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"activations": ("relu", "tanh>relu>relu")},
+     "The per-layer network Tanh → ReLU → ReLU names 3 activations, but the network has 2 hidden layers: give one "
+     "activation per hidden layer, or set 3 hidden layers."),
+    ({"activations": ("tanh>relu",), "hidden_layers": (8,)},
+     "The per-layer network Tanh → ReLU names 2 activations, but the network has 1 hidden layer"),
+    ({"activations": ("tanh>relu", "relu>tanh")}, "Compare one per-layer network at a time"),
+    ({"activations": ("relu>foo",)}, "activations: Unknown activation 'foo' in 'relu>foo'"),
+    ({"activations": ("relu>relu",)}, "'relu>relu' is ReLU in every layer: choose ReLU itself."),
+    ({"activations": ("leaky_relu>elu",)}, "Leaky ReLU → ELU has Leaky ReLU and ELU layers, and the engine gives one "
+                                           "network one α: set Leaky ReLU α and ELU α equal"),
+])
+def test_a_bad_per_layer_network_is_refused_with_a_clear_message(changes, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Experiment(**changes)
+
+
+def test_a_crafted_per_layer_link_is_ignored_with_why():
+    _, ignored = EXPERIMENT.from_query({"arena.activations": "relu,tanh>nope"}, "arena")
+    assert ignored[0].startswith("activations=relu,tanh>nope (activations: Unknown activation 'nope'")
+    _, ignored = EXPERIMENT.from_query({"arena.activations": "relu>" * 200}, "arena")  # far too long to be one
+    assert ignored[0].startswith("activations=") and "must be a list of" in ignored[0]
+
+
+def test_view_only_settings_do_not_change_what_is_trained():
+    """Showing the test points or discretising the surfaces is a way of looking at the same runs: the experiment
+    compares equal (so a live run is kept), while links and files still carry the view."""
+    base = Experiment(dataset="circles")
+    viewed = base.replace(show_test=False, discretize=True)
+    assert viewed == base and hash(viewed) == hash(base) and viewed.configs() == base.configs()
+    assert viewed.to_dict() != base.to_dict()
+    assert {s.name for s in EXPERIMENT if s.view} == {"show_test", "discretize"}
+    assert base.replace(l1=1e-4) != base and base.replace(features=("x1_x2",)) != base
+    assert EXPERIMENT.to_query(viewed.to_dict(), "arena") == {"arena.dataset": ["circles"],
+                                                               "arena.show_test": ["false"],
+                                                               "arena.discretize": ["true"]}
+    assert not EXPERIMENT.used(EXPERIMENT["discretize"], {"dataset": "sine"})
+    assert EXPERIMENT.used(EXPERIMENT["discretize"], {"dataset": "xor"})
 
 
 def test_the_regions_page_runs_an_experiment_of_its_own_rows_with_one_seed():

@@ -207,6 +207,9 @@ _GENERATED: dict[str, _GeneratedSource] = {
     "sine": _GeneratedSource(_make_sine, ("x",), (), "y"),
 }
 
+# The named sets of 2-D points: decision surfaces and input features (core.engine.features) apply to them.
+PLANAR_DATASETS = frozenset(name for name, source in _GENERATED.items() if len(source.feature_names) == 2)
+
 # Bundled tables ship inside scikit-learn, so they load offline (never fetch_*).
 _BUNDLED: dict[str, tuple[Callable[[], object], str]] = {
     "iris": (load_iris, "species"),

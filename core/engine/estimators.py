@@ -26,7 +26,15 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from core.engine.data import CLASSIFICATION, REGRESSION, Dataset
 from core.engine.limits import MAX_CLASSES, MAX_SEED
-from core.engine.mlp import MLP, backward_layers, forward_layers, frobenius_norms, one_hot, output_loss
+from core.engine.mlp import (
+    MLP,
+    add_penalty_gradients,
+    backward_layers,
+    forward_layers,
+    frobenius_norms,
+    one_hot,
+    output_loss,
+)
 from core.engine.optim import make_optimizer, scheduled_learning_rate
 from core.engine.training import EpochRecord, TrainConfig, network_for, train_many
 
@@ -37,7 +45,7 @@ class _LabMLP(BaseEstimator):
     _task: str
 
     def __init__(self, hidden_layer_sizes=(16, 16), activation="relu", *, epochs=100, batch_size=32,
-                 learning_rate=0.05, optimizer="sgd", momentum=0.0, nesterov=False, l2=0.0, init="auto",
+                 learning_rate=0.05, optimizer="sgd", momentum=0.0, nesterov=False, l2=0.0, l1=0.0, init="auto",
                  bias_init=0.0, activation_alpha=None, maxout_pieces=2, schedule="constant", step_size=50, gamma=0.5,
                  dtype="float64", random_state=None):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -49,6 +57,7 @@ class _LabMLP(BaseEstimator):
         self.momentum = momentum
         self.nesterov = nesterov
         self.l2 = l2
+        self.l1 = l1
         self.init = init
         self.bias_init = bias_init
         self.activation_alpha = activation_alpha
@@ -77,7 +86,8 @@ class _LabMLP(BaseEstimator):
             raise ValueError(f"random_state must be None, a RandomState or a whole number from 0 to {MAX_SEED}.")
         return TrainConfig(activation=activation, hidden_layers=hidden, epochs=self.epochs, batch_size=self.batch_size,
                            learning_rate=self.learning_rate, optimizer=self.optimizer, momentum=self.momentum,
-                           nesterov=self.nesterov, l2=self.l2, init=self.init, bias_init=self.bias_init, seed=seed,
+                           nesterov=self.nesterov, l2=self.l2, l1=self.l1, init=self.init, bias_init=self.bias_init,
+                           seed=seed,
                            schedule=self.schedule, step_size=self.step_size, gamma=self.gamma, dtype=self.dtype,
                            maxout_pieces=self.maxout_pieces, alpha=self.activation_alpha)
 
@@ -149,9 +159,7 @@ class _LabMLP(BaseEstimator):
                                                      model.layers)
                 _, grad_out = output_loss(out, T_order[start:start + batch], self._task)
                 grad_w, grad_b = backward_layers(grad_out, model.weights, zs, hs, caches, model.layers)
-                if config.l2:
-                    for g, W in zip(grad_w, model.weights, strict=True):
-                        g += config.l2 * W
+                add_penalty_gradients(grad_w, model.weights, config.l2, config.l1)
                 self._optimizer.step(params, [*grad_w, *grad_b], rate)
             record = _measure(model, X, targets, config, epoch, rate, time.perf_counter() - started)
         self.history_.append(record)
@@ -187,9 +195,7 @@ def _measure(model: MLP, X, targets, config: TrainConfig, epoch: int, rate: floa
     zs, hs, caches, out = forward_layers(X, model.weights, model.biases, model.layers)
     loss, grad_out = output_loss(out, _target_matrix(model, targets), model.task)
     grad_w, _ = backward_layers(grad_out, model.weights, zs, hs, caches, model.layers)
-    if config.l2:
-        for g, W in zip(grad_w, model.weights, strict=True):
-            g += config.l2 * W
+    add_penalty_gradients(grad_w, model.weights, config.l2, config.l1)
     hidden = hs[1:]
     accuracy = float((out.argmax(axis=1) == targets).mean()) if model.task == CLASSIFICATION else None
     finite = np.isfinite(loss) and all(np.isfinite(p).all() for p in model.parameters())
@@ -214,7 +220,7 @@ class LabMLPClassifier(ClassifierMixin, _LabMLP):
     (``hidden_layers``), ``random_state`` (``seed``: an int is used as it is; None draws one), ``activation_alpha``
     (``alpha``: Leaky ReLU's slope for x < 0, ELU's alpha; None keeps the registry's). ``l2`` is the weight
     penalty, which ``MLPClassifier`` calls ``alpha``: no parameter here is named ``alpha``, so neither meaning is
-    mistaken for the other.
+    mistaken for the other; ``l1`` adds l1·Σ|w| (``MLPClassifier`` has no L1 penalty).
 
     Fitted attributes: ``classes_``, ``coefs_``, ``intercepts_``, ``history_`` (one ``EpochRecord`` per epoch,
     epoch 0 first), ``loss_curve_``, ``n_iter_``, ``n_features_in_`` and ``model_`` (an ``MLP``).

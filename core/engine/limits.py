@@ -21,6 +21,7 @@ MAX_EPOCHS = 5000
 MAX_BATCH_SIZE = 100_000
 MAX_LEARNING_RATE = 1e4
 MAX_L2 = 10.0
+MAX_L1 = 10.0  # as MAX_L2; l1 * sign(w) moves every weight lr * l1 a step, whatever its size
 MAX_ABS_BIAS_INIT = 100.0
 MAX_ALPHA = 10.0  # Leaky ReLU's slope for x < 0, ELU's alpha
 MIN_MAXOUT_PIECES, MAX_MAXOUT_PIECES = 2, 8

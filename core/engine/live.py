@@ -203,6 +203,6 @@ class LiveRun:
             return copy.deepcopy(self.trainer.model(run))
 
     def runs(self) -> pd.DataFrame:
-        """run, activation name, label and seed of every run, in config order."""
-        return pd.DataFrame([{"run": i, "activation": c.hidden_activations[0], "label": c.label, "seed": c.seed}
+        """run, activation key (a per-layer network's "tanh>relu" too), label and seed of every run, in config order."""
+        return pd.DataFrame([{"run": i, "activation": c.activation_key, "label": c.label, "seed": c.seed}
                              for i, c in enumerate(self.configs)])

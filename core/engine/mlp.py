@@ -11,11 +11,16 @@ reads. Every faster form computes the same numbers as the plain one.
 Loss (exactly as the guide defines it):
 * classification: mean over samples of ``-log softmax(z)[y]``, from the logits via log-sum-exp;
 * regression: ``0.5 * mean over samples of sum over outputs (yhat - y)^2``;
-* plus ``0.5 * l2 * sum of squared weights`` (biases are not regularised).
+* plus ``0.5 * l2 * sum of squared weights`` and ``l1 * sum of absolute weights`` (biases are not regularised);
+  the L1 term's gradient is ``l1 * sign(w)``, taken as 0 at w = 0 (a subgradient, as ``np.sign`` gives it).
+
+A network built with input ``features`` (``core.engine.features``) takes 2-D points and maps them to those features
+before its first layer, so whoever hands it points sees what training saw.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 
@@ -23,6 +28,7 @@ import numpy as np
 from scipy.special import erf
 
 from core.engine.activations import ACTIVATIONS, Activation, get_activation
+from core.engine.features import check_features, feature_map
 
 MAXOUT = "maxout"
 TASKS = ("classification", "regression")
@@ -36,6 +42,21 @@ def activation_key(names) -> str:
     has the same one ("relu"), else the per-layer names joined by ">" ("tanh>relu")."""
     names = [names] if isinstance(names, str) else list(names)
     return names[0] if len(set(names)) == 1 else LAYER_SEPARATOR.join(names)
+
+
+def parse_activation_key(text: str) -> str:
+    """The activation key of people's text for a network: registry names or labels, one per hidden layer (input
+    side first) separated by commas, ">" or "→": "tanh, relu", "tanh>relu" and "Tanh → ReLU" all give "tanh>relu"
+    (and "relu, relu" gives "relu", as ``activation_key`` names it). ValueError naming the valid choices."""
+    parts = [part.strip() for part in re.split(r"[,>→]", str(text))]
+    by_text = {**{name.casefold(): name for name in HIDDEN_CHOICES},
+               **{activation_label(name).casefold(): name for name in HIDDEN_CHOICES}}
+    names = [by_text.get(part.casefold()) for part in parts]
+    if not parts or None in names:
+        unknown = next((part for part, name in zip(parts, names, strict=True) if name is None), text)
+        raise ValueError(f"Unknown activation {unknown!r} in {text!r}: give one activation per hidden layer, "
+                         f"separated by commas (e.g. tanh, relu). Valid choices: {', '.join(HIDDEN_CHOICES)}.")
+    return activation_key(names)
 
 
 def activation_label(key: str) -> str:
@@ -131,6 +152,16 @@ def make_layer(name: str, maxout_pieces: int = 2, **activation_params):
         raise ValueError(f"Unknown activation {name!r}. Valid choices: {', '.join(HIDDEN_CHOICES)}.")
     accepted = {k: v for k, v in activation_params.items() if k in ACTIVATIONS[name].params}
     return ActivationLayer(get_activation(name, **accepted))
+
+
+def _checked_features(features, n_first: int) -> tuple[str, ...] | None:
+    """A network's input features (None: it takes the data's own inputs), which must fill its first layer."""
+    if features is None:
+        return None
+    features = check_features(features)
+    if len(features) != n_first:
+        raise ValueError(f"The network takes {n_first} inputs but {len(features)} input features were given.")
+    return features
 
 
 def hidden_activation_names(activation, n_hidden: int) -> list[str]:
@@ -364,6 +395,21 @@ def l2_penalty(weights, l2: float):
     return 0.5 * l2 * sum((W * W).sum(axis=(-2, -1)) for W in weights)
 
 
+def l1_penalty(weights, l1: float):
+    """l1 * sum of absolute weights (one value per model with a model axis)."""
+    return l1 * sum(np.abs(W).sum(axis=(-2, -1)) for W in weights)
+
+
+def add_penalty_gradients(grad_w, weights, l2: float = 0.0, l1: float = 0.0) -> None:
+    """Add the penalties' gradients to the weights' data gradients, in place: ``l2 * W`` and ``l1 * sign(W)``
+    (0 where a weight is exactly 0). Biases have no penalty."""
+    for g, W in zip(grad_w, weights, strict=True):
+        if l2:
+            g += l2 * W
+        if l1:
+            g += l1 * np.sign(W)
+
+
 def one_hot(y, n_classes: int, dtype) -> np.ndarray:
     y = np.asarray(y)
     if y.ndim != 1 or not np.issubdtype(y.dtype, np.integer):
@@ -395,6 +441,7 @@ class MLP:
         seed: int = 0,
         dtype=np.float64,
         maxout_pieces: int = 2,
+        features: Sequence[str] | None = None,
         **activation_params,
     ):
         layer_sizes = [int(s) for s in layer_sizes]
@@ -412,6 +459,7 @@ class MLP:
         self.layer_sizes = layer_sizes
         self.task = task
         self.init = init
+        self.features = _checked_features(features, layer_sizes[0])
         self.activations = hidden_activation_names(activation, len(layer_sizes) - 2)
         self.layers = [make_layer(name, maxout_pieces, **activation_params) for name in self.activations]
         unused = set(activation_params) - {p for layer in self.layers for p in getattr(
@@ -428,7 +476,7 @@ class MLP:
         self.biases.append(np.zeros(layer_sizes[-1], dtype=self.dtype))
 
     @classmethod
-    def from_parameters(cls, weights, biases, activation, task="classification", maxout_pieces=2,
+    def from_parameters(cls, weights, biases, activation, task="classification", maxout_pieces=2, features=None,
                         **activation_params) -> MLP:
         """A network around existing arrays (views stay live: training updates them in place)."""
         net = cls.__new__(cls)
@@ -441,17 +489,25 @@ class MLP:
         net.layer_sizes = [net.weights[0].shape[0]] + [b.shape[-1] // layer.pieces for b, layer in
                                                         zip(net.biases[:-1], net.layers, strict=True)]
         net.layer_sizes.append(net.weights[-1].shape[1])
+        net.features = _checked_features(features, net.layer_sizes[0])
         return net
 
     @property
     def n_classes(self) -> int:
         return self.layer_sizes[-1] if self.task == "classification" else 0
 
+    @property
+    def n_inputs(self) -> int:
+        """Columns of the points the network takes: 2 with input features, else its first layer's width."""
+        return 2 if self.features is not None else self.layer_sizes[0]
+
     def _inputs(self, X) -> np.ndarray:
+        """X as the first layer's inputs, in the network's dtype: its input features when it has them."""
         X = np.asarray(X)
-        if X.ndim != 2 or X.shape[1] != self.layer_sizes[0]:
-            raise ValueError(f"Expected inputs of shape (n, {self.layer_sizes[0]}), got {X.shape}.")
-        return X.astype(self.dtype, copy=False)
+        if X.ndim != 2 or X.shape[1] != self.n_inputs:
+            raise ValueError(f"Expected inputs of shape (n, {self.n_inputs}), got {X.shape}.")
+        X = X.astype(self.dtype, copy=False)
+        return X if self.features is None else feature_map(X, self.features)
 
     def _targets(self, y) -> np.ndarray:
         if self.task == "classification":
@@ -481,10 +537,10 @@ class MLP:
         out = self.forward(X)
         return out.argmax(axis=1) if self.task == "classification" else out
 
-    def loss(self, X, y, l2: float = 0.0) -> float:
-        return self.loss_and_gradients(X, y, l2)[0]
+    def loss(self, X, y, l2: float = 0.0, l1: float = 0.0) -> float:
+        return self.loss_and_gradients(X, y, l2, l1)[0]
 
-    def loss_and_gradients(self, X, y, l2: float = 0.0):
+    def loss_and_gradients(self, X, y, l2: float = 0.0, l1: float = 0.0):
         """The loss of the guide's contract and its gradients: (loss, grad_weights, grad_biases)."""
         X = self._inputs(X)
         targets = self._targets(y)
@@ -497,8 +553,9 @@ class MLP:
         grad_w, grad_b = backward_layers(grad_out, self.weights, zs, hs, caches, self.layers)
         if l2:
             loss = loss + l2_penalty(self.weights, l2)
-            for g, W in zip(grad_w, self.weights, strict=True):
-                g += l2 * W
+        if l1:
+            loss = loss + l1_penalty(self.weights, l1)
+        add_penalty_gradients(grad_w, self.weights, l2, l1)
         return float(loss), grad_w, grad_b
 
     def parameters(self) -> list[np.ndarray]:

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from threadpoolctl import ThreadpoolController
 
+from core.engine.features import check_features, feature_map
 from core.engine.limits import (
     MAX_ABS_BIAS_INIT,
     MAX_ALPHA,
@@ -36,6 +37,7 @@ from core.engine.limits import (
     MAX_DEPTH,
     MAX_EPOCHS,
     MAX_HIDDEN_UNITS,
+    MAX_L1,
     MAX_L2,
     MAX_LEARNING_RATE,
     MAX_MAXOUT_PIECES,
@@ -60,6 +62,7 @@ from core.engine.mlp import (
     SegmentedLayer,
     activation_key,
     activation_label,
+    add_penalty_gradients,
     backward_layers,
     forward_layers,
     frobenius_norms,
@@ -97,13 +100,29 @@ def output_size(ds) -> int:
     return np.asarray(ds.y_train).reshape(len(ds.y_train), -1).shape[1]
 
 
+def input_size(cfg: TrainConfig, ds) -> int:
+    """Inputs of ``cfg``'s network on ``ds``: its input features, or the data's own columns. A ValueError when
+    ``cfg`` asks for input features of data that is not 2-D."""
+    if cfg.features is None:
+        return ds.X_train.shape[1]
+    check(ds.X_train.shape[1] == 2,
+          f"Input features are functions of 2-D points; this dataset has {ds.X_train.shape[1]} input columns. "
+          "Choose a 2-D dataset, or the inputs x1, x2 only.")
+    return len(cfg.features)
+
+
+def network_inputs(cfg: TrainConfig, X) -> np.ndarray:
+    """What ``cfg``'s network's first layer reads for the data's points ``X``: ``X``, or its input features."""
+    return X if cfg.features is None else feature_map(X, cfg.features)
+
+
 def network_for(cfg: TrainConfig, ds) -> MLP:
     """The network ``cfg`` starts from on ``ds``, at init: the one place a config becomes a network (the trainer
     stacks these, and a page that shows "at init" builds the same one)."""
-    sizes = [ds.X_train.shape[1], *cfg.hidden_layers, output_size(ds)]
+    sizes = [input_size(cfg, ds), *cfg.hidden_layers, output_size(ds)]
     return MLP(sizes, activation=list(cfg.hidden_activations), task=ds.task, init=cfg.resolved_init,
                bias_init=cfg.bias_init, seed=cfg.seed, dtype=np.dtype(cfg.dtype), maxout_pieces=cfg.maxout_pieces,
-               **cfg.activation_params())
+               features=cfg.features, **cfg.activation_params())
 
 
 def config_work(cfg: TrainConfig, n_features: int, n_outputs: int) -> int:
@@ -122,12 +141,12 @@ def training_work(ds, configs: Sequence[TrainConfig], epochs: int | None = None,
     and activation in the stack.
     """
     n_train, n_test = len(ds.X_train), len(ds.X_test)
-    n_features, n_outputs = ds.X_train.shape[1], output_size(ds)
+    n_outputs = output_size(ds)
     work = 0.0
     stacks: dict[tuple, tuple[int, int, int, set]] = {}
     for cfg in configs:
         n_epochs = cfg.epochs if epochs is None else int(epochs)
-        per_row = config_work(cfg, n_features, n_outputs)
+        per_row = config_work(cfg, input_size(cfg, ds), n_outputs)
         steps = math.ceil(n_train / min(cfg.batch_size, n_train))
         train_rows = max(n_train, steps * SMALL_BATCH_ROWS)
         work += (n_epochs * 3 * train_rows + (n_epochs + int(at_init)) * (3 * n_train + n_test)) * per_row
@@ -163,6 +182,7 @@ class TrainConfig:
     optimizer: str = "sgd"
     momentum: float = 0.0
     l2: float = 0.0
+    l1: float = 0.0  # adds l1 * sum |w| to the objective (weights only), gradient l1 * sign(w)
     init: str = "he"  # one of core.engine.mlp.INITS ("he", "xavier", "small", "zero", "standard") or "auto"
     bias_init: float = 0.0
     seed: int = 0
@@ -173,6 +193,7 @@ class TrainConfig:
     dtype: str = "float64"
     maxout_pieces: int = 2
     alpha: float | None = None  # Leaky ReLU's / ELU's alpha; None keeps the registry default
+    features: tuple[str, ...] | None = None  # input features of 2-D data (core.engine.features); None: the data's own
 
     def __post_init__(self):
         hidden = self.hidden_layers
@@ -207,6 +228,7 @@ class TrainConfig:
         check(isinstance(self.nesterov, bool | np.bool_), "nesterov must be True or False.")
         check(not self.nesterov or self.momentum > 0, "Nesterov needs a momentum above 0.")
         check(is_number(self.l2) and 0 <= self.l2 <= MAX_L2, f"l2 must be a number in [0, {MAX_L2:g}].")
+        check(is_number(self.l1) and 0 <= self.l1 <= MAX_L1, f"l1 must be a number in [0, {MAX_L1:g}].")
         check(self.init in INIT_CHOICES,
               f"Unknown init {self.init!r}. Valid choices: {', '.join(INIT_CHOICES)}.")
         check(is_number(self.bias_init) and abs(self.bias_init) <= MAX_ABS_BIAS_INIT,
@@ -225,6 +247,8 @@ class TrainConfig:
                   f"alpha must be a number in [0, {MAX_ALPHA:g}].")
             check(any(n in ("leaky_relu", "elu") for n in self.hidden_activations),
                   "alpha applies to Leaky ReLU and ELU only.")
+        if self.features is not None:
+            object.__setattr__(self, "features", check_features(self.features))
 
     @property
     def hidden_activations(self) -> tuple[str, ...]:
@@ -259,8 +283,8 @@ class TrainConfig:
         """Runs with equal keys train in one stack: same shapes, same optimiser, same batches per epoch."""
         pattern = tuple(n == MAXOUT for n in self.hidden_activations)
         return (self.hidden_layers, pattern, self.maxout_pieces if any(pattern) else 0, self.epochs,
-                self.batch_size, self.optimizer, self.learning_rate, self.momentum, self.nesterov, self.l2,
-                self.schedule, self.step_size, self.gamma, self.dtype)
+                self.batch_size, self.optimizer, self.learning_rate, self.momentum, self.nesterov, self.l2, self.l1,
+                self.schedule, self.step_size, self.gamma, self.dtype, self.features)
 
 
 @dataclass(frozen=True)
@@ -272,7 +296,7 @@ class EpochRecord:
     activation: str  # the activation key: a registry name, or per-layer names joined by ">" when mixed
     seed: int
     epoch: int
-    train_loss: float  # data loss (cross-entropy or 0.5 MSE) without the L2 term
+    train_loss: float  # data loss (cross-entropy or 0.5 MSE) without the L2 and L1 terms
     test_loss: float
     train_accuracy: float | None  # None for regression
     test_accuracy: float | None
@@ -333,8 +357,10 @@ class _Stack:
         cfg = self.config = self.configs[0]
         self.task = ds.task
         self.dtype = np.dtype(cfg.dtype)
-        self.X_train = np.ascontiguousarray(ds.X_train, dtype=self.dtype)
-        self.X_test = np.ascontiguousarray(ds.X_test, dtype=self.dtype)
+        # The first layer's inputs, made once: a network with input features reads them, not the points.
+        # (In the run's dtype first, then mapped, as MLP._inputs does: a model's predictions see the same numbers.)
+        self.X_train = np.ascontiguousarray(network_inputs(cfg, ds.X_train.astype(self.dtype, copy=False)))
+        self.X_test = np.ascontiguousarray(network_inputs(cfg, ds.X_test.astype(self.dtype, copy=False)))
         self.T_train, self.T_test = self._targets(ds.y_train, ds), self._targets(ds.y_test, ds)
         self.y_train, self.y_test = np.asarray(ds.y_train), np.asarray(ds.y_test)
         # Each run is initialised by MLP itself, then stacked: init lives in one place.
@@ -355,6 +381,8 @@ class _Stack:
         # faults took a quarter to a third of the measurement's time.
         self.measurement_buffers: tuple[Buffers, Buffers] | None = None
         self.shuffled: tuple[np.ndarray, np.ndarray] | None = None  # the epoch's shuffled X and T, reused
+        # l1 * sign(w) of every weight, written here each step (made once, only when there is an L1 term)
+        self.l1_gradient = np.empty((len(nets), self.n_weight_values), self.dtype) if cfg.l1 else None
 
     def _buffers(self, rows: int, wide_first: bool = False) -> Buffers:
         lead, widths, units, n_out, dtype = self._layout
@@ -415,7 +443,7 @@ class _Stack:
         cfg = self.configs[position]
         return MLP.from_parameters(
             [W[position] for W in self.weights], [b[position, 0] for b in self.biases],
-            list(cfg.hidden_activations), self.task, cfg.maxout_pieces, **cfg.activation_params())
+            list(cfg.hidden_activations), self.task, cfg.maxout_pieces, cfg.features, **cfg.activation_params())
 
     @np.errstate(all="ignore")  # a diverging run overflows by design; it is detected and flagged below
     def train_epoch(self) -> np.ndarray:
@@ -450,9 +478,13 @@ class _Stack:
         zs, hs, caches, out = forward_layers(X, weights, self.step_biases, self.layers, self.buffers)
         grad_out = output_gradient(out, T, self.task)
         backward_layers(grad_out, weights, zs, hs, caches, self.layers, self.step_gradients, self.buffers)
+        weight_values = slice(0, self.n_weight_values)  # the weights come first in the flat array; biases follow
         if self.config.l2:
-            weight_values = slice(0, self.n_weight_values)
             self.gradients[:, weight_values] += self.config.l2 * self.values[:, weight_values]
+        if self.config.l1:
+            np.sign(self.values[:, weight_values], out=self.l1_gradient)
+            self.l1_gradient *= self.config.l1
+            self.gradients[:, weight_values] += self.l1_gradient
         self.optimizer.step([self.values], [self.gradients], lr)
 
     def _attribute(self, total: float, segmented: list[SegmentedLayer]) -> np.ndarray:
@@ -477,9 +509,7 @@ class _Stack:
         train_loss, grad_out = output_loss(out, self.T_train, self.task)
         grad_w, _ = backward_layers(grad_out, weights, zs, hs, caches, self.layers, buffers=train_buffers,
                                     biases=False)
-        if cfg.l2:
-            for g, W in zip(grad_w, weights, strict=True):
-                g += cfg.l2 * W
+        add_penalty_gradients(grad_w, weights, cfg.l2, cfg.l1)
         test_out = forward_layers(self.X_test, weights, biases, self.layers, test_buffers)[3]
         test_loss = output_loss(test_out, self.T_test, self.task)[0]
         if not self.stacked:  # from here on, one value per run: give the only run its model axis back

@@ -1,9 +1,11 @@
 """A trained network's weights: ``.npz`` (arrays ``W0..Wn``, ``b0..bn`` and ``meta``) or JSON, and back.
 
 ``meta`` is a JSON object: activations per hidden layer, task, maxout_pieces, alpha, dtype, layer_sizes, and the
-TrainConfig the network was trained with. Nothing is ever unpickled: ``.npz`` files are opened with
-``np.load(..., allow_pickle=False)`` after the archive is inspected, so an object array (the only way a pickle can
-hide in an ``.npz``) is refused; every size is capped before anything is decompressed or built.
+TrainConfig the network was trained with; a network that takes input features of 2-D points (x1², sin x1, ...:
+``core.engine.features``) also has ``features``, their names in its inputs' order (files without it load as before).
+Nothing is ever unpickled: ``.npz`` files are opened with ``np.load(..., allow_pickle=False)`` after the archive is
+inspected, so an object array (the only way a pickle can hide in an ``.npz``) is refused; every size is capped before
+anything is decompressed or built.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import asdict
 import numpy as np
 
 from core.engine.activations import ACTIVATIONS
+from core.engine.features import check_features
 from core.engine.limits import (
     MAX_ALPHA,
     MAX_CLASSES,
@@ -41,6 +44,7 @@ from core.io.strict import FORMAT_VERSION, brief, check_format, check_keys, fail
 WEIGHTS_FORMAT = "relu-lab-weights"
 _META_KEYS = ("format", "format_version", "activations", "task", "maxout_pieces", "alpha", "dtype", "layer_sizes",
               "train_config")
+FEATURES_KEY = "features"  # in the meta only when the network has input features
 _ALPHA_ACTIVATIONS = tuple(name for name, act in ACTIVATIONS.items() if "alpha" in act.params)
 
 
@@ -72,6 +76,8 @@ def _train_config_dict(config: TrainConfig) -> dict:
     data["hidden_layers"] = list(config.hidden_layers)
     if not isinstance(config.activation, str):
         data["activation"] = list(config.activation)
+    if config.features is not None:
+        data["features"] = list(config.features)
     return data
 
 
@@ -91,6 +97,8 @@ def _model_meta(model: MLP, config: TrainConfig | None) -> dict:
         "dtype": np.dtype(model.dtype).name, "layer_sizes": [int(s) for s in model.layer_sizes],
         "train_config": None if config is None else _train_config_dict(config),
     }
+    if model.features is not None:
+        meta[FEATURES_KEY] = list(model.features)
     if config is not None:
         _check_config_matches(config, meta, alphas)
     return meta
@@ -105,6 +113,8 @@ def _check_config_matches(config: TrainConfig, meta: dict, alphas: dict[str, flo
               f"{meta['layer_sizes'][1:-1]}.")
     if config.dtype != meta["dtype"]:
         fail(f"The config's dtype {config.dtype} is not the model's {meta['dtype']}.")
+    if config.features != (None if FEATURES_KEY not in meta else tuple(meta[FEATURES_KEY])):
+        fail(f"The config's input features {config.features} are not the model's {meta.get(FEATURES_KEY)}.")
     if MAXOUT in meta["activations"] and config.maxout_pieces != meta["maxout_pieces"]:
         fail(f"The config's maxout_pieces {config.maxout_pieces} is not the model's {meta['maxout_pieces']}.")
     for name, value in alphas.items():
@@ -115,7 +125,8 @@ def _check_config_matches(config: TrainConfig, meta: dict, alphas: dict[str, flo
 
 def _check_meta(meta) -> list[tuple[int, int]]:
     """Validate weights metadata; returns the expected (rows, columns) of every weight matrix."""
-    check_keys(meta, _META_KEYS, "weights metadata")
+    check_keys({k: v for k, v in meta.items() if k != FEATURES_KEY} if isinstance(meta, dict) else meta, _META_KEYS,
+               "weights metadata")
     check_format(meta, WEIGHTS_FORMAT, "ReLU Lab weights file")
     activations, task, pieces, alpha = meta["activations"], meta["task"], meta["maxout_pieces"], meta["alpha"]
     if meta["dtype"] not in DTYPES:
@@ -139,6 +150,11 @@ def _check_meta(meta) -> list[tuple[int, int]]:
         fail(f"layer_sizes must list {len(activations) + 2} whole numbers: inputs, each hidden layer, outputs.")
     if not 1 <= sizes[0] <= MAX_FEATURES:
         fail(f"The network must take 1 to {MAX_FEATURES} inputs, got {brief(sizes[0])}.")
+    if FEATURES_KEY in meta:
+        features = meta[FEATURES_KEY]
+        if not isinstance(features, list) or len(features) != sizes[0]:
+            fail(f"features must list one input feature per input of the network ({sizes[0]}).")
+        check_features(features)
     if not all(1 <= s <= MAX_WIDTH for s in sizes[1:-1]):
         fail(f"Each hidden layer must have 1 to {MAX_WIDTH} units, got {brief(sizes[1:-1])}.")
     if sum(sizes[1:-1]) > MAX_HIDDEN_UNITS:
@@ -161,7 +177,7 @@ def _check_train_config(data, meta: dict) -> None:
     if not isinstance(data, dict):
         fail("train_config must be a JSON object or null.")
     data = dict(data)
-    for key in ("hidden_layers", "activation"):
+    for key in ("hidden_layers", "activation", "features"):
         if isinstance(data.get(key), list):
             data[key] = tuple(data[key])
     try:
@@ -169,8 +185,9 @@ def _check_train_config(data, meta: dict) -> None:
     except TypeError as err:
         raise ValueError(f"Invalid train_config: {err}") from err
     if list(config.hidden_activations) != meta["activations"] or list(config.hidden_layers) != meta["layer_sizes"][
-            1:-1] or config.dtype != meta["dtype"]:
-        fail("train_config does not describe this network (activations, hidden layers or dtype differ).")
+            1:-1] or config.dtype != meta["dtype"] or list(config.features or []) != meta.get(FEATURES_KEY, []):
+        fail("train_config does not describe this network (activations, hidden layers, dtype or input features "
+             "differ).")
 
 
 def _check_array(array, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.ndarray:
@@ -194,7 +211,8 @@ def _build_model(meta: dict, weights: list, biases: list) -> MLP:
     weights = [_check_array(weights[i], shape, dtype, f"W{i}") for i, shape in enumerate(shapes)]
     biases = [_check_array(biases[i], (shape[1],), dtype, f"b{i}") for i, shape in enumerate(shapes)]
     params = {} if meta["alpha"] is None else {"alpha": float(meta["alpha"])}
-    return MLP.from_parameters(weights, biases, meta["activations"], meta["task"], meta["maxout_pieces"], **params)
+    return MLP.from_parameters(weights, biases, meta["activations"], meta["task"], meta["maxout_pieces"],
+                               meta.get(FEATURES_KEY), **params)
 
 
 def _model_parts(model: MLP, config: TrainConfig | None) -> tuple[dict, list[np.ndarray], list[np.ndarray]]:
@@ -309,8 +327,9 @@ def _numbers(value, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.nd
 def model_from_json(text) -> MLP:
     """The MLP in ``weights_json`` text, checked as strictly as ``model_from_npz``."""
     document = parse_json(text, "weights JSON", MAX_WEIGHTS_JSON_CHARS)
-    check_keys(document, (*_META_KEYS, "weights", "biases"), "weights JSON")
-    meta = {key: document[key] for key in _META_KEYS}
+    optional = (FEATURES_KEY,) if isinstance(document, dict) and FEATURES_KEY in document else ()
+    check_keys(document, (*_META_KEYS, *optional, "weights", "biases"), "weights JSON")
+    meta = {key: document[key] for key in (*_META_KEYS, *optional)}
     shapes = _check_meta(meta)
     dtype = np.dtype(meta["dtype"])
     weights, biases = document["weights"], document["biases"]

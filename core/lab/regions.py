@@ -87,8 +87,8 @@ def _pattern_bits(model: MLP, kinked: Sequence[int], zs: list[np.ndarray]) -> np
 
 def _check_rows(model: MLP, X, what: str) -> np.ndarray:
     X = np.asarray(X)
-    if X.ndim != 2 or X.shape[1] != model.layer_sizes[0]:
-        raise ValueError(f"Expected inputs of shape (n, {model.layer_sizes[0]}), got {X.shape}.")
+    if X.ndim != 2 or X.shape[1] != model.n_inputs:
+        raise ValueError(f"Expected inputs of shape (n, {model.n_inputs}), got {X.shape}.")
     check_work(len(X) * network_work(model),
                f"{what} of {len(X):,} points through a network of {len(model.layers)} hidden layers",
                "choose fewer points (a coarser grid), or fewer or narrower layers")
@@ -157,9 +157,11 @@ def region_keys(model: MLP, X) -> tuple[np.ndarray, int]:
 def region_map(model: MLP, X, resolution: int = 200, margin: float = 0.5) -> pd.DataFrame:
     """The linear regions of a 2-input network on a grid covering the 2-D points X (``core.lab.boundary.grid``).
 
-    One row per grid cell: x, y, x2, y2 (cell corners) and region (``region_ids`` of the cell centres)."""
-    if model.layer_sizes[0] != 2:
-        raise ValueError(f"A region map needs a network with 2 inputs, got {model.layer_sizes[0]}.")
+    One row per grid cell: x, y, x2, y2 (cell corners) and region (``region_ids`` of the cell centres). A network
+    with input features (x1², sin x1, ...) is piecewise linear in its features, not in the points: its regions on
+    the plane are the features' regions pulled back, and need not be convex."""
+    if model.n_inputs != 2:
+        raise ValueError(f"A region map needs a network of 2-D points, got one of {model.n_inputs} inputs.")
     points, width, height = grid(np.asarray(X), resolution, margin)
     ids = region_ids(model, points)
     return pd.DataFrame({"x": points[:, 0] - width / 2, "y": points[:, 1] - height / 2,
@@ -374,9 +376,9 @@ def _through(layer, name: str, state: np.ndarray, ZC: np.ndarray, ZD: np.ndarray
 
 
 def _check_1d(model: MLP, low: float, high: float) -> None:
-    if model.layer_sizes[0] != 1 or model.layer_sizes[-1] != 1:
+    if model.n_inputs != 1 or model.layer_sizes[-1] != 1:
         raise ValueError(f"The 1-D view needs a network with one input and one output, got "
-                         f"{model.layer_sizes[0]} and {model.layer_sizes[-1]}.")
+                         f"{model.n_inputs} and {model.layer_sizes[-1]}.")
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise ValueError(f"Need finite low < high, got {low!r} and {high!r}.")
     kinked_layers(model)

@@ -174,7 +174,7 @@ def _add_experiment_arguments(parser: argparse.ArgumentParser, *, grid: bool) ->
     ``grid`` leaves hidden layers and learning rate to the sweep's grid flags."""
     groups = {group: parser.add_argument_group(title) for group, title in GROUPS.items()}
     for setting in EXPERIMENT:
-        if grid and setting.name in GRID_SETTINGS:
+        if setting.view or (grid and setting.name in GRID_SETTINGS):  # the command line draws nothing
             continue
         default = ",".join(setting.to_text(setting.default))
         groups[setting.group].add_argument(

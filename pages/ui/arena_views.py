@@ -206,14 +206,16 @@ def boundary_panels(run: LiveRun, frames: list[pd.DataFrame], size: int, legend:
     the two (standardised) features; ``legend`` on each (a report's charts stand alone; the page draws one legend
     for the row)."""
     class_names, features = run.dataset.class_names, run.dataset.feature_names
+    show_test, discretize = run.experiment.show_test, run.experiment.discretize  # the view-only settings
     x_lo, y_lo = frames[0][["x", "y"]].min()
     x_hi, y_hi = frames[0][["x2", "y2"]].max()
     domain = (x_lo, x_hi, y_lo, y_hi)
     axes = tuple(f"{name} (standardised)" for name in features[:2])
-    return [Panel(("boundary", name, legend, size, tuple(class_names), domain, axes),
-                  f"Decision boundary: {label(name)}", frame,
+    return [Panel(("boundary", name, legend, size, tuple(class_names), domain, axes, show_test, discretize),
+                  f"Decision boundary: {label(name)}", charts.surface_view(frame, discretize),
                   lambda d, name=name: charts.boundary_view(d, class_names, name, label(name), size, legend=legend,
-                                                            domain=domain, axis_titles=axes), width="content")
+                                                            domain=domain, axis_titles=axes, show_test=show_test,
+                                                            discretize=discretize), width="content")
             for name, frame in zip(run.experiment.activations, frames, strict=True)]
 
 
@@ -305,9 +307,10 @@ def decision_boundaries(run: LiveRun, shown: Details, present: bool = False) -> 
     per_row = min(len(panels), MAX_BOUNDARIES_PER_ROW)
     if present:  # the legend beside the row: the room needs the height
         *columns, key = st.columns([1] * per_row + [0.55], vertical_alignment="center")
-        show(key, charts.boundary_legend(run.dataset.class_names, vertical=True), width="content")
+        show(key, charts.boundary_legend(run.dataset.class_names, run.experiment.show_test, vertical=True),
+             width="content")
     else:
-        show(st, charts.boundary_legend(run.dataset.class_names), width="content")
+        show(st, charts.boundary_legend(run.dataset.class_names, run.experiment.show_test), width="content")
         columns = st.columns(per_row)
     for i, panel in enumerate(panels):
         panel.draw(columns[i % len(columns)])

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 import altair as alt
 
-from core.engine.mlp import MAXOUT, activation_label
+from core.engine.mlp import LAYER_SEPARATOR, MAXOUT, activation_label
 
 ACTIVATION_COLORS: dict[str, str] = {
     "relu": "#D55E00",  # vermillion (Okabe–Ito)
@@ -26,6 +26,10 @@ ACTIVATION_COLORS: dict[str, str] = {
     "softplus": "#225555",  # dark cyan (Tol dark)
     MAXOUT: "#225522",  # dark green (Tol dark)
 }
+
+# A per-layer network ("tanh>relu"): black, at least 16 CIEDE2000 units from every activation's colour with each
+# vision tests/pages/test_palette.py checks. An experiment compares one per-layer network at a time (core.settings).
+PER_LAYER_COLOR = "#000000"
 
 # Every chart names an activation by its label column (frames keep the key in "activation").
 ACTIVATION_TOOLTIP = alt.Tooltip("label:N", title="activation")
@@ -51,7 +55,10 @@ def label(name: str) -> str:
 
 
 def activation_color(name: str) -> str:
-    """The activation's colour as a hex string."""
+    """The activation's colour as a hex string; a per-layer network's key ("tanh>relu") has PER_LAYER_COLOR."""
+    if LAYER_SEPARATOR in str(name):
+        activation_label(name)  # a ValueError naming the valid choices for a layer that is none of them
+        return PER_LAYER_COLOR
     _check(name)
     return ACTIVATION_COLORS[name]
 

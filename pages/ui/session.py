@@ -25,7 +25,8 @@ def dataset_for(experiment: Experiment):
 
 def live_run(key: str, experiment: Experiment, dataset=None, dataset_key: str | None = None,
              kind: type[LiveRun] = LiveRun) -> tuple[LiveRun, bool]:
-    """This session's run for ``key``; a new one (and True) when the experiment's settings changed.
+    """This session's run for ``key``; a new one (and True) when the experiment's settings changed (a view-only
+    setting changes only how the run is drawn: the run is kept, with the new view).
 
     ``dataset`` is given for data that has no registry name (an upload, ``experiment.dataset == "upload"``);
     ``dataset_key`` (the upload's content hash) then tells one upload from another, so a new file resets the run.
@@ -34,6 +35,7 @@ def live_run(key: str, experiment: Experiment, dataset=None, dataset_key: str | 
     run: LiveRun | None = st.session_state.get(key)
     if (run is not None and type(run) is kind and run.experiment == experiment
             and getattr(run, "dataset_key", None) == dataset_key):
+        run.experiment = experiment  # equal experiments train the same runs; view-only settings may differ
         return run, False
     new_run = kind(experiment, dataset=dataset if dataset is not None else dataset_for(experiment))
     new_run.dataset_key = dataset_key

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 import streamlit as st
 
-from core.settings import Schema, Setting
+from core.settings import MAX_COMPOSED_TEXT, Schema, Setting
 
 LINK_KEY = "link"  # st.session_state[f"{prefix}.link"]: the query this page last wrote, as lists of strings
 VALUES_KEY = "values"  # ... the values it last read
@@ -245,7 +245,10 @@ def _draw(container, key: str, setting: Setting, extra: set, disabled: bool, ext
     if widget.kind == "select":
         container.selectbox(label, list(setting.choices), format_func=setting.label_of, **common)
     elif widget.kind == "multiselect":
-        container.multiselect(label, list(setting.choices), format_func=setting.label_of, **common)
+        composed = [v for v in st.session_state.get(key, ()) if v not in setting.choices]  # e.g. "tanh>relu"
+        container.multiselect(label, [*setting.choices, *composed], format_func=setting.label_of, **common)
+        if setting.compose is not None and widget.add_label:
+            _draw_composer(container, key, setting, disabled)
     elif widget.kind == "select_slider":
         container.select_slider(label, _options(setting, extra), format_func=setting.label_of, **common)
     elif widget.kind == "range":
@@ -267,6 +270,32 @@ def _draw(container, key: str, setting: Setting, extra: set, disabled: bool, ext
         _draw_layers(container, key, setting, extra, disabled, extra_depth)
     else:
         raise ValueError(f"Unknown widget kind {widget.kind!r} for setting {setting.name}.")
+
+
+def _draw_composer(container, key: str, setting: Setting, disabled: bool) -> None:
+    """The text box under a composing multiselect (``Setting.compose``): what is typed there and entered becomes one
+    item of the multiselect (a per-layer network, "tanh, relu" -> Tanh → ReLU), replacing the composed item it held;
+    text that is not valid stays in the box with the reason under it."""
+    text_key, problem_key = f"{key}.add", f"{key}.add_problem"
+
+    def add():
+        text = st.session_state.get(text_key, "").strip()
+        st.session_state[problem_key] = None
+        if not text:
+            return
+        try:
+            item = setting.check([text])[0]
+        except ValueError as error:
+            st.session_state[problem_key] = str(error)
+            return
+        chosen = [v for v in st.session_state.get(key, ()) if v in setting.choices]
+        st.session_state[key] = [*chosen, item] if item not in chosen else chosen
+        st.session_state[text_key] = ""
+
+    container.text_input(setting.widget.add_label, key=text_key, on_change=add, disabled=disabled,
+                         max_chars=MAX_COMPOSED_TEXT, placeholder="e.g. tanh, relu", help=setting.widget.add_help)
+    if st.session_state.get(problem_key):
+        container.warning(st.session_state[problem_key], icon=":material/error:")
 
 
 def _draw_layers(container, key: str, setting: Setting, extra: set, disabled: bool, extra_depth: set) -> None:

@@ -262,12 +262,14 @@ def _rgb(hex_color: str) -> np.ndarray:
     return np.array([int(hex_color[k:k + 2], 16) for k in (1, 3, 5)], dtype=float)
 
 
-def surface_rgba(surface: pd.DataFrame, class_names) -> np.ndarray:
+def surface_rgba(surface: pd.DataFrame, class_names, discretize: bool = False) -> np.ndarray:
     """The decision surface as an image, (rows, columns, RGBA) uint8, top row = largest y.
 
     Two classes: P(class 1) from a light tint of class 0's dot colour (SURFACE_WHITE of white) through white
     (0.5) to the same tint of class 1's.
     More: the predicted class's colour, its opacity the model's confidence (up to SURFACE_MAX_ALPHA).
+    ``discretize`` (TensorFlow Playground's "discretize output"): every cell the colour its predicted class has at
+    full certainty (the tint of two classes, the opacity SURFACE_MAX_ALPHA of more), whatever the probability.
     ``surface`` is ``core.lab.boundary.decision_surface`` output (a square grid, x varying fastest).
     """
     n = int(round(np.sqrt(len(surface))))
@@ -276,6 +278,8 @@ def surface_rgba(surface: pd.DataFrame, class_names) -> np.ndarray:
     names = list(class_names)
     if len(names) == 2:
         p1 = surface["p1"].to_numpy(dtype=float)[:, None]
+        if discretize:  # the predicted class at full certainty: the argmax is class 1 exactly where p1 > 0.5
+            p1 = (p1 > 0.5).astype(float)
         white = np.full(3, 255.0)
         low, high = (_rgb(c) + (white - _rgb(c)) * SURFACE_WHITE for c in CLASS_COLORS[:2])
         rgb = np.where(p1 < 0.5, low + (white - low) * (2 * p1), white + (high - white) * (2 * p1 - 1))
@@ -284,7 +288,8 @@ def surface_rgba(surface: pd.DataFrame, class_names) -> np.ndarray:
         palette = np.array([_rgb(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(len(names))])
         index = pd.Categorical(surface["class"], categories=names).codes
         rgb = palette[index]
-        alpha = 255 * SURFACE_MAX_ALPHA * surface["confidence"].to_numpy(dtype=float)[:, None]
+        confidence = 1.0 if discretize else surface["confidence"].to_numpy(dtype=float)[:, None]
+        alpha = np.broadcast_to(255 * SURFACE_MAX_ALPHA * confidence, (len(surface), 1))
     pixels = np.clip(np.rint(np.hstack([rgb, alpha])), 0, 255).astype(np.uint8)
     return pixels.reshape(n, n, 4)[::-1]  # grid rows go up in y; image rows go down
 
@@ -304,13 +309,15 @@ def png_data_uri(rgba: np.ndarray) -> str:
 
 def boundary_data(surface: pd.DataFrame, points: pd.DataFrame, class_names,
                   hover: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One frame for a decision-surface chart: the surface as one image (kind "surface": its extent and a PNG
-    data URI), the data points (kind "point") and, for hovering, a coarse grid of cells (kind "hover": each cell's
-    predicted class and its probability). One image instead of a rectangle per cell keeps a redraw cheap for the
-    browser, and the browser's smoothing between cells leaves no seams."""
-    image = pd.DataFrame({"x": [surface["x"].min()], "x2": [surface["x2"].max()], "y": [surface["y"].min()],
-                          "y2": [surface["y2"].max()], "url": [png_data_uri(surface_rgba(surface, class_names))],
-                          "kind": ["surface"]})
+    """One frame for a decision-surface chart: the surface as two images of the same extent (kind "surface",
+    shaded by probability, and kind "discrete", by predicted class: ``surface_rgba``; each a PNG data URI), the data
+    points (kind "point") and, for hovering, a coarse grid of cells (kind "hover": each cell's predicted class and
+    its probability). One image instead of a rectangle per cell keeps a redraw cheap for the browser, and the
+    browser's smoothing between cells leaves no seams. Both images are in the frame, so switching between them
+    (``surface_view``) is a matter of the view, not of the model."""
+    extent = {"x": surface["x"].min(), "x2": surface["x2"].max(), "y": surface["y"].min(), "y2": surface["y2"].max()}
+    image = pd.DataFrame([{**extent, "url": png_data_uri(surface_rgba(surface, class_names, discretize)), "kind": kind}
+                          for kind, discretize in (("surface", False), ("discrete", True))])
     parts = [image, points.assign(kind="point")]
     if hover is not None:
         parts.append(hover[["x", "x2", "y", "y2", "class", "confidence"]].assign(kind="hover"))
@@ -331,22 +338,30 @@ def _split_shape(legend: bool) -> alt.Shape:
                                        symbolStrokeWidth=0) if legend else None)
 
 
+def surface_view(data: pd.DataFrame, discretize: bool) -> pd.DataFrame:
+    """A ``boundary_data`` frame without the image ``boundary_view`` will not draw: less for the browser."""
+    return data[data["kind"].to_numpy() != ("surface" if discretize else "discrete")]
+
+
 def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, size: int = 260,
                   legend: bool = True, domain: tuple[float, float, float, float] | None = None,
-                  axis_titles: tuple[str, str] | None = None, show_test: bool = True) -> alt.LayerChart:
+                  axis_titles: tuple[str, str] | None = None, show_test: bool = True,
+                  discretize: bool = False) -> alt.LayerChart:
     """``boundary_chart`` from the one frame of ``boundary_data``; ``domain`` = (x0, x1, y0, y1) of the grid.
     ``axis_titles`` names the two features on the axes; hovering a cell shows its predicted class and probability;
-    ``show_test=False`` leaves the test points out (TensorFlow Playground's "show test data")."""
+    ``show_test=False`` leaves the test points out (TensorFlow Playground's "show test data"); ``discretize`` draws
+    the surface by predicted class at full strength instead of by probability ("discretize output")."""
     if domain is None:
-        image = data[data["kind"] == "surface"]
-        domain = (image["x"].min(), image["x2"].max(), image["y"].min(), image["y2"].max())
+        images = data[data["kind"].isin(("surface", "discrete"))]
+        domain = (images["x"].min(), images["x2"].max(), images["y"].min(), images["y2"].max())
     x0, x1, y0, y1 = (float(v) for v in domain)
     x_scale = alt.Scale(domain=[x0, x1], nice=False)
     y_scale = alt.Scale(domain=[y0, y1], nice=False)
     x_title, y_title = axis_titles or (None, None)
     axis = {"tickCount": 4, "grid": False}
     base = alt.Chart(data)
-    surface = base.transform_filter(alt.datum.kind == "surface").mark_image(aspect=False).encode(
+    image = "discrete" if discretize else "surface"
+    surface = base.transform_filter(alt.datum.kind == image).mark_image(aspect=False).encode(
         x=alt.X("x:Q", scale=x_scale, title=x_title, axis=alt.Axis(**axis) if axis_titles else None), x2="x2:Q",
         y=alt.Y("y:Q", scale=y_scale, title=y_title, axis=alt.Axis(**axis) if axis_titles else None), y2="y2:Q",
         url="url:N")

@@ -79,6 +79,8 @@ def test_fit_is_train_many_of_one_config_and_keeps_its_records(moons):
 @pytest.mark.parametrize(("make", "settings"), [
     (LabMLPClassifier, dict(optimizer="sgd")),
     (LabMLPClassifier, dict(optimizer="sgd", momentum=0.9, nesterov=True, l2=1e-3, schedule="cosine")),
+    (LabMLPClassifier, dict(optimizer="sgd", l2=1e-3, l1=1e-3)),
+    (LabMLPRegressor, dict(optimizer="adam", l1=1e-2)),
     (LabMLPClassifier, dict(optimizer="adam", activation=("maxout", "leaky_relu"), activation_alpha=0.2)),
     (LabMLPClassifier, dict(optimizer="adam", dtype="float32", activation="elu")),
     (LabMLPRegressor, dict(optimizer="sgd", momentum=0.5, activation="softplus")),

@@ -296,3 +296,12 @@ def test_after_epoch_sees_every_epochs_records_with_the_trainer_at_that_epoch(da
     live.pause()
     assert [epochs for epochs, _ in seen] == [[epoch] * RUNS for epoch in range(EXPERIMENT.epochs + 1)]
     np.testing.assert_array_equal(seen[-1][1], direct[1].model(0).predict(dataset.X_test))
+
+
+def test_a_per_layer_network_is_keyed_by_its_activation_key_everywhere(dataset):
+    live = LiveRun(EXPERIMENT.replace(activations=("relu", "tanh>relu")), dataset=dataset)
+    live.step()
+    assert list(live.runs()["activation"]) == ["relu", "relu", "tanh>relu", "tanh>relu"]
+    assert set(live.history()["activation"]) == {"relu", "tanh>relu"}
+    assert set(live.history()["label"]) == {"ReLU", "Tanh → ReLU"}
+    assert live.model(2).activations == ["tanh", "relu"]

@@ -20,6 +20,7 @@ from core.engine.limits import (
     MAX_ALPHA,
     MAX_BATCH_SIZE,
     MAX_EPOCHS,
+    MAX_L1,
     MAX_L2,
     MAX_LEARNING_RATE,
     MAX_RUNS,
@@ -653,6 +654,13 @@ INVALID = [
     ({"l2": -0.01}, r"l2 must be a number in \[0, 10\]"),
     ({"l2": float("nan")}, r"l2 must be"),
     ({"l2": 10.5}, r"l2 must be a number in \[0, 10\]"),
+    ({"l1": -0.01}, r"l1 must be a number in \[0, 10\]"),
+    ({"l1": float("nan")}, r"l1 must be"),
+    ({"l1": 10.5}, r"l1 must be a number in \[0, 10\]"),
+    ({"features": ("x1", "x3")}, r"Unknown input feature 'x3'\. Valid choices: x1, x2, x1_squared"),
+    ({"features": ()}, r"features must be a non-empty list"),
+    ({"features": "x1"}, r"features must be a non-empty list"),
+    ({"features": ("x1", "x1")}, r"features: each input feature may be chosen once"),
     ({"init": "lecun"}, r"Unknown init 'lecun'\. Valid choices: he, xavier, small, zero, standard, auto"),
     ({"bias_init": float("nan")}, r"bias_init must be a number"),
     ({"bias_init": float("-inf")}, r"bias_init must be a number"),
@@ -685,7 +693,8 @@ def test_invalid_configs_raise_a_helpful_value_error(changes, message):
 
 # Each numeric setting's valid range (closed or open at either end, as TrainConfig states it).
 RANGES = {"epochs": (1, MAX_EPOCHS), "batch_size": (1, MAX_BATCH_SIZE), "learning_rate": (0, MAX_LEARNING_RATE),
-          "momentum": (0, 1), "l2": (0, MAX_L2), "bias_init": (-MAX_ABS_BIAS_INIT, MAX_ABS_BIAS_INIT),
+          "momentum": (0, 1), "l2": (0, MAX_L2), "l1": (0, MAX_L1),
+          "bias_init": (-MAX_ABS_BIAS_INIT, MAX_ABS_BIAS_INIT),
           "seed": (0, MAX_SEED), "step_size": (1, MAX_EPOCHS), "gamma": (0, 1), "maxout_pieces": (2, 8),
           "alpha": (0, MAX_ALPHA)}
 

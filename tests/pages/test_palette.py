@@ -8,7 +8,7 @@ import itertools
 import pytest
 
 from core.engine.mlp import HIDDEN_CHOICES
-from pages.ui.palette import ACTIVATION_COLORS, CLASS_COLORS, activation_color
+from pages.ui.palette import ACTIVATION_COLORS, CLASS_COLORS, PER_LAYER_COLOR, activation_color, color_scale
 from tests.support.colour import DEUTERANOPIA, PROTANOPIA, ciede2000, lab
 
 # ΔE00 of 10 is a clear difference between two line colours side by side; the palette's closest pair is 10.9.
@@ -56,3 +56,15 @@ def test_any_two_activations_stay_apart(vision):
 def test_the_two_first_classes_stay_apart_with_every_vision():
     for matrix in VISION.values():
         assert ciede2000(lab(CLASS_COLORS[0], matrix), lab(CLASS_COLORS[1], matrix)) >= MIN_DIFFERENCE
+
+
+@pytest.mark.parametrize("vision", list(VISION))
+def test_a_per_layer_network_has_its_own_colour_apart_from_every_activation(vision):
+    assert activation_color("tanh>relu") == activation_color("maxout>sigmoid>relu") == PER_LAYER_COLOR
+    closest = min(ciede2000(lab(PER_LAYER_COLOR, VISION[vision]), lab(color, VISION[vision]))
+                  for color in ACTIVATION_COLORS.values())
+    assert closest >= 16.0
+    with pytest.raises(ValueError, match="Unknown activation 'nope'"):
+        activation_color("tanh>nope")
+    assert color_scale(["relu", "tanh>relu"]).to_dict() == {"domain": ["ReLU", "Tanh → ReLU"],
+                                                            "range": ["#D55E00", PER_LAYER_COLOR]}

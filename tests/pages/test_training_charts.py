@@ -19,8 +19,12 @@ from core.lab.boundary import confusion_frame, decision_surface, points_frame
 from core.settings import Experiment
 from pages.ui.palette import CLASS_COLORS, activation_color, label
 from pages.ui.training_charts import (
+    SURFACE_MAX_ALPHA,
     SURFACE_WHITE,
     boundary_chart,
+    boundary_data,
+    boundary_legend,
+    boundary_view,
     confusion_chart,
     layer_lines,
     layer_profile,
@@ -29,6 +33,7 @@ from pages.ui.training_charts import (
     split_data,
     split_lines,
     surface_rgba,
+    surface_view,
     used_columns,
     with_reference,
 )
@@ -360,6 +365,46 @@ def test_multi_class_boundary_colours_by_class_faded_by_confidence(blobs_parts):
         assert abs(int(flat[k, 3]) - 255 * 0.75 * row["confidence"]) <= 0.5 + 1e-9
     assert d["title"]["color"] == activation_color("tanh")
     assert d["width"] == d["height"] == 260
+
+
+def test_a_discretized_two_class_surface_is_each_cells_predicted_class_at_full_strength(moons_parts):
+    ds, surface, points, _ = moons_parts
+    names = ["0", "1"]  # (the fixture's surface names its classes by number)
+    pixels = surface_rgba(surface, names, discretize=True)[::-1].reshape(-1, 4)  # back to the grid's order
+    full = {name: surface_rgba(pd.DataFrame({"p1": [p] * 4, "class": [name] * 4, "confidence": [1.0] * 4}),
+                               names)[0, 0].tolist() for name, p in zip(names, (0.0, 1.0), strict=True)}
+    assert [pixels[k].tolist() for k in range(len(surface))] == [full[c] for c in surface["class"]]
+    assert set(surface["class"]) == set(names)  # both classes appear on this grid
+
+
+def test_a_discretized_multi_class_surface_drops_the_fading_by_confidence(blobs_parts):
+    ds, surface, _, _ = blobs_parts
+    shaded, discrete = (surface_rgba(surface, ds.class_names, d)[::-1].reshape(-1, 4) for d in (False, True))
+    np.testing.assert_array_equal(shaded[:, :3], discrete[:, :3])  # the same class colours
+    assert (discrete[:, 3] == round(255 * SURFACE_MAX_ALPHA)).all() and (shaded[:, 3] < discrete[:, 3]).any()
+
+
+def test_the_boundary_frame_holds_both_images_and_the_view_draws_one_with_or_without_the_test_points(moons_parts):
+    ds, surface, points, _ = moons_parts
+    data = boundary_data(surface, points, ds.class_names)
+    images = data[data["kind"].isin(["surface", "discrete"])]
+    assert list(images["kind"]) == ["surface", "discrete"] and images["url"].nunique() == 2
+    assert (images[["x", "x2", "y", "y2"]].nunique() == 1).all()  # one extent
+    for discretize in (False, True):
+        shown = surface_view(data, discretize)
+        kind = "discrete" if discretize else "surface"
+        assert set(shown["kind"]) == {kind, "point"}
+        for show_test in (True, False):
+            d = spec(boundary_view(shown, ds.class_names, "relu", "ReLU", show_test=show_test, discretize=discretize))
+            image, dots = only(d, "image"), only(d, "point")
+            assert {"filter": f"(datum.kind === '{kind}')"} in image["transform"]
+            drawn = pd.DataFrame(rows(d, image))
+            assert image["encoding"]["x"]["scale"]["domain"] == [surface["x"].min(), surface["x2"].max()]
+            test_filter = "((datum.kind === 'point') && (datum.split === 'train'))"
+            assert ({"filter": test_filter} in dots["transform"]) is not show_test
+            assert (drawn["kind"] == kind).sum() == 1
+    assert "test" not in str(spec(boundary_legend(ds.class_names, show_test=False)))
+    assert "test" in str(spec(boundary_legend(ds.class_names, show_test=True)))
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "leaky_relu", "maxout"])
