@@ -43,6 +43,12 @@ MAX_CLASSES = 512  # classes of a classifier (or regression targets): its output
 # --- decision surfaces --------------------------------------------------------------------------------------
 MAX_GRID = 200  # grid points per axis; a surface has MAX_GRID**2 cells at most
 
+# --- the network diagram ------------------------------------------------------------------------------------
+# A diagram is read unit by unit: beyond 8 units a column of thumbnails no longer fits a screen's height, and beyond
+# 6 hidden layers its width. The units and layers left out are counted on the diagram ("+N more").
+MAX_DIAGRAM_UNITS = 8  # units drawn per layer (inputs and outputs too)
+MAX_DIAGRAM_LAYERS = 6  # hidden layers drawn
+
 # --- files a user sends -------------------------------------------------------------------------------------
 MAX_UPLOAD_BYTES = 10 * 2**20  # a CSV; matches server.maxUploadSize = 10 (MB) in .streamlit/config.toml
 MAX_CONFIG_CHARS = 100_000  # an experiment JSON is a few hundred characters

@@ -36,6 +36,7 @@ from core.lab.convergence import instabilities
 from core.lab.summary import column_help, display_table, summary, target_of
 from core.settings import UPLOAD
 from pages.ui import training_charts as charts
+from pages.ui.network_view import network_view
 from pages.ui.notices import divergence_notices, instability_notices
 from pages.ui.palette import label
 from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
@@ -475,6 +476,7 @@ def detail_view(run: LiveRun, present: bool, playing: bool, key: str) -> None:
     if not present:
         layer_charts(run, shown.band, shown.marks)
     decision_boundaries(run, shown, present)
+    network_view(run, shown, present, f"{key}.network")
     regression_fit(run, shown, present)
     drawn = (([] if present else ["per-layer charts"]) + ([] if shown.boundaries is None else ["decision surfaces"])
              + ([] if shown.fits is None else ["fit"]))

@@ -217,6 +217,15 @@ def _rgb(hex_color: str) -> np.ndarray:
     return np.array([int(hex_color[k:k + 2], 16) for k in (1, 3, 5)], dtype=float)
 
 
+def diverging_rgb(t: np.ndarray, low: str, high: str, white_share: float = 0.0) -> np.ndarray:
+    """Colours (n, 3) as floats for values ``t`` in [0, 1]: ``low``'s colour at 0 through white at 0.5 to ``high``'s at
+    1, both ends mixed with ``white_share`` of white."""
+    t = np.asarray(t, dtype=float).reshape(-1, 1)
+    white = np.full(3, 255.0)
+    low_rgb, high_rgb = (_rgb(c) + (white - _rgb(c)) * white_share for c in (low, high))
+    return np.where(t < 0.5, low_rgb + (white - low_rgb) * (2 * t), white + (high_rgb - white) * (2 * t - 1))
+
+
 def surface_rgba(surface: pd.DataFrame, class_names) -> np.ndarray:
     """The decision surface as an image, (rows, columns, RGBA) uint8, top row = largest y.
 
@@ -230,10 +239,7 @@ def surface_rgba(surface: pd.DataFrame, class_names) -> np.ndarray:
         raise ValueError("A decision surface must be a square grid of at least 2 x 2 cells.")
     names = list(class_names)
     if len(names) == 2:
-        p1 = surface["p1"].to_numpy(dtype=float)[:, None]
-        white = np.full(3, 255.0)
-        low, high = (_rgb(c) + (white - _rgb(c)) * SURFACE_WHITE for c in CLASS_COLORS[:2])
-        rgb = np.where(p1 < 0.5, low + (white - low) * (2 * p1), white + (high - white) * (2 * p1 - 1))
+        rgb = diverging_rgb(surface["p1"].to_numpy(dtype=float), *CLASS_COLORS[:2], white_share=SURFACE_WHITE)
         alpha = np.full((len(surface), 1), 255.0)
     else:
         palette = np.array([_rgb(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(len(names))])
