@@ -332,11 +332,14 @@ def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, 
 LEGEND_ITEM_WIDTH = 120  # px per entry of ``boundary_legend``
 
 
-def boundary_legend(class_names, show_test: bool = True, vertical: bool = False) -> alt.LayerChart:
+def boundary_legend(class_names, show_test: bool = True, vertical: bool = False, points: bool = True
+                    ) -> alt.LayerChart:
     """The classes' colours and the train/test shapes once, for a whole row of decision surfaces: drawn symbols
-    and labels in a row (or a column, ``vertical``) — a chart of its own, so it stands whatever the surfaces' sizes."""
+    and labels in a row (or a column, ``vertical``) — a chart of its own, so it stands whatever the surfaces' sizes.
+    ``points=False``: the classes only (a surface with no data points on it)."""
     items = [(str(c), "class", c, "circle") for c in class_names]
-    items += [("train", "split", None, "circle")] + ([("test", "split", None, "triangle-up")] if show_test else [])
+    if points:
+        items += [("train", "split", None, "circle")] + ([("test", "split", None, "triangle-up")] if show_test else [])
     frame = pd.DataFrame({"text": [t for t, *_ in items], "kind": [k for _, k, *_ in items],
                           "class": [c for _, _, c, _ in items], "shape": [s for *_, s in items],
                           "slot": range(len(items))})
