@@ -17,11 +17,13 @@ from core.lab.network import HIDDEN, INPUT, MORE_LAYERS, MORE_UNITS, OUTPUT, Net
 from pages.ui.palette import NEGATIVE, NEUTRAL, POSITIVE, activation_color, label
 from pages.ui.training_charts import diverging_rgb, png_data_uri
 
-THUMBNAIL = 56  # px per side of a node's picture
-COLUMN_STEP = 140  # px between the centres of two columns
+WIDTH = 780  # px at most: the Arena's main column at 1280 px with the sidebar open
+THUMBNAIL = 56  # px per side of a node's picture, at most
+COLUMN_STEP = 140  # px between the centres of two columns, at most
+GAP = 22  # px at least between two columns' pictures, for the edges
 ROW_STEP = 68  # px between the centres of two nodes of a column
 SIDE = 90  # px beside the outer columns for the inputs' and outputs' names
-TOP = 46  # px above the nodes for the columns' titles
+TOP = 56  # px above the nodes for the columns' two-line titles
 EDGE_WIDTH = (0.4, 6.0)  # px, from weight 0 to the largest |weight| drawn
 EDGE_OPACITY = (0.15, 0.85)
 SIGN_SCALE = alt.Scale(domain=["negative", "positive"], range=[NEGATIVE, POSITIVE])
@@ -38,13 +40,13 @@ def thumbnail(values: np.ndarray, resolution: int) -> str:
 
 
 def column_title(row) -> str:
-    """A column's title: what its nodes are."""
+    """A column's title: what its nodes are (two lines: "Layer 1", "16 ReLU")."""
     if row.kind == INPUT:
         return "Inputs"
     if row.kind == OUTPUT:
         return "Outputs"
     if row.kind == HIDDEN:
-        return f"Layer {row.layer}: {row.units} {label(row.activation)}"
+        return f"Layer {row.layer}\n{row.units} {label(row.activation)}"
     return ""
 
 
@@ -65,7 +67,8 @@ def diagram_data(picture: NetworkPicture, task: str) -> pd.DataFrame:
     node_rows = node_rows[["kind", "role", "column", "y", "url", "name", "what", "where", "low", "high",
                            "zero_share"]].rename(columns={"column": "x"})
     more = nodes[nodes["kind"].isin([MORE_UNITS, MORE_LAYERS])]
-    more_rows = pd.DataFrame({"kind": "more", "x": more["column"], "y": more["y"], "text": more["name"]})
+    more_rows = pd.DataFrame({"kind": "more", "x": more["column"], "y": more["y"],
+                              "text": more["name"].str.replace(" more ", " more\n")})  # "+2 more" over "layers"
     edges = picture.edges
     edge_rows = edges.assign(kind="edge", sign=np.where(edges["weight"] < 0, "negative", "positive"),
                              size=edges["weight"].abs() / _largest(edges["weight"]),
@@ -103,7 +106,9 @@ def network_chart(data: pd.DataFrame, title: str, activation: str, columns: int,
     inputs' and outputs' names beside them; ``columns`` and ``rows`` (``diagram_shape``) size it, ``activation``
     colours its title. The spec depends on these arguments only, not on the data."""
     half = max(rows, 2) / 2
-    x = alt.X("x:Q", scale=alt.Scale(domain=[-0.5 - SIDE / COLUMN_STEP, columns - 0.5 + SIDE / COLUMN_STEP],
+    step = min(COLUMN_STEP, (WIDTH - 2 * SIDE) / max(columns, 1))  # a deep network's columns close up to fit
+    size = int(min(THUMBNAIL, step - GAP))
+    x = alt.X("x:Q", scale=alt.Scale(domain=[-0.5 - SIDE / step, columns - 0.5 + SIDE / step],
                                      nice=False, zero=False), axis=None)
     y_scale = alt.Scale(domain=[half, -half - TOP / ROW_STEP], nice=False, zero=False)
     y = alt.Y("y:Q", scale=y_scale, axis=None)
@@ -118,24 +123,25 @@ def network_chart(data: pd.DataFrame, title: str, activation: str, columns: int,
         opacity=alt.Opacity("size:Q", scale=alt.Scale(domain=[0, 1], range=list(EDGE_OPACITY)), legend=None),
         tooltip=[alt.Tooltip("link:N", title="weight"), alt.Tooltip("weight:Q", format=".3g", title="value")])
     node = base.transform_filter(alt.datum.kind == "node")
-    pictures = node.mark_image(width=THUMBNAIL, height=THUMBNAIL, align="center", baseline="middle").encode(
+    pictures = node.mark_image(width=size, height=size, align="center", baseline="middle").encode(
         x=x, y=y, url="url:N")
-    frames = node.mark_square(size=(THUMBNAIL + 2) ** 2, filled=False, color=NEUTRAL, strokeWidth=1).encode(
+    frames = node.mark_square(size=(size + 2) ** 2, filled=False, color=NEUTRAL, strokeWidth=1).encode(
         x=x, y=y, tooltip=[alt.Tooltip("where:N", title="in"), alt.Tooltip("name:N", title="node"),
                            alt.Tooltip("what:N", title="shows its"),
                            alt.Tooltip("low:Q", format=".3g", title="least on the plane"),
                            alt.Tooltip("high:Q", format=".3g", title="greatest on the plane"),
                            alt.Tooltip("zero_share:Q", format=".0%", title="share of the plane at exactly 0")])
-    more = base.transform_filter(alt.datum.kind == "more").mark_text(fontSize=13, color="#31333F").encode(
+    more = base.transform_filter(alt.datum.kind == "more").mark_text(fontSize=13, color="#31333F",
+                                                                       lineBreak="\n").encode(
         x=x, y=y, text="text:N")
     titles = base.transform_filter(alt.datum.kind == "title").mark_text(
-        fontSize=13, fontWeight="bold", color="#31333F", baseline="bottom").encode(
-        x=x, y=alt.value(TOP - 14), text="text:N")
+        fontSize=13, fontWeight="bold", color="#31333F", baseline="bottom", lineBreak="\n", limit=step - 4).encode(
+        x=x, y=alt.value(TOP - 8), text="text:N")
     names = [node.transform_filter(alt.datum.role == role).mark_text(
         fontSize=12, color="#31333F", align=align, dx=dx, limit=SIDE - 6).encode(x=x, y=y, text="name:N")
-        for role, align, dx in ((INPUT, "right", -THUMBNAIL / 2 - 5), (OUTPUT, "left", THUMBNAIL / 2 + 5))]
+        for role, align, dx in ((INPUT, "right", -size / 2 - 5), (OUTPUT, "left", size / 2 + 5))]
     height = int(max(rows, 2) * ROW_STEP + TOP)
-    width = int((columns + 2 * SIDE / COLUMN_STEP) * COLUMN_STEP)
+    width = int(columns * step + 2 * SIDE)
     return alt.layer(edges, pictures, frames, more, titles, *names).properties(
         width=width, height=height, autosize=alt.AutoSizeParams(type="pad"),
         title=alt.TitleParams(title, color=activation_color(activation), fontSize=16, anchor="start")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from core.engine.live import LiveRun
 from core.engine.mlp import MAXOUT
+from core.io.history import divergences
 from core.lab.network import MORE_LAYERS, MORE_UNITS, network_picture
 from pages.ui.network_charts import diagram_data, diagram_shape, network_chart
 from pages.ui.palette import label
@@ -42,17 +43,25 @@ def network_view(run: LiveRun, shown, present: bool, key: str) -> None:
 def _take(run: LiveRun, chosen: str) -> dict:
     """The diagram's frame at the run's current epoch (``problem`` says why there is none)."""
     dataset = run.dataset
-    with run.frozen():  # the epoch and the weights together
+    index = run.experiment.first_run(chosen)
+    with run.frozen():  # the epoch, the weights and the history together
         epoch = run.epoch
-        model = run.model(run.experiment.first_run(chosen))
+        model = run.model(index)
+        diverged = divergences(run.history())
+    diverged = diverged[diverged["run"] == index]
+    if len(diverged):
+        return {"epoch": epoch, "problem": f"{label(chosen)}'s first seed diverged at epoch "
+                                           f"{int(diverged['epoch'].iloc[0])}: its loss was no longer finite, so "
+                                           "training stopped it and set its weights to zero. There is no network "
+                                           "left to draw."}
     outputs = dataset.class_names if dataset.task == "classification" else [dataset.target_name]
     try:
         picture = network_picture(model, dataset.X_train, dataset.feature_names, outputs, RESOLUTION)
     except ValueError as error:
         return {"epoch": epoch, "problem": f"No diagram for this network: {error}"}
     if not (np.isfinite(picture.values["value"]).all() and np.isfinite(picture.edges["weight"]).all()):
-        return {"epoch": epoch, "problem": f"{label(chosen)}'s first seed diverged by epoch {epoch}: its values "
-                                           "are no longer finite numbers, so there is nothing to draw."}
+        return {"epoch": epoch, "problem": f"At epoch {epoch}, {label(chosen)}'s first seed computes values too "
+                                           "large for a finite number: there is nothing to draw."}
     kinds = set(picture.nodes["kind"])
     return {"epoch": epoch, "problem": None, "data": diagram_data(picture, dataset.task),
             "shape": diagram_shape(picture), "left_out": MORE_UNITS in kinds or MORE_LAYERS in kinds,

@@ -10,7 +10,8 @@ import pytest
 from core.engine.mlp import MLP
 from core.lab.network import network_picture
 from pages.ui.network_charts import diagram_data, diagram_shape, network_chart, thumbnail
-from pages.ui.palette import NEGATIVE, POSITIVE, activation_color
+from pages.ui.palette import NEGATIVE, POSITIVE, activation_color, label
+from tests.pages.test_arena import widget
 from tests.pages.test_training_charts import decode_png, hex_rgb
 from tests.support.apptest import button, charts, start
 
@@ -51,7 +52,7 @@ def test_the_spec_holds_one_image_per_drawn_node(picture):
     more = [r["text"] for r in rows if r["kind"] == "more"]
     assert more == ["+3 more"]
     titles = [r["text"] for r in rows if r["kind"] == "title"]
-    assert titles == ["Inputs", "Layer 1: 10 ReLU", "Layer 2: 3 ReLU", "Outputs"]
+    assert titles == ["Inputs", "Layer 1\n10 ReLU", "Layer 2\n3 ReLU", "Outputs"]
 
 
 def test_edges_encode_the_weight(picture):
@@ -109,3 +110,19 @@ def test_no_diagram_in_presenter_mode_or_without_2d_data():
     assert not diagram(at) and not any(s.value == "The network, unit by unit" for s in at.subheader)
     at = start("arena", {"arena.dataset": "iris"})
     assert not at.exception and not diagram(at)
+
+
+def test_a_diverged_run_is_said_to_have_no_network_left():
+    at = start("arena")
+    widget(at, "arena.activations").set_value(["linear"]).run()
+    widget(at, "arena.learning_rate").set_value(100.0).run()
+    widget(at, "arena.hidden_layers.depth").set_value(4).run()
+    for _ in range(3):
+        if button(at, "arena.step").disabled:
+            break
+        button(at, "arena.step").click().run()
+    assert not at.exception
+    assert at.session_state["arena.run"].history()["diverged"].any()
+    assert not diagram(at)
+    assert any(f"{label('linear')}'s first seed diverged at epoch" in i.value and "no network left to draw" in i.value
+               for i in at.info)
