@@ -4,8 +4,6 @@ refuse gets their reason and changes nothing."""
 
 from __future__ import annotations
 
-import hashlib
-
 import pandas as pd
 import streamlit as st
 
@@ -104,13 +102,13 @@ def open_weights(key: str) -> None:
 
 
 def _opened(file, key: str) -> dict:
-    """The file read, and its surfaces, once per content: kept in this session's state for its reruns."""
-    data = file.getvalue() if file.size <= MAX_UPLOAD_BYTES else None
-    digest = hashlib.sha256(data).hexdigest() if data is not None else f"too large {file.file_id}"
+    """The file read, and its surfaces, once per upload: kept in this session's state for its reruns (a playing
+    Arena reruns every second)."""
     cached = st.session_state.get(key)
-    if cached is not None and cached["digest"] == digest:
+    if cached is not None and cached["file_id"] == file.file_id:
         return cached
-    opened = {"digest": digest, "error": None, "network": None, "surface": None, "hover": None}
+    data = file.getvalue() if file.size <= MAX_UPLOAD_BYTES else None
+    opened = {"file_id": file.file_id, "error": None, "network": None, "surface": None, "hover": None}
     try:
         if data is None:
             raise ValueError(f"it is {file.size / MB:.1f} MB; an opened file is at most {MAX_UPLOAD_BYTES // MB} MB.")
