@@ -6,6 +6,7 @@ from core.settings import ARENA, UPLOAD, Experiment
 from pages.ui import arena_views as views
 from pages.ui.estimate import run_estimate
 from pages.ui.notices import ignored_link_notice
+from pages.ui.open_files import open_config, open_weights
 from pages.ui.session import live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm
 from pages.ui.shell import page_header, page_shell
@@ -31,6 +32,7 @@ if not present:  # presenting, the title shares the transport's row: the room ne
 form = SettingsForm(PREFIX, ARENA, validate=lambda values: Experiment(**values))
 with st.sidebar:
     boxes = form.panels(st.sidebar, {"Data": "data", "Network": "network", "Training": "training", "View": "view"})
+    open_config(PREFIX, ARENA)
 values = form.finish()
 ignored_link_notice(form.ignored)
 
@@ -97,6 +99,8 @@ if not playing and run.epoch > 0 and not present:
     table = views.summary_table(run)
     views.confusion(run, "arena.confusion")
     views.share_and_export(run, table, "arena.export")
+if not present:
+    open_weights("arena.open_weights")
 
 with live_area:  # last: while playing, its first run goes on redrawing after the rest of the page is drawn
     st.fragment(live, run_every=FRAGMENT_SECONDS if playing else None)()

@@ -44,9 +44,16 @@ MAX_CLASSES = 512  # classes of a classifier (or regression targets): its output
 # --- decision surfaces --------------------------------------------------------------------------------------
 MAX_GRID = 200  # grid points per axis; a surface has MAX_GRID**2 cells at most
 
+# --- the network diagram ------------------------------------------------------------------------------------
+# A diagram is read unit by unit: beyond 8 units a column of thumbnails no longer fits a screen's height, and beyond
+# 6 hidden layers its width. The units and layers left out are counted on the diagram ("+N more").
+MAX_DIAGRAM_UNITS = 8  # units drawn per layer (inputs and outputs too)
+MAX_DIAGRAM_LAYERS = 6  # hidden layers drawn
+
 # --- files a user sends -------------------------------------------------------------------------------------
 MAX_UPLOAD_BYTES = 10 * 2**20  # a CSV; matches server.maxUploadSize = 10 (MB) in .streamlit/config.toml
 MAX_CONFIG_CHARS = 100_000  # an experiment JSON is a few hundred characters
+MAX_CONFIG_BYTES = 4 * MAX_CONFIG_CHARS  # an opened config file, before it is decoded: UTF-8 is 1-4 bytes a character
 MAX_HISTORY_CSV_CHARS = 200_000_000  # a long run of many seeds is tens of MB; beyond this it is not ours
 # The history's 8 columns, a sweep's 3 and room for a few of the user's own: every extra column is inferred value by
 # value, and a header of a million names would have pandas build a million columns before anything else is checked.
@@ -60,7 +67,9 @@ DELIMITER_SAMPLE_RECORDS = 20
 MAX_PARAMETERS = 20_000_000
 MAX_NPZ_BYTES = 8 * MAX_PARAMETERS + 1_000_000  # float64 uncompressed plus headers and meta
 MAX_NPZ_MEMBERS = 2 * (MAX_DEPTH + 1) + 1  # W0..Wn, b0..bn, meta
-MAX_META_CHARS = 100_000
+# A weights file's meta: its settings, and (version 2) the names and scaler of up to MAX_FEATURES inputs and
+# MAX_CLASSES classes, a few hundred thousand characters at the most for a table's long column names.
+MAX_META_CHARS = 1_000_000
 # JSON weights are the readable format for teaching-sized networks; 50 MB of text is about 2 million numbers,
 # and parsing it into Python lists costs several times that in memory. Bigger: use .npz.
 MAX_WEIGHTS_JSON_CHARS = 50_000_000

@@ -79,12 +79,13 @@ def check_keys(data, required: tuple[str, ...], what: str) -> None:
         fail(f"Missing key(s) in the {what}: {', '.join(missing)}.")
 
 
-def check_format(data: dict, expected: str, what: str) -> None:
+def check_format(data: dict, expected: str, what: str, versions: tuple[int, ...] = (FORMAT_VERSION,)) -> None:
+    """The format marker is ``expected`` and the format_version one of ``versions``."""
     if data["format"] != expected:
         fail(f"Not a {what}: format is {brief(data['format'])}, expected {expected!r}.")
-    if not is_whole(data["format_version"]) or data["format_version"] != FORMAT_VERSION:
+    if not is_whole(data["format_version"]) or data["format_version"] not in versions:
         fail(f"Unsupported {what} format_version {brief(data['format_version'])}; this version reads "
-             f"{FORMAT_VERSION}.")
+             f"{' and '.join(str(v) for v in versions)}.")
 
 
 # --- CSV: the shape of every record, counted before pandas builds anything ----------------------------------------

@@ -1,11 +1,15 @@
 """A trained network's weights: ``.npz`` (arrays ``W0..Wn``, ``b0..bn`` and ``meta``) or JSON, and back.
 
-``meta`` is a JSON object: activations per hidden layer, task, maxout_pieces, alpha, dtype, layer_sizes, and the
-TrainConfig the network was trained with; a network that takes input features of 2-D points (x1², sin x1, ...:
-``core.engine.features``) also has ``features``, their names in its inputs' order (files without it load as before).
-Nothing is ever unpickled: ``.npz`` files are opened with ``np.load(..., allow_pickle=False)`` after the archive is
-inspected, so an object array (the only way a pickle can hide in an ``.npz``) is refused; every size is capped before
-anything is decompressed or built.
+``meta`` is a JSON object: activations per hidden layer, task, maxout_pieces, alpha, dtype, layer_sizes, the
+TrainConfig the network was trained with, and (format_version 2) ``data``: the inputs' names and the scaler that
+standardised them, the classes' names and a regression target's scaler (``core.io.saved_data``), or null. With it a
+loaded network predicts on raw features (``SavedNetwork``). Version 1 files, which have no ``data``, still load.
+A network that takes input features of 2-D points (x1², sin x1, ...: ``core.engine.features``) also has
+``features``, their names in its inputs' order (files without it load as before).
+
+Nothing is ever unpickled: ``.npz`` files are opened with
+``np.load(..., allow_pickle=False)`` after the archive is inspected, so an object array (the only way a pickle can
+hide in an ``.npz``) is refused; every size is capped before anything is decompressed or built.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import io
 import json
 import sys
 import zipfile
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 import numpy as np
 
@@ -39,11 +43,15 @@ from core.engine.limits import (
 )
 from core.engine.mlp import HIDDEN_CHOICES, MAXOUT, MLP, TASKS
 from core.engine.training import DTYPES, TrainConfig
-from core.io.strict import FORMAT_VERSION, brief, check_format, check_keys, fail, parse_json
+from core.io.saved_data import SavedData, data_from_meta
+from core.io.strict import brief, check_format, check_keys, fail, parse_json
 
 WEIGHTS_FORMAT = "relu-lab-weights"
-_META_KEYS = ("format", "format_version", "activations", "task", "maxout_pieces", "alpha", "dtype", "layer_sizes",
-              "train_config")
+WEIGHTS_VERSION = 2  # version 2 added "data"
+READ_VERSIONS = (1, 2)
+_META_KEYS_V1 = ("format", "format_version", "activations", "task", "maxout_pieces", "alpha", "dtype", "layer_sizes",
+                 "train_config")
+_META_KEYS = (*_META_KEYS_V1, "data")
 FEATURES_KEY = "features"  # in the meta only when the network has input features
 _ALPHA_ACTIVATIONS = tuple(name for name, act in ACTIVATIONS.items() if "alpha" in act.params)
 
@@ -81,7 +89,13 @@ def _train_config_dict(config: TrainConfig) -> dict:
     return data
 
 
-def _model_meta(model: MLP, config: TrainConfig | None) -> dict:
+def _meta_keys(document) -> tuple[str, ...]:
+    """The meta keys of the document's format_version (the newest for anything else: check_format then says why)."""
+    return _META_KEYS_V1 if isinstance(document, dict) and document.get("format_version") == 1 and not isinstance(
+        document.get("format_version"), bool) else _META_KEYS
+
+
+def _model_meta(model: MLP, config: TrainConfig | None, dataset) -> dict:
     if not isinstance(model, MLP):
         fail(f"Expected an MLP, got {type(model).__name__}.")
     if config is not None and not isinstance(config, TrainConfig):
@@ -92,10 +106,11 @@ def _model_meta(model: MLP, config: TrainConfig | None) -> dict:
     maxout_pieces = pieces.pop() if pieces else (config.maxout_pieces if config is not None else 2)
     alphas = _layer_alphas(model)
     meta = {
-        "format": WEIGHTS_FORMAT, "format_version": FORMAT_VERSION, "activations": list(model.activations),
+        "format": WEIGHTS_FORMAT, "format_version": WEIGHTS_VERSION, "activations": list(model.activations),
         "task": model.task, "maxout_pieces": int(maxout_pieces), "alpha": _model_alpha(alphas),
         "dtype": np.dtype(model.dtype).name, "layer_sizes": [int(s) for s in model.layer_sizes],
         "train_config": None if config is None else _train_config_dict(config),
+        "data": None if dataset is None else SavedData.of(dataset).to_meta(),
     }
     if model.features is not None:
         meta[FEATURES_KEY] = list(model.features)
@@ -125,9 +140,9 @@ def _check_config_matches(config: TrainConfig, meta: dict, alphas: dict[str, flo
 
 def _check_meta(meta) -> list[tuple[int, int]]:
     """Validate weights metadata; returns the expected (rows, columns) of every weight matrix."""
-    check_keys({k: v for k, v in meta.items() if k != FEATURES_KEY} if isinstance(meta, dict) else meta, _META_KEYS,
-               "weights metadata")
-    check_format(meta, WEIGHTS_FORMAT, "ReLU Lab weights file")
+    check_keys({k: v for k, v in meta.items() if k != FEATURES_KEY} if isinstance(meta, dict) else meta,
+               _meta_keys(meta), "weights metadata")
+    check_format(meta, WEIGHTS_FORMAT, "ReLU Lab weights file", READ_VERSIONS)
     activations, task, pieces, alpha = meta["activations"], meta["task"], meta["maxout_pieces"], meta["alpha"]
     if meta["dtype"] not in DTYPES:
         fail(f"dtype must be one of {', '.join(DTYPES)}, got {brief(meta['dtype'])}.")
@@ -170,10 +185,19 @@ def _check_meta(meta) -> list[tuple[int, int]]:
     config = meta["train_config"]
     if config is not None:
         _check_train_config(config, meta)
+    _saved_data(meta)
     return shapes
 
 
-def _check_train_config(data, meta: dict) -> None:
+def _saved_data(meta: dict) -> SavedData | None:
+    """The meta's ``data`` (None in a version 1 file, or when saved without it), checked against its network."""
+    if meta.get("data") is None:
+        return None
+    sizes = meta["layer_sizes"]
+    return data_from_meta(meta["data"], sizes[0], sizes[-1], meta["task"])
+
+
+def _train_config(data) -> TrainConfig:
     if not isinstance(data, dict):
         fail("train_config must be a JSON object or null.")
     data = dict(data)
@@ -181,9 +205,13 @@ def _check_train_config(data, meta: dict) -> None:
         if isinstance(data.get(key), list):
             data[key] = tuple(data[key])
     try:
-        config = TrainConfig(**data)
+        return TrainConfig(**data)
     except TypeError as err:
         raise ValueError(f"Invalid train_config: {err}") from err
+
+
+def _check_train_config(data, meta: dict) -> None:
+    config = _train_config(data)
     if list(config.hidden_activations) != meta["activations"] or list(config.hidden_layers) != meta["layer_sizes"][
             1:-1] or config.dtype != meta["dtype"] or list(config.features or []) != meta.get(FEATURES_KEY, []):
         fail("train_config does not describe this network (activations, hidden layers, dtype or input features "
@@ -215,28 +243,33 @@ def _build_model(meta: dict, weights: list, biases: list) -> MLP:
                                meta.get(FEATURES_KEY), **params)
 
 
-def _model_parts(model: MLP, config: TrainConfig | None) -> tuple[dict, list[np.ndarray], list[np.ndarray]]:
+def _model_parts(model: MLP, config: TrainConfig | None, dataset=None
+                 ) -> tuple[dict, list[np.ndarray], list[np.ndarray]]:
     """Meta and arrays to save, checked with the reader's own rules so every saved file loads."""
-    meta = _model_meta(model, config)
+    meta = _model_meta(model, config, dataset)
+    if len(json.dumps(meta, allow_nan=False)) > MAX_META_CHARS:
+        fail(f"The network's description (names, scaler and settings) is longer than {MAX_META_CHARS:,} "
+             "characters, more than a weights file holds.")
     weights = [np.asarray(W) for W in model.weights]
     biases = [np.asarray(b) for b in model.biases]
     _build_model(meta, weights, biases)
     return meta, weights, biases
 
 
-def check_exportable(model: MLP, config: TrainConfig | None = None) -> None:
-    """Raise the ValueError ``weights_npz`` and ``weights_json`` would raise for this model (and config), without
-    writing anything: a page can say why a network cannot be downloaded before it offers the button. The check is
-    the writers' own (``_model_parts``), so it can never disagree with them."""
-    _model_parts(model, config)
+def check_exportable(model: MLP, config: TrainConfig | None = None, dataset=None) -> None:
+    """Raise the ValueError ``weights_npz`` and ``weights_json`` would raise for this model (config and dataset),
+    without writing anything: a page can say why a network cannot be downloaded before it offers the button. The
+    check is the writers' own (``_model_parts``), so it can never disagree with them."""
+    _model_parts(model, config, dataset)
 
 
-def weights_npz(model: MLP, config: TrainConfig | None = None) -> bytes:
+def weights_npz(model: MLP, config: TrainConfig | None = None, dataset=None) -> bytes:
     """The network as ``.npz`` bytes: ``W0..Wn``, ``b0..bn`` and ``meta`` (a JSON string, never a pickle).
 
-    ``config`` (the run's TrainConfig, optional) is stored for provenance and must describe the model.
+    ``config`` (the run's TrainConfig, optional) is stored for provenance and must describe the model; ``dataset``
+    (optional, the ``Dataset`` it was trained on) gives the ``data`` a loaded network predicts on raw features with.
     """
-    meta, weights, biases = _model_parts(model, config)
+    meta, weights, biases = _model_parts(model, config, dataset)
     arrays = {f"W{i}": W for i, W in enumerate(weights)}
     arrays.update({f"b{i}": b for i, b in enumerate(biases)})
     arrays["meta"] = np.array(json.dumps(meta, sort_keys=True, allow_nan=False))
@@ -263,6 +296,11 @@ def _check_zip(data: bytes) -> None:
 def model_from_npz(data: bytes) -> MLP:
     """The MLP in ``weights_npz`` bytes. ValueError for anything else: not an npz, missing or extra arrays,
     object arrays (``allow_pickle=False`` refuses them), wrong shapes or dtypes, NaN weights, bad meta."""
+    return network_from_npz(data).model
+
+
+def network_from_npz(data: bytes) -> SavedNetwork:
+    """The ``SavedNetwork`` in ``weights_npz`` bytes, read as strictly as ``model_from_npz``."""
     if not isinstance(data, bytes | bytearray | memoryview):
         fail(f"The weights file must be bytes, got {type(data).__name__}.")
     data = bytes(data)
@@ -292,16 +330,16 @@ def model_from_npz(data: bytes) -> MLP:
         missing, extra = sorted(expected - set(arrays)), sorted(set(arrays) - expected)
         fail(f"The weights file's arrays do not match its meta: missing {missing or 'none'}, "
               f"unexpected {extra or 'none'}.")
-    return _build_model(meta, [arrays[f"W{i}"] for i in range(len(shapes))],
-                        [arrays[f"b{i}"] for i in range(len(shapes))])
+    return _saved(meta, _build_model(meta, [arrays[f"W{i}"] for i in range(len(shapes))],
+                                     [arrays[f"b{i}"] for i in range(len(shapes))]))
 
 
-def weights_json(model: MLP, config: TrainConfig | None = None) -> str:
+def weights_json(model: MLP, config: TrainConfig | None = None, dataset=None) -> str:
     """The network as JSON: the ``meta`` keys of ``weights_npz`` plus ``weights`` and ``biases`` as nested lists.
 
     Numbers are written with ``repr``, so float64 and float32 weights read back bit for bit.
     """
-    meta, weights, biases = _model_parts(model, config)
+    meta, weights, biases = _model_parts(model, config, dataset)
     document = {**meta, "weights": [W.tolist() for W in weights], "biases": [b.tolist() for b in biases]}
     return json.dumps(document, sort_keys=True, allow_nan=False)
 
@@ -326,10 +364,16 @@ def _numbers(value, shape: tuple[int, ...], dtype: np.dtype, name: str) -> np.nd
 
 def model_from_json(text) -> MLP:
     """The MLP in ``weights_json`` text, checked as strictly as ``model_from_npz``."""
+    return network_from_json(text).model
+
+
+def network_from_json(text) -> SavedNetwork:
+    """The ``SavedNetwork`` in ``weights_json`` text, checked as strictly as ``model_from_npz``."""
     document = parse_json(text, "weights JSON", MAX_WEIGHTS_JSON_CHARS)
     optional = (FEATURES_KEY,) if isinstance(document, dict) and FEATURES_KEY in document else ()
-    check_keys(document, (*_META_KEYS, *optional, "weights", "biases"), "weights JSON")
-    meta = {key: document[key] for key in (*_META_KEYS, *optional)}
+    keys = (*_meta_keys(document), *optional)
+    check_keys(document, (*keys, "weights", "biases"), "weights JSON")
+    meta = {key: document[key] for key in keys}
     shapes = _check_meta(meta)
     dtype = np.dtype(meta["dtype"])
     weights, biases = document["weights"], document["biases"]
@@ -338,4 +382,46 @@ def model_from_json(text) -> MLP:
         fail(f"weights and biases must be lists of {len(shapes)} arrays each.")
     weights = [_numbers(weights[i], shape, dtype, f"W{i}") for i, shape in enumerate(shapes)]
     biases = [_numbers(biases[i], (shape[1],), dtype, f"b{i}") for i, shape in enumerate(shapes)]
-    return _build_model(meta, weights, biases)
+    return _saved(meta, _build_model(meta, weights, biases))
+
+
+# --- a loaded network, with what it knows of its data --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SavedNetwork:
+    """A network read from a weights file: the ``model``, its ``data`` (None for a version 1 file or one saved without
+    it), the TrainConfig it was saved with (or None) and the file's ``version``."""
+
+    model: MLP
+    data: SavedData | None
+    config: TrainConfig | None
+    version: int
+
+    def forward_raw(self, X) -> np.ndarray:
+        """Class probabilities, or a regression's predictions in the target's own units, for raw features ``X``
+        (standardised with the saved scaler first). ValueError when the file holds no scaler."""
+        if self.data is None:
+            fail("This weights file holds no input scaler: the network can only be given standardised features.")
+        with np.errstate(all="ignore"):  # a value the scaler maps beyond float range gives NaN, not a warning
+            out = self.model.forward(self.data.standardise(X))
+            return out if self.model.task == "classification" else self.data.unscale_target(out)
+
+    def predict_raw(self, X) -> np.ndarray:
+        """Class labels, or predictions in the target's own units, for raw features ``X``."""
+        out = self.forward_raw(X)
+        return out.argmax(axis=1) if self.model.task == "classification" else out
+
+
+def _saved(meta: dict, model: MLP) -> SavedNetwork:
+    config = meta["train_config"]
+    return SavedNetwork(model, _saved_data(meta), None if config is None else _train_config(config),
+                        int(meta["format_version"]))
+
+
+def network_from_file(data: bytes, filename: str) -> SavedNetwork:
+    """A weights file as a page receives it: ``.npz`` (a zip) or JSON, told apart by the name's ending, or (any
+    other name) by the zip's signature."""
+    name = str(filename).lower()
+    is_npz = name.endswith(".npz") or (not name.endswith(".json") and bytes(data[:2]) == b"PK")
+    return network_from_npz(data) if is_npz else network_from_json(data)

@@ -32,11 +32,20 @@ def decision_surface(model, X: np.ndarray, resolution: int = 50, class_names=Non
         raise ValueError("A decision surface needs exactly 2 input features.")
     points, width, height = grid(X, resolution)
     if isinstance(model, MLP):
-        check_work(len(points) * network_work(model),
-                   f"A decision surface of {resolution} × {resolution} cells for a network of {len(model.layers)} "
-                   "hidden layers", "choose a coarser grid, or fewer or narrower layers")
+        _check_surface_work(model, resolution)
     with np.errstate(all="ignore"):
         probs = model.forward(points)
+    return _surface_frame(points, width, height, probs, class_names)
+
+
+def _check_surface_work(model: MLP, resolution: int) -> None:
+    check_work(resolution ** 2 * network_work(model),
+               f"A decision surface of {resolution} × {resolution} cells for a network of {len(model.layers)} "
+               "hidden layers", "choose a coarser grid, or fewer or narrower layers")
+
+
+def _surface_frame(points: np.ndarray, width: float, height: float, probs: np.ndarray, class_names) -> pd.DataFrame:
+    """``decision_surface``'s frame from the cells' centres and their class probabilities."""
     probs = np.nan_to_num(probs, nan=1.0 / probs.shape[1])
     predicted = probs.argmax(axis=1)
     names = np.asarray(class_names if class_names is not None else [str(c) for c in range(probs.shape[1])])
@@ -45,6 +54,32 @@ def decision_surface(model, X: np.ndarray, resolution: int = 50, class_names=Non
         "x2": points[:, 0] + width / 2, "y2": points[:, 1] + height / 2,
         "class": names[predicted], "confidence": probs.max(axis=1), "p1": probs[:, 1],
     })
+
+
+SAVED_SPREAD = 3.0  # a loaded network's surface: the training mean ± this many standard deviations of each feature
+
+
+def saved_surface(network, resolution: int = 50) -> pd.DataFrame:
+    """A loaded classifier's (``core.io.weights.SavedNetwork``) decision surface, as ``decision_surface``'s frame.
+
+    With its saved scaler: over raw features, the training mean ± ``SAVED_SPREAD`` standard deviations of each,
+    every cell predicted from its raw coordinates through the scaler (``SavedNetwork.forward_raw``). Without one (a
+    version 1 file, or one saved without its data): over standardised features, ± ``SAVED_SPREAD``, its classes
+    named "class 0", "class 1", ..."""
+    model = network.model
+    if model.task != "classification" or model.layer_sizes[0] != 2:
+        raise ValueError(f"A decision surface needs a classifier of exactly 2 inputs; this network is a {model.task} "
+                         f"network of {model.layer_sizes[0]} input(s).")
+    corners = np.array([[-SAVED_SPREAD] * 2, [SAVED_SPREAD] * 2])
+    data = network.data
+    if data is not None:
+        corners = corners * data.feature_scale + data.feature_mean
+    points, width, height = grid(corners, resolution, margin=0.0)
+    _check_surface_work(model, resolution)
+    with np.errstate(all="ignore"):
+        probs = model.forward(points) if data is None else network.forward_raw(points)
+    names = [f"class {c}" for c in range(model.layer_sizes[-1])] if data is None else data.class_names
+    return _surface_frame(points, width, height, probs, names)
 
 
 def points_frame(ds) -> pd.DataFrame:

@@ -36,6 +36,7 @@ from core.lab.convergence import instabilities
 from core.lab.summary import column_help, display_table, summary, target_of
 from core.settings import UPLOAD
 from pages.ui import training_charts as charts
+from pages.ui.network_view import network_view
 from pages.ui.notices import divergence_notices, instability_notices
 from pages.ui.palette import label
 from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH, projected
@@ -426,23 +427,25 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
                                       key=f"{key}.weights")
         cfg = run.configs[run.experiment.first_run(chosen)]
         try:  # said before the buttons: a refusal must never happen inside a download's callback
-            check_exportable(run.model(run.experiment.first_run(chosen)), cfg)
+            check_exportable(run.model(run.experiment.first_run(chosen)), cfg, run.dataset)
             refused = None
         except ValueError as error:
             refused = str(error)
         columns[1].download_button(f"Weights: {label(chosen)} (.npz)",
-                                   lambda: weights_npz(run.model(run.experiment.first_run(chosen)), cfg),
+                                   lambda: weights_npz(run.model(run.experiment.first_run(chosen)), cfg, run.dataset),
                                    f"relu-lab-{chosen}-seed{cfg.seed}.npz", "application/octet-stream",
                                    icon=":material/download:", width="stretch", on_click="ignore",
                                    disabled=refused is not None)
         columns[2].download_button(f"Weights: {label(chosen)} (JSON)",
-                                   lambda: weights_json(run.model(run.experiment.first_run(chosen)), cfg),
+                                   lambda: weights_json(run.model(run.experiment.first_run(chosen)), cfg,
+                                                        run.dataset),
                                    f"relu-lab-{chosen}-seed{cfg.seed}.json", "application/json",
                                    icon=":material/data_object:", width="stretch", on_click="ignore",
                                    disabled=refused is not None)
         if refused is not None:
             st.warning(f"These weights cannot be exported: {refused}", icon=":material/block:")
-        st.caption("Weights load back with numpy's allow_pickle=False. The HTML report holds its charts as "
+        st.caption("Weights carry their input scaler and load back with numpy's allow_pickle=False (Open weights, "
+                   "below, shows one's decision boundary over the raw features). The HTML report holds its charts as "
                    "images, so it opens offline. On this page, a chart's toolbar (⋯) downloads it as PNG.")
 
 
@@ -483,6 +486,7 @@ def detail_view(run: LiveRun, present: bool, playing: bool, key: str) -> None:
     if not present:
         layer_charts(run, shown.band, shown.marks)
     decision_boundaries(run, shown, present)
+    network_view(run, shown, present, f"{key}.network")
     regression_fit(run, shown, present)
     drawn = (([] if present else ["per-layer charts"]) + ([] if shown.boundaries is None else ["decision surfaces"])
              + ([] if shown.fits is None else ["fit"]))

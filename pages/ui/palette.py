@@ -42,6 +42,10 @@ NEUTRAL = "#9E9E9E"
 CLASS_COLORS = ["#7B3294", "#1B7837", "#B35806", "#2D004B", "#5AAE61", "#8C510A", "#C2A5CF", "#01665E", "#DFC27D",
                 "#4D4D4D"]
 
+# Signs on the network diagram (weights, and unit outputs around 0): ColorBrewer's RdBu ends, a diverging pair that
+# colour-blind viewers tell apart; white is 0.
+NEGATIVE, POSITIVE = "#B2182B", "#2166AC"
+
 
 
 def _check(name: str) -> None:

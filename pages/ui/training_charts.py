@@ -262,6 +262,15 @@ def _rgb(hex_color: str) -> np.ndarray:
     return np.array([int(hex_color[k:k + 2], 16) for k in (1, 3, 5)], dtype=float)
 
 
+def diverging_rgb(t: np.ndarray, low: str, high: str, white_share: float = 0.0) -> np.ndarray:
+    """Colours (n, 3) as floats for values ``t`` in [0, 1]: ``low``'s colour at 0 through white at 0.5 to ``high``'s at
+    1, both ends mixed with ``white_share`` of white."""
+    t = np.asarray(t, dtype=float).reshape(-1, 1)
+    white = np.full(3, 255.0)
+    low_rgb, high_rgb = (_rgb(c) + (white - _rgb(c)) * white_share for c in (low, high))
+    return np.where(t < 0.5, low_rgb + (white - low_rgb) * (2 * t), white + (high_rgb - white) * (2 * t - 1))
+
+
 def surface_rgba(surface: pd.DataFrame, class_names, discretize: bool = False) -> np.ndarray:
     """The decision surface as an image, (rows, columns, RGBA) uint8, top row = largest y.
 
@@ -277,12 +286,10 @@ def surface_rgba(surface: pd.DataFrame, class_names, discretize: bool = False) -
         raise ValueError("A decision surface must be a square grid of at least 2 x 2 cells.")
     names = list(class_names)
     if len(names) == 2:
-        p1 = surface["p1"].to_numpy(dtype=float)[:, None]
+        p1 = surface["p1"].to_numpy(dtype=float)
         if discretize:  # the predicted class at full certainty: the argmax is class 1 exactly where p1 > 0.5
             p1 = (p1 > 0.5).astype(float)
-        white = np.full(3, 255.0)
-        low, high = (_rgb(c) + (white - _rgb(c)) * SURFACE_WHITE for c in CLASS_COLORS[:2])
-        rgb = np.where(p1 < 0.5, low + (white - low) * (2 * p1), white + (high - white) * (2 * p1 - 1))
+        rgb = diverging_rgb(p1, *CLASS_COLORS[:2], white_share=SURFACE_WHITE)
         alpha = np.full((len(surface), 1), 255.0)
     else:
         palette = np.array([_rgb(CLASS_COLORS[k % len(CLASS_COLORS)]) for k in range(len(names))])
@@ -386,11 +393,14 @@ def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, 
 LEGEND_ITEM_WIDTH = 120  # px per entry of ``boundary_legend``
 
 
-def boundary_legend(class_names, show_test: bool = True, vertical: bool = False) -> alt.LayerChart:
+def boundary_legend(class_names, show_test: bool = True, vertical: bool = False, points: bool = True
+                    ) -> alt.LayerChart:
     """The classes' colours and the train/test shapes once, for a whole row of decision surfaces: drawn symbols
-    and labels in a row (or a column, ``vertical``) — a chart of its own, so it stands whatever the surfaces' sizes."""
+    and labels in a row (or a column, ``vertical``) — a chart of its own, so it stands whatever the surfaces' sizes.
+    ``points=False``: the classes only (a surface with no data points on it)."""
     items = [(str(c), "class", c, "circle") for c in class_names]
-    items += [("train", "split", None, "circle")] + ([("test", "split", None, "triangle-up")] if show_test else [])
+    if points:
+        items += [("train", "split", None, "circle")] + ([("test", "split", None, "triangle-up")] if show_test else [])
     frame = pd.DataFrame({"text": [t for t, *_ in items], "kind": [k for _, k, *_ in items],
                           "class": [c for _, _, c, _ in items], "shape": [s for *_, s in items],
                           "slot": range(len(items))})

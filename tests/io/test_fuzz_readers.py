@@ -24,14 +24,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from core.engine.data import guess_task
+from core.engine.data import guess_task, load_dataset
 from core.engine.mlp import MLP
 from core.engine.training import TrainConfig
 from core.io.config import config_json, experiment_from_json
 from core.io.history import records_to_frame
 from core.io.history_csv import history_csv, read_history_csv
 from core.io.upload import prepare_upload, read_csv_bytes
-from core.io.weights import model_from_json, model_from_npz, weights_json, weights_npz
+from core.io.weights import model_from_json, model_from_npz, network_from_file, weights_json, weights_npz
 from core.settings import Experiment
 
 EXAMPLES = 300  # per reader (the upload, the one with most to explore, gets twice as many)
@@ -256,10 +256,47 @@ def test_any_weights_json_is_read_or_refused_with_a_value_error(text):
         assert all(np.isfinite(w).all() for w in model.weights)
 
 
+# --- weights with their data (format 2): names and scaler -----------------------------------------------------------
+
+_MOONS = load_dataset("moons", n_samples=40, seed=0)
+VALID_WITH_DATA = json.loads(weights_json(MODEL, None, _MOONS))
+DATA_KEYS = sorted(VALID_WITH_DATA["data"])
+
+
+@st.composite
+def data_documents(draw):
+    """The valid document with data, with one of the data's keys (or one entry of a list) replaced or removed."""
+    document = json.loads(json.dumps(VALID_WITH_DATA))
+    if draw(st.booleans()):
+        document["data"] = draw(replaced(document["data"], DATA_KEYS))
+    else:
+        key = draw(st.sampled_from([k for k in DATA_KEYS if isinstance(document["data"][k], list)]))
+        part = document["data"][key]
+        part[draw(st.integers(0, len(part) - 1))] = draw(st.one_of(numbers, json_values))
+    return document
+
+
+@pytest.mark.timeout(60)
+@fuzz()
+@given(document=data_documents(), as_npz=st.booleans(), name=st.sampled_from(["w.npz", "w.json", "w", "W.NPZ"]))
+def test_any_weights_data_is_read_or_refused_with_a_value_error(document, as_npz, name):
+    if as_npz:
+        meta = {k: v for k, v in document.items() if k not in ("weights", "biases")}
+        members = _valid_members() | {"meta.npy": _npy(np.array(dumps(meta)))}
+        data = _zip(members, True)
+    else:
+        data = dumps(document).encode()
+    network = read_or_refuse(lambda d: network_from_file(d, name), data)
+    if network is not None and network.data is not None:
+        assert np.isfinite(network.data.feature_mean).all() and (network.data.feature_scale > 0).all()
+        assert network.forward_raw(np.zeros((3, 2))).shape == (3, 2)
+
+
 def test_the_fuzzed_documents_start_valid():
     assert model_from_npz(VALID_NPZ).layer_sizes == model_from_json(json.dumps(VALID_WEIGHTS)).layer_sizes == [2, 3, 2]
     assert model_from_npz(_zip(_valid_members(), True)).layer_sizes == [2, 3, 2]
     assert experiment_from_json(json.dumps(VALID_EXPERIMENT)) == Experiment()
+    assert network_from_file(json.dumps(VALID_WITH_DATA).encode(), "w.json").data.feature_names == ("x1", "x2")
 
 
 # --- experiment JSON ----------------------------------------------------------------------------------------------

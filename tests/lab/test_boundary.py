@@ -12,7 +12,8 @@ from core.engine.data import load_dataset
 from core.engine.limits import MAX_GRID, MAX_WORK, format_work
 from core.engine.mlp import MLP
 from core.engine.training import MultiTrainer, TrainConfig
-from core.lab.boundary import confusion_frame, decision_surface, grid, points_frame
+from core.io.weights import network_from_json, network_from_npz, weights_json, weights_npz
+from core.lab.boundary import SAVED_SPREAD, confusion_frame, decision_surface, grid, points_frame, saved_surface
 
 
 @pytest.fixture(scope="module")
@@ -214,3 +215,35 @@ def test_confusion_absent_class_has_zero_counts_and_shares(blobs, blobs_model):
     assert shares[blobs.class_names[2]] == 0.0
     absent = frame[frame["true"] == blobs.class_names[2]]
     assert (absent["count"] == 0).all() and (absent["share"] == 0).all()
+
+
+# --- a loaded network's surface -----------------------------------------------------------------------------------
+
+
+def test_a_loaded_networks_surface_is_over_raw_features_through_its_scaler(moons, moons_model):
+    network = network_from_npz(weights_npz(moons_model, None, moons))
+    surface = saved_surface(network, 9)
+    low = moons.feature_mean - SAVED_SPREAD * moons.feature_scale
+    high = moons.feature_mean + SAVED_SPREAD * moons.feature_scale
+    centres = np.column_stack([(surface["x"] + surface["x2"]) / 2, (surface["y"] + surface["y2"]) / 2])
+    np.testing.assert_allclose(centres.min(axis=0), low)
+    np.testing.assert_allclose(centres.max(axis=0), high)
+    by_hand = moons_model.forward((centres - moons.feature_mean) / moons.feature_scale)  # standardised by hand
+    np.testing.assert_allclose(surface["p1"], by_hand[:, 1], rtol=1e-5, atol=1e-6)
+    assert set(surface["class"]) <= set(moons.class_names)
+    assert len(surface) == 81
+
+
+def test_a_loaded_network_without_a_scaler_is_drawn_over_standardised_features(moons_model):
+    surface = saved_surface(network_from_json(weights_json(moons_model)), 5)
+    assert surface["x"].min() + (surface["x2"] - surface["x"]).iloc[0] / 2 == pytest.approx(-3.0)
+    assert set(surface["class"]) <= {"class 0", "class 1"}
+
+
+def test_only_a_classifier_of_two_inputs_has_a_loaded_surface():
+    for model in (MLP([3, 4, 2], seed=0), MLP([2, 4, 1], task="regression", seed=0)):
+        with pytest.raises(ValueError, match="classifier of exactly 2 inputs"):
+            saved_surface(network_from_npz(weights_npz(model)))
+    too_big = MLP([2, 512, 512, 512, 512, 2], seed=0)
+    with pytest.raises(ValueError, match="MAX_WORK"):
+        saved_surface(network_from_npz(weights_npz(too_big)), MAX_GRID)

@@ -36,9 +36,9 @@ def test_arena_opens_on_the_default_experiment_at_epoch_zero(arena):
     assert counter(arena) == "Epoch 0 / 200"
     assert widget(arena, "arena.activations").value == ["relu", "sigmoid", "tanh"]
     assert widget(arena, "arena.dataset").value == "moons"
-    # loss, accuracy, gradient profile, gradient over time, sparsity, dead units, the classes' legend and 3 decision
-    # surfaces
-    assert len(charts(arena)) == 10
+    # loss, accuracy, gradient profile, gradient over time, sparsity, dead units, the classes' legend, 3 decision
+    # surfaces and the network diagram
+    assert len(charts(arena)) == 11
 
 
 def test_step_advances_one_epoch_and_reset_returns_to_zero(arena):
@@ -58,7 +58,8 @@ def test_changing_the_activation_set_resets_the_experiment(arena):
     widget(arena, "arena.activations").set_value(["relu", "leaky_relu"]).run()
     assert not arena.exception
     assert counter(arena) == "Epoch 0 / 200"
-    assert len(charts(arena)) == 6 + 1 + 2  # six training charts, the classes' legend, two decision surfaces
+    # six training charts, the classes' legend, two decision surfaces, the network diagram
+    assert len(charts(arena)) == 6 + 1 + 2 + 1
 
 
 def test_no_activation_gives_a_friendly_empty_state(arena):

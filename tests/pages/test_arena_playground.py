@@ -13,9 +13,12 @@ from tests.support.apptest import button, charts, start
 
 
 def boundaries(at) -> list:
-    """The decision-surface charts (those with an image layer)."""
-    return [chart for chart in charts(at) if any(layer.get("mark", {}).get("type") == "image"
-                                                 for layer in json.loads(chart.proto.spec).get("layer", []))]
+    """The decision-surface charts (an image layer of kind "surface" or "discrete"; the network diagram's images are
+    its units)."""
+    surfaces = [{"filter": f"(datum.kind === '{kind}')"} for kind in ("surface", "discrete")]
+    return [chart for chart in charts(at) if any(
+        layer.get("mark", {}).get("type") == "image" and any(f in layer.get("transform", []) for f in surfaces)
+        for layer in json.loads(chart.proto.spec).get("layer", []))]
 
 
 def boundary_specs(at) -> list[dict]:

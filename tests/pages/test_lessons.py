@@ -91,7 +91,8 @@ def test_lesson_1_opens_the_arena_with_linear_against_relu_on_circles():
     assert widget(at, "arena.dataset").value == "circles"
     assert widget(at, "arena.noise").value == 0.1
     assert widget(at, "arena.epochs").value == 100
-    assert len(charts(at)) == 6 + 1 + 2  # six training charts, the classes' legend, a decision surface per activation
+    # six training charts, the classes' legend, a decision surface per activation, the network diagram
+    assert len(charts(at)) == 6 + 1 + 2 + 1
 
 
 def test_lesson_2_opens_the_explorer_with_relu_only():
