@@ -35,135 +35,7 @@ def _as_float(x) -> Array:
     return x if np.issubdtype(x.dtype, np.floating) else x.astype(np.float64)
 
 
-# --- the functions -------------------------------------------------------------------------------
-
-
-def relu(x, out=None):
-    return np.maximum(x, 0, out=out)
-
-
-def relu_derivative(x):
-    return (x > 0).astype(x.dtype)
-
-
-def leaky_relu(x, alpha=0.01):
-    return np.where(x > 0, x, x * alpha)
-
-
-def leaky_relu_derivative(x, alpha=0.01):
-    return np.where(x > 0, 1, alpha).astype(x.dtype, copy=False)
-
-
-def sigmoid(x, out=None):
-    # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: exp only sees -|x|, so it cannot overflow,
-    # and small outputs keep full relative precision. Several times faster than scipy's expit.
-    # With e = exp(-|x|) and r = 1 / (1 + e), that is r for x >= 0 and r * e below, which is r * max(e, x >= 0)
-    # (0 < e <= 1): the same numbers as choosing between the two, without the choice. np.where, or a multiply
-    # with where=, cost 6 to 11 ns a value, as much as all the other passes together (float64 here; float32 more).
-    nonneg = x >= 0  # before anything is written: ``out`` may be x itself
-    e = np.abs(x, out=np.empty_like(x))
-    np.negative(e, out=e)
-    np.exp(e, out=e)
-    out = np.add(e, 1, out=np.empty_like(x) if out is None else out)
-    np.divide(1, out, out=out)
-    out *= np.maximum(e, nonneg, out=e)
-    return out
-
-
-def sigmoid_derivative(x):
-    s = sigmoid(x)
-    return s * (1 - s)
-
-
-def tanh(x, out=None):
-    return np.tanh(x, out=out)
-
-
-def tanh_derivative(x):
-    t = np.tanh(x)
-    return 1 - t * t
-
-
-def linear(x):
-    return x.copy()
-
-
-def linear_derivative(x):
-    return np.ones_like(x)
-
-
-def elu(x, alpha=1.0):
-    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * alpha)
-
-
-def elu_derivative(x, alpha=1.0):
-    return np.where(x > 0, 1, np.exp(np.minimum(x, 0)) * alpha).astype(x.dtype, copy=False)
-
-
-def gelu(x):
-    # x * Phi(x) with Phi(x) = erfc(-x / sqrt 2) / 2: erfc avoids 1 - erf cancelling in float32.
-    return x * (erfc(x * -_SQRT_HALF) * 0.5)
-
-
-def gelu_derivative(x):
-    # Phi(x) + x * phi(x); x*x <= 1e8 stays finite in float32, exp of a non-positive number cannot overflow.
-    return erfc(x * -_SQRT_HALF) * 0.5 + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI)
-
-
-def silu(x):
-    return x * sigmoid(x)
-
-
-def silu_derivative(x):
-    s = sigmoid(x)
-    return s * (1 + x * (1 - s))
-
-
-def softplus(x):
-    return np.logaddexp(0, x)
-
-
-def softplus_derivative(x):
-    return sigmoid(x)
-
-
-# --- derivatives from the output, for backprop ---------------------------------------------------
-# Backprop already holds y = f(x); for these functions f'(x) is cheaper from y than from x. Each comes twice: as a
-# value, and applied in place to the gradient flowing back (``grad *= f'``, as scikit-learn's
-# ``inplace_*_derivative``), which needs no temporary the size of the layer but the one ``scratch`` it is lent.
-
-
-def _relu_grad_from_output(x, y):
-    return (y > 0).astype(y.dtype)
-
-
-def _sigmoid_grad_from_output(x, y):
-    return y * (1 - y)
-
-
-def _tanh_grad_from_output(x, y):
-    return 1 - y * y
-
-
-def _relu_backprop(grad, y, scratch):
-    # grad * 1.0 or grad * 0.0, as multiplying by the derivative does (assigning 0 through the mask would turn
-    # -0.0 and NaN into 0.0)
-    grad *= y > 0
-
-
-def _sigmoid_backprop(grad, y, scratch):
-    d = np.subtract(1, y, out=scratch)
-    d *= y
-    grad *= d
-
-
-def _tanh_backprop(grad, y, scratch):
-    d = np.multiply(y, y, out=scratch)
-    np.subtract(1, d, out=d)
-    grad *= d
-
-
-# --- the registry ----------------------------------------------------------------------------------
+# --- the entries' type --------------------------------------------------------------------------------------
 # Where |f'(x)| -> 0 (Gulcehre et al. 2016, "Noisy Activation Functions"): *hard* saturation reaches exactly 0 at a
 # finite x and stays there (ReLU for x < 0); *soft* saturation only tends to 0 as |x| grows (sigmoid, tanh, ELU...).
 HARD_LEFT = "hard, left (f′ = 0 exactly for x < 0)"
@@ -227,84 +99,230 @@ class Activation:
         return self.forward(x)
 
 
-def _entry(name, label, formula, derivative_formula, forward, derivative, **facts) -> Activation:
-    return Activation(name, label, formula, derivative_formula, forward, derivative, **facts)
+ACTIVATIONS: dict[str, Activation] = {}
 
 
-ACTIVATIONS: dict[str, Activation] = {
-    a.name: a
-    for a in (
-        _entry(
-            "relu", "ReLU", r"f(x) = \max(0, x)",
-            r"f'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
-            relu, relu_derivative,
-            output_range="[0, ∞)", zero_centred=False, saturating=HARD_LEFT,
-            monotonic=True, derivative_at_zero=0.0,
-            convention="not differentiable at 0; we use f′(0) = 0",
-            _grad_from_output=_relu_grad_from_output, _backprop=_relu_backprop, _forward_takes_out=True,
-        ),
-        _entry(
-            "leaky_relu", "Leaky ReLU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
-            r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}",
-            leaky_relu, leaky_relu_derivative,
-            output_range="(−∞, ∞)", zero_centred=False, saturating=NOT_SATURATING,
-            monotonic=True, derivative_at_zero=0.01,
-            convention="not differentiable at 0; we use f′(0) = α",
-            params={"alpha": 0.01},
-        ),
-        _entry(
-            "sigmoid", "Sigmoid", r"f(x) = \sigma(x) = \frac{1}{1 + e^{-x}}",
-            r"f'(x) = \sigma(x)\,(1 - \sigma(x)) \le \tfrac{1}{4}",
-            sigmoid, sigmoid_derivative,
-            output_range="(0, 1)", zero_centred=False, saturating=SOFT_BOTH,
-            monotonic=True, derivative_at_zero=0.25, _grad_from_output=_sigmoid_grad_from_output,
-            _backprop=_sigmoid_backprop, _forward_takes_out=True,
-        ),
-        _entry(
-            "tanh", "Tanh", r"f(x) = \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
-            r"f'(x) = 1 - \tanh^2(x) \le 1",
-            tanh, tanh_derivative,
-            output_range="(−1, 1)", zero_centred=True, saturating=SOFT_BOTH,
-            monotonic=True, derivative_at_zero=1.0, _grad_from_output=_tanh_grad_from_output,
-            _backprop=_tanh_backprop, _forward_takes_out=True,
-        ),
-        _entry(
-            "linear", "Linear (none)", r"f(x) = x", r"f'(x) = 1",
-            linear, linear_derivative,
-            output_range="(−∞, ∞)", zero_centred=True, saturating=NOT_SATURATING,
-            monotonic=True, derivative_at_zero=1.0,
-        ),
-        _entry(
-            "elu", "ELU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
-            r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}",
-            elu, elu_derivative,
-            output_range="(−α, ∞)", zero_centred=False, saturating=SOFT_LEFT,
-            monotonic=True, derivative_at_zero=1.0,
-            convention="differentiable at 0 only when α = 1; otherwise we use f′(0) = α",
-            params={"alpha": 1.0},
-        ),
-        _entry(
-            "gelu", "GELU", r"f(x) = x\,\Phi(x) = \tfrac{x}{2}\,\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt{2}}\right)",
-            r"f'(x) = \Phi(x) + x\,\varphi(x)",
-            gelu, gelu_derivative,
-            output_range="[≈ −0.170, ∞)", zero_centred=False, saturating=SOFT_LEFT,
-            monotonic=False, derivative_at_zero=0.5,
-        ),
-        _entry(
-            "silu", "SiLU (Swish)", r"f(x) = x\,\sigma(x)",
-            r"f'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
-            silu, silu_derivative,
-            output_range="[≈ −0.278, ∞)", zero_centred=False, saturating=SOFT_LEFT,
-            monotonic=False, derivative_at_zero=0.5,
-        ),
-        _entry(
-            "softplus", "Softplus", r"f(x) = \ln(1 + e^{x})", r"f'(x) = \sigma(x)",
-            softplus, softplus_derivative,
-            output_range="(0, ∞)", zero_centred=False, saturating=SOFT_LEFT,
-            monotonic=True, derivative_at_zero=0.5,
-        ),
-    )
-}
+def register(name, label, formula, derivative_formula, forward, derivative, **facts) -> Activation:
+    """Add an activation to the registry; each function below is followed by its entry."""
+    ACTIVATIONS[name] = Activation(name, label, formula, derivative_formula, forward, derivative, **facts)
+    return ACTIVATIONS[name]
+
+
+def from_output(grad_from_output, backprop) -> dict:
+    """An entry's facts for an f' that backprop takes from the output y = f(x) (see below); such an f also writes
+    into a given ``out``."""
+    return {"_grad_from_output": grad_from_output, "_backprop": backprop, "_forward_takes_out": True}
+
+
+# --- the functions and their entries ---------------------------------------------------------------------------
+# Backprop already holds y = f(x); where f'(x) is cheaper from y than from x, an entry has it twice: as a value
+# (``_grad_from_output``), and applied in place to the gradient flowing back (``_backprop``: ``grad *= f'``, as
+# scikit-learn's ``inplace_*_derivative``), which needs no temporary the size of the layer but the ``scratch`` it is
+# lent.
+
+
+def relu(x, out=None):
+    return np.maximum(x, 0, out=out)
+
+
+def relu_derivative(x):
+    return (x > 0).astype(x.dtype)
+
+
+def _relu_grad_from_output(x, y):
+    return (y > 0).astype(y.dtype)
+
+
+def _relu_backprop(grad, y, scratch):
+    # grad * 1.0 or grad * 0.0, as multiplying by the derivative does (assigning 0 through the mask would turn
+    # -0.0 and NaN into 0.0)
+    grad *= y > 0
+
+
+register(
+    "relu", "ReLU", r"f(x) = \max(0, x)",
+    r"f'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
+    relu, relu_derivative,
+    output_range="[0, ∞)", zero_centred=False, saturating=HARD_LEFT,
+    monotonic=True, derivative_at_zero=0.0,
+    convention="not differentiable at 0; we use f′(0) = 0", **from_output(_relu_grad_from_output, _relu_backprop),
+)
+
+
+def leaky_relu(x, alpha=0.01, out=None):
+    # x for x > 0 and αx below is max(x, αx) for α <= 1 and min(x, αx) for α > 1: two passes over memory and no
+    # mask, where np.where(x > 0, x, αx) takes four (the mask, αx, the choice, its output).
+    scaled = x * alpha  # a new array: ``out`` may be x itself
+    return (np.maximum if alpha <= 1 else np.minimum)(x, scaled, out=scaled if out is None else out)
+
+
+def leaky_relu_derivative(x, alpha=0.01):
+    return np.where(x > 0, 1, alpha).astype(x.dtype, copy=False)
+
+
+register(
+    "leaky_relu", "Leaky ReLU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
+    r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}",
+    leaky_relu, leaky_relu_derivative,
+    output_range="(−∞, ∞)", zero_centred=False, saturating=NOT_SATURATING,
+    monotonic=True, derivative_at_zero=0.01,
+    convention="not differentiable at 0; we use f′(0) = α",
+    params={"alpha": 0.01}, _forward_takes_out=True,
+)
+
+
+def sigmoid(x, out=None):
+    # 1 / (1 + e^-x) for x >= 0 and e^x / (1 + e^x) below: exp only sees -|x|, so it cannot overflow,
+    # and small outputs keep full relative precision. Several times faster than scipy's expit.
+    # With e = exp(-|x|) and r = 1 / (1 + e), that is r for x >= 0 and r * e below, which is r * max(e, x >= 0)
+    # (0 < e <= 1): the same numbers as choosing between the two, without the choice. np.where, or a multiply
+    # with where=, cost 6 to 11 ns a value, as much as all the other passes together (float64 here; float32 more).
+    nonneg = x >= 0  # before anything is written: ``out`` may be x itself
+    e = np.abs(x, out=np.empty_like(x))
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    out = np.add(e, 1, out=np.empty_like(x) if out is None else out)
+    np.divide(1, out, out=out)
+    out *= np.maximum(e, nonneg, out=e)
+    return out
+
+
+def sigmoid_derivative(x):
+    s = sigmoid(x)
+    return s * (1 - s)
+
+
+def _sigmoid_grad_from_output(x, y):
+    return y * (1 - y)
+
+
+def _sigmoid_backprop(grad, y, scratch):
+    d = np.subtract(1, y, out=scratch)
+    d *= y
+    grad *= d
+
+
+register(
+    "sigmoid", "Sigmoid", r"f(x) = \sigma(x) = \frac{1}{1 + e^{-x}}",
+    r"f'(x) = \sigma(x)\,(1 - \sigma(x)) \le \tfrac{1}{4}",
+    sigmoid, sigmoid_derivative,
+    output_range="(0, 1)", zero_centred=False, saturating=SOFT_BOTH,
+    monotonic=True, derivative_at_zero=0.25, **from_output(_sigmoid_grad_from_output, _sigmoid_backprop),
+)
+
+
+def tanh(x, out=None):
+    return np.tanh(x, out=out)
+
+
+def tanh_derivative(x):
+    t = np.tanh(x)
+    return 1 - t * t
+
+
+def _tanh_grad_from_output(x, y):
+    return 1 - y * y
+
+
+def _tanh_backprop(grad, y, scratch):
+    grad *= np.subtract(1, np.square(y, out=scratch), out=scratch)
+
+
+register(
+    "tanh", "Tanh", r"f(x) = \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+    r"f'(x) = 1 - \tanh^2(x) \le 1",
+    tanh, tanh_derivative,
+    output_range="(−1, 1)", zero_centred=True, saturating=SOFT_BOTH,
+    monotonic=True, derivative_at_zero=1.0, **from_output(_tanh_grad_from_output, _tanh_backprop),
+)
+
+
+def linear(x):
+    return x.copy()
+
+
+def linear_derivative(x):
+    return np.ones_like(x)
+
+
+register(
+    "linear", "Linear (none)", r"f(x) = x", r"f'(x) = 1",
+    linear, linear_derivative,
+    output_range="(−∞, ∞)", zero_centred=True, saturating=NOT_SATURATING,
+    monotonic=True, derivative_at_zero=1.0,
+)
+
+
+def elu(x, alpha=1.0):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)) * alpha)
+
+
+def elu_derivative(x, alpha=1.0):
+    return np.where(x > 0, 1, np.exp(np.minimum(x, 0)) * alpha).astype(x.dtype, copy=False)
+
+
+register(
+    "elu", "ELU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
+    r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}",
+    elu, elu_derivative,
+    output_range="(−α, ∞)", zero_centred=False, saturating=SOFT_LEFT,
+    monotonic=True, derivative_at_zero=1.0,
+    convention="differentiable at 0 only when α = 1; otherwise we use f′(0) = α",
+    params={"alpha": 1.0},
+)
+
+
+def gelu(x):
+    # x * Phi(x) with Phi(x) = erfc(-x / sqrt 2) / 2: erfc avoids 1 - erf cancelling in float32.
+    return x * (erfc(x * -_SQRT_HALF) * 0.5)
+
+
+def gelu_derivative(x):
+    # Phi(x) + x * phi(x); x*x <= 1e8 stays finite in float32, exp of a non-positive number cannot overflow.
+    return erfc(x * -_SQRT_HALF) * 0.5 + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI)
+
+
+register(
+    "gelu", "GELU", r"f(x) = x\,\Phi(x) = \tfrac{x}{2}\,\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt{2}}\right)",
+    r"f'(x) = \Phi(x) + x\,\varphi(x)",
+    gelu, gelu_derivative,
+    output_range="[≈ −0.170, ∞)", zero_centred=False, saturating=SOFT_LEFT,
+    monotonic=False, derivative_at_zero=0.5,
+)
+
+
+def silu(x):
+    return x * sigmoid(x)
+
+
+def silu_derivative(x):
+    s = sigmoid(x)
+    return s * (1 + x * (1 - s))
+
+
+register(
+    "silu", "SiLU (Swish)", r"f(x) = x\,\sigma(x)",
+    r"f'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
+    silu, silu_derivative,
+    output_range="[≈ −0.278, ∞)", zero_centred=False, saturating=SOFT_LEFT,
+    monotonic=False, derivative_at_zero=0.5,
+)
+
+
+def softplus(x):
+    return np.logaddexp(0, x)
+
+
+def softplus_derivative(x):
+    return sigmoid(x)
+
+
+register(
+    "softplus", "Softplus", r"f(x) = \ln(1 + e^{x})", r"f'(x) = \sigma(x)",
+    softplus, softplus_derivative,
+    output_range="(0, ∞)", zero_centred=False, saturating=SOFT_LEFT,
+    monotonic=True, derivative_at_zero=0.5,
+)
 
 
 def get_activation(name: str, **params) -> Activation:
