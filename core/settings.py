@@ -8,7 +8,7 @@ as TensorFlow Playground derives its URL from one table of properties (``state.t
 - the experiment JSON (``Experiment.to_dict``/``from_dict``, used by ``core.io.config``);
 - URL and command-line text, both ways (``Setting.parse_text``/``to_text``; ``Schema.from_query``/``to_query``),
   which accept registry names (``relu``) and display labels (``ReLU``) alike;
-- the pages' widgets (``pages.ui.controls`` draws each row's ``Widget``) and the lessons' presets (``to_query``);
+- the pages' widgets (``pages.ui.settings_form`` draws each row's ``Widget``) and the lessons' presets (``to_query``);
 - the command line's flags (``core.tools.cli``).
 
 A row marked ``view`` is *view-only*: it changes how a run is drawn (test points on the decision surfaces, surfaces
