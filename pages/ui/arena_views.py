@@ -61,7 +61,7 @@ def boundary_size(count: int, present: bool) -> int:
     """Pixels per side of each decision surface, so that ``count`` of them fit one row: at 1280 px in presenter
     mode (sidebar closed) and at 1600 px with the sidebar open."""
     room = 1000 if present else 1080  # presenting, the legend takes a column of the row
-    return int(max(120, min(170 if present else 250, room / min(count, MAX_BOUNDARIES_PER_ROW) - 60)))
+    return int(max(110, min(170 if present else 250, room / min(count, MAX_BOUNDARIES_PER_ROW) - 60)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -95,7 +95,7 @@ class Style:
         return Panel((chart_id, self, reference, groups), title, data, lambda d: charts.line_chart(
             d, list(self.names), title, y_title, log, domain, self.epochs, dash, self.several_seeds, False,
             LINE_WIDTH[self.present], CHART_HEIGHT[self.present], start_marker=True, reference=reference,
-            legend="right" if self.present else "top", groups=groups))
+            groups=groups))
 
 
 @dataclass(frozen=True)
@@ -211,7 +211,7 @@ def boundary_panels(run: LiveRun, frames: list[pd.DataFrame], size: int, legend:
     x_lo, y_lo = frames[0][["x", "y"]].min()
     x_hi, y_hi = frames[0][["x2", "y2"]].max()
     domain = (x_lo, x_hi, y_lo, y_hi)
-    axes = tuple(f"{name} (standardised)" for name in features[:2])
+    axes = tuple(features[:2])  # standardised: said once under the row (decision_boundaries)
     return [Panel(("boundary", name, legend, size, tuple(class_names), domain, axes, show_test, discretize),
                   f"Decision boundary: {label(name)}", charts.surface_view(frame, discretize),
                   lambda d, name=name: charts.boundary_view(d, class_names, name, label(name), size, legend=legend,
@@ -302,12 +302,13 @@ def decision_boundaries(run: LiveRun, shown: Details, present: bool = False) -> 
         return
     names = run.experiment.activations
     if not present:
-        st.subheader("Decision boundaries", help="First seed of each activation. Hover over a surface for the "
-                                                 "predicted class and its probability there.")
+        st.subheader("Decision boundaries", help="First seed of each activation, over the two features standardised "
+                                                 "on the training set (mean 0, standard deviation 1). Hover over a "
+                                                 "surface for the predicted class and its probability there.")
     panels = boundary_panels(run, shown.boundaries, boundary_size(len(names), present))
     per_row = min(len(panels), MAX_BOUNDARIES_PER_ROW)
     if present:  # the legend beside the row: the room needs the height
-        *columns, key = st.columns([1] * per_row + [0.55], vertical_alignment="center")
+        *columns, key = st.columns([1] * per_row + [0.7], vertical_alignment="center")
         show(key, charts.boundary_legend(run.dataset.class_names, run.experiment.show_test, vertical=True),
              width="content")
     else:

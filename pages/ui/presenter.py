@@ -23,7 +23,8 @@ PRESENTER_CSS = """
 <style>
   html, body, [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 20px; }
   [data-testid="stMainBlockContainer"] { max-width: 100%; padding: 2.1rem 1.6rem 1rem 1.6rem; }
-  [data-testid="stHeader"] { height: 2.2rem; background: transparent; }
+  [data-testid="stHeader"], [data-testid="stToolbar"] { background: transparent; pointer-events: none; }
+  [data-testid="stHeader"] button, [data-testid="stHeader"] a { pointer-events: auto; }
   h1 { font-size: 1.9rem !important; padding: 0 0 0.2rem 0 !important; }
   h3 { font-size: 1.45rem !important; }
   [data-testid="stProgress"] p { font-size: 1.35rem; font-weight: 600; }

@@ -19,12 +19,12 @@ import pandas as pd
 from pages.ui.palette import ACTIVATION_TOOLTIP, CLASS_COLORS, NEUTRAL, activation_color, color_scale, label
 
 LEGEND_STYLE = {"symbolStrokeWidth": 4, "title": None}
-LEGEND = alt.Legend(orient="top", **LEGEND_STYLE)
+LEGEND = alt.Legend(orient="right", **LEGEND_STYLE)  # beside the plot: ten entries never run off its edge
 SPLIT_DASH = alt.Scale(domain=["train", "test"], range=[[1, 0], [6, 3]])
 HEIGHT = 340  # px, the whole chart: title, legend, axes and plot
 
 
-def _color(names, legend: bool = True, orient: str = "top") -> alt.Color:
+def _color(names, legend: bool = True, orient: str = "right") -> alt.Color:
     """Colour by activation label through the palette; bands pass legend=False so the legend shows lines."""
     return alt.Color("label:N", scale=color_scale(names),
                      legend=alt.Legend(orient=orient, **LEGEND_STYLE) if legend else None)
@@ -94,12 +94,12 @@ def line_chart(data: pd.DataFrame, names, title: str, y_title: str, log: bool = 
                epochs: int | None = None, dash: str = "split", show_bands: bool | None = None,
                points: bool | None = None, stroke_width: float = 2.5, height: int = HEIGHT,
                start_marker: bool = False, reference: bool = False,
-               legend: str = "top", groups: Sequence[str] = ()) -> alt.LayerChart:
+               legend: str = "right", groups: Sequence[str] = ()) -> alt.LayerChart:
     """Curves over epochs: colour = activation, dash = ``group`` (split or layer), a min-max band over
     seeds when there are several, a dashed rule where a run diverged and a dotted one where it became unstable.
     ``domain`` fixes the y axis (accuracy: [0, 1], so noise never looks like a swing); ``reference`` draws
     the frame's reference rows (``with_reference``: the chance level) as grey lines. ``legend`` places both
-    legends (colours and dashes): "top", or "right", which leaves the plot its height (presenter mode). With
+    legends (colours and dashes): "right" (any number of entries fits, and the plot keeps its height) or "top". With
     ``groups`` (e.g. train and test), hovering anywhere over the plot snaps to the nearest epoch: a vertical rule
     there, a dot on every curve, and one tooltip with every activation's value for each group at that epoch."""
     curves = data[data["kind"] == "curve"] if "kind" in data else data
@@ -414,7 +414,7 @@ def boundary_legend(class_names, show_test: bool = True, vertical: bool = False,
     splits = base.transform_filter(alt.datum.kind == "split").mark_point(
         filled=True, size=130, opacity=1, color="#666666").encode(shape=alt.Shape("shape:N", scale=None))
     texts = base.mark_text(align="left", dx=10, fontSize=14, color="#31333F").encode(text="text:N")
-    size = ({"width": LEGEND_ITEM_WIDTH, "height": 28 * len(items)} if vertical else
+    size = ({"width": 24 + 8 * max(len(text) for text, *_ in items), "height": 28 * len(items)} if vertical else
             {"width": LEGEND_ITEM_WIDTH * len(items), "height": 24})
     return alt.layer(classes, splits, texts).properties(**size).configure_view(stroke=None)
 

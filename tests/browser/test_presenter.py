@@ -38,9 +38,13 @@ PAGES = {
     "explorer": ("explorer", [f"{MAIN} [data-testid=stMultiSelect]"], 0),
     "speed": ("speed", [f"{MAIN} h3:has-text('Each activation alone')"], 0),
     "regions": ("regions", [button("Train"), f"{MAIN} [data-testid=stMetric]"], 5),
+    # six activations: every legend entry, surface and title still fits the screen's width
+    "arena-six": ("arena?" + "&".join(f"arena.activations={name}" for name in
+                                      ("relu", "leaky_relu", "sigmoid", "tanh", "maxout", "silu")),
+                  [button("Play"), f"{MAIN} [data-testid=stProgress]"], 2 + 1 + 6),
 }
 # The charts every page must at least start on the first screen (top edge above the fold).
-FIRST_CHART_STARTS = {"gradient_flow", "neurons", "explorer", "speed", "arena", "regions", "home"}
+FIRST_CHART_STARTS = {"gradient_flow", "neurons", "explorer", "speed", "arena", "arena-six", "regions", "home"}
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +94,7 @@ def settle(page) -> None:
 @pytest.mark.parametrize("name", list(PAGES))
 def test_presenter_mode_tells_each_page_in_one_projector_screen(server, projector, chromium, name):
     path, selectors, whole_charts = PAGES[name]
-    projector.goto(f"{server}/{path}?mode=present")
+    projector.goto(f"{server}/{path}{'&' if '?' in path else '?'}mode=present")
     settle(projector)
     SCREENS.mkdir(parents=True, exist_ok=True)
     projector.screenshot(path=str(SCREENS / f"presenter-{name}.png"))
