@@ -102,9 +102,28 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {}
 
 
-def register(name, label, formula, derivative_formula, forward, derivative, **facts) -> Activation:
-    """Add an activation to the registry; each function below is followed by its entry."""
-    ACTIVATIONS[name] = Activation(name, label, formula, derivative_formula, forward, derivative, **facts)
+# One row per activation: its label, output range, zero-centred?, saturation, monotonic?, f'(0) (by the
+# convention below where f is not differentiable at 0).
+_FACTS = {
+    "relu": ("ReLU", "[0, ∞)", False, HARD_LEFT, True, 0.0),
+    "leaky_relu": ("Leaky ReLU", "(−∞, ∞)", False, NOT_SATURATING, True, 0.01),
+    "sigmoid": ("Sigmoid", "(0, 1)", False, SOFT_BOTH, True, 0.25),
+    "tanh": ("Tanh", "(−1, 1)", True, SOFT_BOTH, True, 1.0),
+    "linear": ("Linear (none)", "(−∞, ∞)", True, NOT_SATURATING, True, 1.0),
+    "elu": ("ELU", "(−α, ∞)", False, SOFT_LEFT, True, 1.0),
+    "gelu": ("GELU", "[≈ −0.170, ∞)", False, SOFT_LEFT, False, 0.5),
+    "silu": ("SiLU (Swish)", "[≈ −0.278, ∞)", False, SOFT_LEFT, False, 0.5),
+    "softplus": ("Softplus", "(0, ∞)", False, SOFT_LEFT, True, 0.5),
+}
+
+
+def register(name, forward, derivative, formula, derivative_formula, **more) -> Activation:
+    """Add an activation to the registry, with its facts from ``_FACTS``; each function below is followed by its
+    entry."""
+    label, output_range, zero_centred, saturating, monotonic, derivative_at_zero = _FACTS[name]
+    ACTIVATIONS[name] = Activation(name, label, formula, derivative_formula, forward, derivative,
+                                   output_range=output_range, zero_centred=zero_centred, saturating=saturating,
+                                   monotonic=monotonic, derivative_at_zero=derivative_at_zero, **more)
     return ACTIVATIONS[name]
 
 
@@ -139,14 +158,9 @@ def _relu_backprop(grad, y, scratch):
     grad *= y > 0
 
 
-register(
-    "relu", "ReLU", r"f(x) = \max(0, x)",
-    r"f'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
-    relu, relu_derivative,
-    output_range="[0, ∞)", zero_centred=False, saturating=HARD_LEFT,
-    monotonic=True, derivative_at_zero=0.0,
-    convention="not differentiable at 0; we use f′(0) = 0", **from_output(_relu_grad_from_output, _relu_backprop),
-)
+register("relu", relu, relu_derivative, r"f(x) = \max(0, x)",
+         r"f'(x) = \begin{cases} 1 & x > 0 \\ 0 & x \le 0 \end{cases}",
+         convention="not differentiable at 0; we use f′(0) = 0", **from_output(_relu_grad_from_output, _relu_backprop))
 
 
 def leaky_relu(x, alpha=0.01, out=None):
@@ -160,15 +174,10 @@ def leaky_relu_derivative(x, alpha=0.01):
     return np.where(x > 0, 1, alpha).astype(x.dtype, copy=False)
 
 
-register(
-    "leaky_relu", "Leaky ReLU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
-    r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}",
-    leaky_relu, leaky_relu_derivative,
-    output_range="(−∞, ∞)", zero_centred=False, saturating=NOT_SATURATING,
-    monotonic=True, derivative_at_zero=0.01,
-    convention="not differentiable at 0; we use f′(0) = α",
-    params={"alpha": 0.01}, _forward_takes_out=True,
-)
+register("leaky_relu", leaky_relu, leaky_relu_derivative,
+         r"f(x) = \begin{cases} x & x > 0 \\ \alpha x & x \le 0 \end{cases}",
+         r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha & x \le 0 \end{cases}",
+         convention="not differentiable at 0; we use f′(0) = α", params={"alpha": 0.01}, _forward_takes_out=True)
 
 
 def sigmoid(x, out=None):
@@ -202,13 +211,9 @@ def _sigmoid_backprop(grad, y, scratch):
     grad *= d
 
 
-register(
-    "sigmoid", "Sigmoid", r"f(x) = \sigma(x) = \frac{1}{1 + e^{-x}}",
-    r"f'(x) = \sigma(x)\,(1 - \sigma(x)) \le \tfrac{1}{4}",
-    sigmoid, sigmoid_derivative,
-    output_range="(0, 1)", zero_centred=False, saturating=SOFT_BOTH,
-    monotonic=True, derivative_at_zero=0.25, **from_output(_sigmoid_grad_from_output, _sigmoid_backprop),
-)
+register("sigmoid", sigmoid, sigmoid_derivative, r"f(x) = \sigma(x) = \frac{1}{1 + e^{-x}}",
+         r"f'(x) = \sigma(x)\,(1 - \sigma(x)) \le \tfrac{1}{4}",
+         **from_output(_sigmoid_grad_from_output, _sigmoid_backprop))
 
 
 def tanh(x, out=None):
@@ -228,13 +233,9 @@ def _tanh_backprop(grad, y, scratch):
     grad *= np.subtract(1, np.square(y, out=scratch), out=scratch)
 
 
-register(
-    "tanh", "Tanh", r"f(x) = \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
-    r"f'(x) = 1 - \tanh^2(x) \le 1",
-    tanh, tanh_derivative,
-    output_range="(−1, 1)", zero_centred=True, saturating=SOFT_BOTH,
-    monotonic=True, derivative_at_zero=1.0, **from_output(_tanh_grad_from_output, _tanh_backprop),
-)
+register("tanh", tanh, tanh_derivative, r"f(x) = \tanh(x) = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}}",
+         r"f'(x) = 1 - \tanh^2(x) \le 1",
+         **from_output(_tanh_grad_from_output, _tanh_backprop))
 
 
 def linear(x):
@@ -245,12 +246,8 @@ def linear_derivative(x):
     return np.ones_like(x)
 
 
-register(
-    "linear", "Linear (none)", r"f(x) = x", r"f'(x) = 1",
-    linear, linear_derivative,
-    output_range="(−∞, ∞)", zero_centred=True, saturating=NOT_SATURATING,
-    monotonic=True, derivative_at_zero=1.0,
-)
+register("linear", linear, linear_derivative, r"f(x) = x",
+         r"f'(x) = 1")
 
 
 def elu(x, alpha=1.0):
@@ -261,15 +258,9 @@ def elu_derivative(x, alpha=1.0):
     return np.where(x > 0, 1, np.exp(np.minimum(x, 0)) * alpha).astype(x.dtype, copy=False)
 
 
-register(
-    "elu", "ELU", r"f(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
-    r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}",
-    elu, elu_derivative,
-    output_range="(−α, ∞)", zero_centred=False, saturating=SOFT_LEFT,
-    monotonic=True, derivative_at_zero=1.0,
-    convention="differentiable at 0 only when α = 1; otherwise we use f′(0) = α",
-    params={"alpha": 1.0},
-)
+register("elu", elu, elu_derivative, r"f(x) = \begin{cases} x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0 \end{cases}",
+         r"f'(x) = \begin{cases} 1 & x > 0 \\ \alpha\,e^{x} & x \le 0 \end{cases}",
+         convention="differentiable at 0 only when α = 1; otherwise we use f′(0) = α", params={"alpha": 1.0})
 
 
 def gelu(x):
@@ -282,13 +273,9 @@ def gelu_derivative(x):
     return erfc(x * -_SQRT_HALF) * 0.5 + x * (np.exp(x * x * -0.5) * _INV_SQRT_2PI)
 
 
-register(
-    "gelu", "GELU", r"f(x) = x\,\Phi(x) = \tfrac{x}{2}\,\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt{2}}\right)",
-    r"f'(x) = \Phi(x) + x\,\varphi(x)",
-    gelu, gelu_derivative,
-    output_range="[≈ −0.170, ∞)", zero_centred=False, saturating=SOFT_LEFT,
-    monotonic=False, derivative_at_zero=0.5,
-)
+register("gelu", gelu, gelu_derivative,
+         r"f(x) = x\,\Phi(x) = \tfrac{x}{2}\,\operatorname{erfc}\!\left(-\tfrac{x}{\sqrt{2}}\right)",
+         r"f'(x) = \Phi(x) + x\,\varphi(x)")
 
 
 def silu(x):
@@ -300,13 +287,8 @@ def silu_derivative(x):
     return s * (1 + x * (1 - s))
 
 
-register(
-    "silu", "SiLU (Swish)", r"f(x) = x\,\sigma(x)",
-    r"f'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)",
-    silu, silu_derivative,
-    output_range="[≈ −0.278, ∞)", zero_centred=False, saturating=SOFT_LEFT,
-    monotonic=False, derivative_at_zero=0.5,
-)
+register("silu", silu, silu_derivative, r"f(x) = x\,\sigma(x)",
+         r"f'(x) = \sigma(x)\,\bigl(1 + x\,(1 - \sigma(x))\bigr)")
 
 
 def softplus(x):
@@ -317,12 +299,8 @@ def softplus_derivative(x):
     return sigmoid(x)
 
 
-register(
-    "softplus", "Softplus", r"f(x) = \ln(1 + e^{x})", r"f'(x) = \sigma(x)",
-    softplus, softplus_derivative,
-    output_range="(0, ∞)", zero_centred=False, saturating=SOFT_LEFT,
-    monotonic=True, derivative_at_zero=0.5,
-)
+register("softplus", softplus, softplus_derivative, r"f(x) = \ln(1 + e^{x})",
+         r"f'(x) = \sigma(x)")
 
 
 def get_activation(name: str, **params) -> Activation:

@@ -40,6 +40,7 @@ from threadpoolctl import threadpool_info, threadpool_limits
 
 from core.engine import training
 from core.engine.data import load_dataset
+from core.engine.mlp import row_max  # the maximum over a short last axis, column by column: plain numpy
 from core.engine.training import TrainConfig, network_for, train, train_many
 
 HIDDEN = (64, 64)
@@ -112,17 +113,6 @@ def _lean_tanh_backward(delta, h, scratch, mask):
 
 LEAN_FORWARD = {"relu": _lean_relu, "sigmoid": _lean_sigmoid, "tanh": _lean_tanh}
 LEAN_BACKWARD = {"relu": _lean_relu_backward, "sigmoid": _lean_sigmoid_backward, "tanh": _lean_tanh_backward}
-
-
-def _lean_row_max(a):
-    """The maximum over the last axis; over many rows, column by column (numpy's reduction of a short axis pays per
-    row; a maximum is exact in any order)."""
-    if a.size // a.shape[-1] < 128:
-        return a.max(axis=-1, keepdims=True)
-    m = a[..., :1].copy()
-    for k in range(1, a.shape[-1]):
-        np.maximum(m, a[..., k:k + 1], out=m)
-    return m
 
 
 def _lean_all_rows(flags):
@@ -236,7 +226,7 @@ def lean_train(ds, configs: list[TrainConfig]) -> list[dict]:
             np.matmul(h, Ws[-1], out=o)
             o += Bs[-1]
             # softmax cross-entropy: (softmax(o) - T) / rows, in place
-            o -= _lean_row_max(o)
+            o -= row_max(o)
             np.exp(o, out=o)
             o /= o.sum(axis=-1, keepdims=True)
             o -= T[..., start:stop, :]
@@ -307,7 +297,7 @@ def _lean_measure(data, measuring, Ws, Bs, segments, stacked) -> dict:
 
 def _lean_loss_and_gradient(out, T):
     """Mean cross-entropy of the logits ``out`` and its gradient, (softmax - T) / n."""
-    shifted = out - _lean_row_max(out)
+    shifted = out - row_max(out)
     grad = np.exp(shifted)
     total = grad.sum(axis=-1, keepdims=True)
     loss = (np.log(total[..., 0]) - (shifted * T).sum(axis=-1)).mean(axis=-1)
