@@ -23,10 +23,27 @@ def _sources(*folders: str) -> list[Path]:
 
 def test_no_cache_resource_holds_training_state():
     # st.cache_resource is shared by every session of the server: a mutable run there would be visible
-    # (and steerable) from other visitors' sessions. Per-session state lives in st.session_state.
-    users = [f"{p.relative_to(ROOT)}:{n}" for p in [ROOT / "app.py", *_sources("pages", "core")]
-             for n, line in enumerate(p.read_text().splitlines(), 1) if "cache_resource" in line]
-    assert users == []
+    # (and steerable) from other visitors' sessions. Per-session state lives in st.session_state. The one
+    # process-wide object is pages/ui/shared.py's SharedResults: finished measurements keyed by plain settings,
+    # the same for every visitor (tests/pages/test_shared.py), and nothing of a session.
+    code = re.compile(r"cache_resource\s*[(\n]|@\S*cache_resource|import.*cache_resource")  # not prose about it
+    users = [f"{p.relative_to(ROOT)}:{line.strip()}" for p in [ROOT / "app.py", *_sources("pages", "core")]
+             for line in p.read_text().splitlines() if code.search(line + "\n")]
+    in_shared = [u for u in users if u.startswith("pages/ui/shared.py:")]
+    assert [u for u in users if u not in in_shared] == []
+    assert in_shared == ["pages/ui/shared.py:@st.cache_resource(show_spinner=False)"]
+    text = (ROOT / "pages/ui/shared.py").read_text()
+    assert "session_state" not in text.split('"""', 2)[2]  # the module's code never touches a session's state
+
+
+def test_shared_results_are_asked_for_with_plain_keys_only():
+    # A key built from a page's widgets is fine (every visitor asking the same gets the same); a key or a
+    # computation that closes over st.session_state would leak one visitor's state to another.
+    for path in _sources("pages"):
+        text = path.read_text()
+        for match in re.finditer(r"store\.get\(", text):
+            call = text[match.start():text.index("\n\n", match.start())]
+            assert "session_state" not in call, f"{path.relative_to(ROOT)}: {call[:120]}"
 
 
 def test_every_np_load_in_core_refuses_pickles():

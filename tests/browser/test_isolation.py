@@ -65,8 +65,8 @@ LINKS = {
 
 
 def chips(page) -> list[str]:
-    """The chosen activations, as the Arena's one multiselect shows them (its label, then one line per chip)."""
-    text = page.locator("[data-testid=stSidebar] [data-testid=stMultiSelect]").first.inner_text()
+    """The chosen activations, as the Arena's activations multiselect shows them (its label, then one line per chip)."""
+    text = page.locator("[data-testid=stSidebar] .st-key-arena-activations [data-testid=stMultiSelect]").inner_text()
     return sorted(line.strip() for line in text.splitlines()[1:] if line.strip())
 
 

@@ -114,8 +114,9 @@ def play_to_end(page, epochs: int = 200, limit: float = 240.0) -> tuple[float, l
     its time (the visible updates), both as the page's own clock recorded them.
     """
     page.evaluate(WATCH_COUNTER, epochs)
-    clicked = page.evaluate("() => new Promise(resolve => { const button = [...document.querySelectorAll("
-                            "'button')].find(b => b.innerText.trim().endsWith('Play')); "
+    # the button whose label (a <p> beside its icon and key) is "Play"
+    clicked = page.evaluate("() => new Promise(resolve => { const button = [...document.querySelectorAll('button')]"
+                            ".find(b => [...b.querySelectorAll('p')].some(p => p.innerText.trim() === 'Play')); "
                             "const t = performance.now(); button.click(); resolve(t); })")
     page.wait_for_function("() => window.__counterDone", timeout=limit * 1000, polling=250)
     seen = [((t - clicked) / 1000, text) for t, text in page.evaluate("() => window.__counterSeen")]
