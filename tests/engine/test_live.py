@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from core.engine import slices
 from core.engine.live import LiveRun
 from core.engine.training import train_many
 from core.io.history import bands, records_to_frame
@@ -246,15 +247,16 @@ def test_step_while_playing_pauses_first(dataset):
     assert live.epoch == after
 
 
-def test_a_failure_in_the_thread_is_reported_not_lost(dataset, monkeypatch):
+@pytest.mark.timeout(60)
+def test_a_failure_in_the_background_is_reported_not_lost(dataset, monkeypatch):
     live = LiveRun(EXPERIMENT, dataset=dataset)
 
-    def broken():
+    def broken(*args):
         raise MemoryError("no room for the next epoch")
 
-    monkeypatch.setattr(type(live), "_train_epoch", lambda self: broken())
+    monkeypatch.setattr(slices, "advance", broken)  # what every slice runs, wherever it runs
     live.play()
-    live._worker.join(timeout=10)
+    live.wait(3600)  # returns once the training stopped
     assert not live.playing
     assert live.error == "MemoryError: no room for the next epoch"
 
