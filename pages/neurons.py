@@ -13,7 +13,7 @@ from core.settings import NEURONS, Experiment
 from pages.ui import neuron_charts, training_charts
 from pages.ui.notices import TOO_HEAVY, divergence_notices, ignored_link_notice, within_cap
 from pages.ui.palette import label
-from pages.ui.session import dataset_for, live_run, redraws, transport
+from pages.ui.session import counter, dataset_for, live_run, redraws, transport
 from pages.ui.settings_form import SettingsForm, apply_settings
 from pages.ui.shell import page_shell
 
@@ -119,7 +119,7 @@ def live_view(run: LiveRun):
 def neurons_view(run: LiveRun):
     experiment = run.experiment
     names = list(experiment.activations)
-    st.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
+    counter(st, run)  # "Epoch E / N", and the queue on a busy server
     history = run.history()
     diverged = divergences(history)
     divergence_notices(diverged, "Training stopped it, so it has no units to show below.")

@@ -39,6 +39,7 @@ class LiveRun:
         """``owner`` (e.g. a session's token and a page) holds one live run at a time: when this run plays, the
         owner's previous one stops."""
         self.experiment = experiment
+        self.owner = owner
         self.dataset = dataset if dataset is not None else experiment.load_data()
         self.configs = experiment.configs()
         self.service = service if service is not None else local_service()

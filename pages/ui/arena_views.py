@@ -40,6 +40,7 @@ from pages.ui.notices import divergence_notices, instability_notices
 from pages.ui.palette import label
 from pages.ui.presenter import CHART_HEIGHT, LINE_WIDTH
 from pages.ui.render import draw
+from pages.ui.session import counter
 
 # Seconds between redraws of the per-layer charts and decision surfaces while playing. Seven charts at once cost
 # the browser about as much as two redraws of the curves; every 2 s (against 1 s) the default experiment played
@@ -429,7 +430,7 @@ def live_slots() -> LiveSlots:
 
 def live_view(run: LiveRun, present: bool, playing: bool, slots: LiveSlots) -> None:
     """What changes every redraw while training: the counter, divergence notices, loss and accuracy."""
-    slots.counter.progress(run.epoch / run.epochs, text=f"Epoch {run.epoch} / {run.epochs}")
+    counter(slots.counter, run)  # "Epoch E / N", and the queue on a busy server
     marks = incidents(run.history())
     if not (marks.diverged.empty and marks.unstable.empty):  # (a new slot each fragment run; incidents stay)
         with slots.notices.container():
