@@ -9,8 +9,8 @@ when the server does, however it ends (it watches its parent). With ``RELU_LAB_D
 slices go to a Dask cluster instead (``distributed.Client.submit``), ``core`` shipped to its workers as the CLI does.
 Scripts, tests and the CLI get ``local_service``: the engine in their own interpreter, on one background thread.
 
-**Scheduling.** A playing run is trained in slices of about ``SLICE_SECONDS`` of engine time (a few to a few dozen
-epochs, sized from the run's own measured epochs). Runs take turns, round-robin by slice: a run whose slice
+**Scheduling.** A playing run is trained in slices of about ``SLICE_SECONDS`` of engine time (one to a
+hundred epochs, sized from the run's own measured epochs). Runs take turns, round-robin by slice: a run whose slice
 is done goes to the back of the queue, so every playing run moves, and at most one slice per worker is in
 flight, so the queue, not the pool, decides the order. Synchronous requests (a Step, the networks at init, or a
 script's ``advance``) go first: a person waits for them. A run stops getting slices when it is paused, done, failed,
@@ -42,7 +42,12 @@ from dataclasses import dataclass, field
 from core.engine import slices
 from core.engine.training import EpochRecord, TrainConfig, training_work
 
-SLICE_SECONDS = 0.05  # engine time per slice: short enough to take turns often, long enough to pay its trip
+# Engine time per slice. With W workers busy, a playing run gets a slice every N / W slices, so a session's counter
+# moves every N / W x SLICE_SECONDS (0.4 s for 8 sessions on 2 workers); and since a live page skips a redraw that
+# has nothing new, the server redraws at most W / SLICE_SECONDS times a second in all, however many sessions play:
+# longer slices spare the server, shorter ones make counters move more often. A slice's own cost (its trip to a
+# worker and back, the trainer rebuilt from its state) is about 1 ms.
+SLICE_SECONDS = 0.1
 # The first slice of a run is sized from the engine's cost model (core.engine.limits): this many multiply-adds a
 # second is the median measured on a 2-core server; later slices use the run's own measured epochs.
 WORK_PER_SECOND = 1.7e10
@@ -53,13 +58,26 @@ ENV_DASK_SCHEDULER = "RELU_LAB_DASK_SCHEDULER"
 
 
 def default_workers() -> int:
-    """``RELU_LAB_WORKERS``, else the cores this process may run on."""
+    """``RELU_LAB_WORKERS``, else one per core this process may use: the cores it may run on, or fewer when its
+    container's CPU quota (cgroup ``cpu.max``) allows less, as on a hosted tier."""
     configured = os.environ.get(ENV_WORKERS, "").strip()
     if configured:
         if not configured.isdigit() or int(configured) < 1:
             raise ValueError(f"{ENV_WORKERS} must be a whole number of at least 1, got {configured!r}.")
         return int(configured)
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    quota = cpu_quota()
+    return max(1, min(cores, math.ceil(quota))) if quota else cores
+
+
+def cpu_quota(path: str = "/sys/fs/cgroup/cpu.max") -> float | None:
+    """The cores this process's cgroup (v2) may use in all, or None when it sets no limit (or there is none)."""
+    try:
+        with open(path) as limit:
+            quota, period = limit.read().split()[:2]
+    except (OSError, ValueError):
+        return None
+    return None if quota == "max" else int(quota) / int(period)
 
 
 # -- executors: where slices run -------------------------------------------------------------------------------
@@ -259,7 +277,7 @@ class QueuePlace:
     playing: int  # runs playing on this service
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Job:
     """One run as the service knows it: its data, configs and state (plain data), its records so far, and its place
     in the schedule. Every field is the service's, changed under its lock; a LiveRun reads them through
@@ -305,7 +323,7 @@ class View:
     compute_seconds: float
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class _Request:
     job: Job
     version: int
@@ -332,8 +350,7 @@ class RoundRobin:
         (self.urgent.appendleft if first else self.urgent.append)(request)
 
     def remove(self, job) -> None:
-        if job in self.ready:
-            self.ready.remove(job)
+        self.ready = deque(waiting for waiting in self.ready if waiting is not job)
 
     def next(self, eligible: Callable[[object], bool]):
         """The next urgent request, else the first ready job that is ``eligible``; the ineligible ones met on the
@@ -350,10 +367,10 @@ class RoundRobin:
 
     def ahead_of(self, job) -> int | None:
         """How many are served before ``job``; None if it is not in line."""
-        try:
-            return len(self.urgent) + self.ready.index(job)
-        except ValueError:
-            return None
+        for position, waiting in enumerate(self.ready):
+            if waiting is job:
+                return len(self.urgent) + position
+        return None
 
 
 class TrainingService:

@@ -349,3 +349,25 @@ def test_played_on_a_dask_cluster_the_records_are_the_in_process_ones(dataset):
     pd.testing.assert_frame_equal(without_seconds(stepped.history()),
                                   without_seconds(local.history()[local.history()["epoch"] <= 3]),
                                   check_exact=True)
+
+
+def test_the_default_worker_count_follows_the_setting_the_cores_and_the_cpu_quota(monkeypatch, tmp_path):
+    from core.engine import service as module
+
+    monkeypatch.setenv(module.ENV_WORKERS, "3")
+    assert module.default_workers() == 3
+    for bad in ("0", "two", "-1"):
+        monkeypatch.setenv(module.ENV_WORKERS, bad)
+        with pytest.raises(ValueError, match="RELU_LAB_WORKERS"):
+            module.default_workers()
+    monkeypatch.delenv(module.ENV_WORKERS)
+    limit = tmp_path / "cpu.max"
+    limit.write_text("150000 100000\n")  # 1.5 cores
+    assert module.cpu_quota(str(limit)) == 1.5
+    limit.write_text("max 100000\n")
+    assert module.cpu_quota(str(limit)) is None
+    assert module.cpu_quota(str(tmp_path / "none")) is None
+    monkeypatch.setattr(module, "cpu_quota", lambda: 0.078)  # a hosted tier's floor: still one worker
+    assert module.default_workers() == 1
+    monkeypatch.setattr(module, "cpu_quota", lambda: None)
+    assert module.default_workers() == len(os.sched_getaffinity(0))
