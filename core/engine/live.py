@@ -127,7 +127,7 @@ class LiveRun:
         self.service.play(self._job, lease)
 
     def pause(self) -> None:
-        """Stop at once: a slice still training is dropped, so the run stays at the epoch it shows."""
+        """Stop after the slice it is training (and wait for it): from then on the run stays where it is."""
         self.service.pause(self._job)
 
     def wait(self, seconds: float) -> None:

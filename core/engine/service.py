@@ -48,10 +48,11 @@ from core.engine.training import EpochRecord, TrainConfig, training_work
 # longer slices spare the server, shorter ones make counters move more often. A slice's own cost (its trip to a
 # worker and back, the trainer rebuilt from its state) is about 1 ms.
 SLICE_SECONDS = 0.1
-# The first slice of a run is sized from the engine's cost model (core.engine.limits): this many multiply-adds a
-# second is the median measured on a 2-core server; later slices use the run's own measured epochs.
+# Until a run's epochs are measured, their cost is estimated from the engine's cost model (core.engine.limits):
+# this many multiply-adds a second is the median measured on a 2-core server.
 WORK_PER_SECOND = 1.7e10
-FIRST_SLICE_MARGIN = 4.0
+FIRST_SLICE_MARGIN = 4.0  # an epoch took 0.5x to 3.5x the estimate (4 experiments, tiny to digits 64-64)
+INLINE_SECONDS = 0.01  # a synchronous request estimated under this runs in the caller's thread (TrainingService.run)
 WARM_UP_HOLD = 0.2  # seconds a warm-up task keeps its worker busy (see ProcessSlices._warm_up)
 ENV_WORKERS = "RELU_LAB_WORKERS"
 ENV_DASK_SCHEDULER = "RELU_LAB_DASK_SCHEDULER"
@@ -295,8 +296,7 @@ class Job:
     epoch_seconds: float | None = None  # measured: a slice's engine time per epoch
     active: bool = False  # playing: wants slices while its lease lasts
     lease_until: float = 0.0
-    version: int = 0  # bumped by pause, step and extend: a slice of an older version is dropped when it returns
-    in_flight: bool = False
+    in_flight: bool = False  # a slice of it is with a worker
     queued: bool = False
     slice_log: list[int] = field(default_factory=list)  # the service's dispatch numbers of this run's slices
 
@@ -326,7 +326,6 @@ class View:
 @dataclass(eq=False, repr=False)
 class _Request:
     job: Job
-    version: int
     epochs: int
     with_data: bool
     waiter: threading.Event | None = None  # synchronous: the caller waits on it
@@ -377,9 +376,10 @@ class TrainingService:
     """Trains every run it is given on ``executor``, fairly: see the module's docstring."""
 
     def __init__(self, executor=None, slice_seconds: float = SLICE_SECONDS,
-                 clock: Callable[[], float] = time.monotonic):
+                 clock: Callable[[], float] = time.monotonic, inline_seconds: float = INLINE_SECONDS):
         self.executor = executor if executor is not None else InProcessSlices()
         self.slice_seconds = slice_seconds
+        self.inline_seconds = inline_seconds
         self._clock = clock
         self._lock = threading.Lock()
         self._wake = threading.Condition(self._lock)
@@ -405,21 +405,24 @@ class TrainingService:
 
     def run(self, job: Job, epochs: int) -> int:
         """Train ``job`` ``epochs`` epochs now (0 on a new job: epoch 0) and wait for them; returns how many epochs
-        it recorded. Pauses the job first. Runs in the caller's thread for an in-process service or while the
-        worker processes are still starting; otherwise goes to the first free worker, before every playing run."""
+        it recorded. Pauses the job first. Goes to the first free worker, before every playing run; but runs in
+        the caller's thread for an in-process service, while the worker processes are still starting, or when it
+        is so small (under ``inline_seconds``, as one Step of the default experiment) that the trip to a worker,
+        and the wait for one, would cost more than the work."""
         with self._lock:
             self._stop(job)
+            self._settle(job)
             if job.done:
                 return 0
-            version, state, before = job.version, job.state, len(job.records)
-        if self.executor.inline or not self.executor.ready:
+            state, before = job.state, len(job.records)
+            estimate = max(epochs, 1) * (job.epoch_seconds or FIRST_SLICE_MARGIN * job.first_epoch_seconds)
+        if self.executor.inline or not self.executor.ready or estimate <= self.inline_seconds:
             new_state, rows, seconds = slices.advance(job.data, job.configs, state, epochs)
             with self._lock:
-                if job.version == version:
-                    self._apply(job, new_state, slices.epoch_records(rows), seconds, epochs)
-                    self._changed.notify_all()
+                self._apply(job, new_state, slices.epoch_records(rows), seconds, epochs)
+                self._changed.notify_all()
         else:
-            request = _Request(job, version, epochs, with_data=self.executor.sends_data, waiter=threading.Event())
+            request = _Request(job, epochs, with_data=self.executor.sends_data, waiter=threading.Event())
             with self._lock:
                 if self._closed:
                     raise RuntimeError("The training service is shut down.")
@@ -450,14 +453,17 @@ class TrainingService:
                 self._wake.notify()
 
     def pause(self, job: Job) -> None:
-        """Take ``job`` out of turn at once; a slice of it still in flight is dropped when it returns."""
+        """Take ``job`` out of turn, and wait for a slice of it still with a worker (its epochs are kept): from
+        then on it stays at the epoch it shows."""
         with self._lock:
             self._stop(job)
+            self._settle(job)
 
     def extend(self, job: Job, epochs: int) -> None:
         """Pause ``job`` and plan ``epochs`` more epochs for it (``slices.extend``)."""
         with self._lock:
             self._stop(job)
+            self._settle(job)
             job.state = slices.extend(job.state, epochs)
             self._changed.notify_all()
 
@@ -526,9 +532,8 @@ class TrainingService:
         return job.active and self._clock() < job.lease_until and not job.done and job.error is None
 
     def _stop(self, job: Job) -> None:
-        if job.active or job.in_flight or job.queued:
-            job.version += 1
-        job.active = job.in_flight = False
+        """Out of turn: no more slices (one still with a worker comes back and is kept)."""
+        job.active = False
         if job.queued:
             job.queued = False
             self._line.remove(job)
@@ -536,12 +541,17 @@ class TrainingService:
             del self._owners[job.owner]
         self._changed.notify_all()
 
+    def _settle(self, job: Job) -> None:
+        """Wait (releasing the lock) until no slice of ``job`` is with a worker."""
+        while job.in_flight and not self._closed:
+            self._changed.wait()
+
     def _slice_epochs(self, job: Job) -> int:
-        # Until a slice has measured the run, its epochs are taken to cost FIRST_SLICE_MARGIN times the engine's
-        # estimate: measured on 4 experiments (tiny to digits 64-64), an epoch took 0.5x to 3.5x of it.
-        per_epoch = job.epoch_seconds or FIRST_SLICE_MARGIN * job.first_epoch_seconds
-        wanted = self.slice_seconds / per_epoch if per_epoch > 0 else float("inf")
-        return int(max(1, min(job.planned - job.epoch, round(wanted) if math.isfinite(wanted) else 10**9)))
+        """Epochs for about ``slice_seconds`` of the run's measured epochs; one until a slice has measured them."""
+        if not job.epoch_seconds:
+            return 1
+        wanted = self.slice_seconds / job.epoch_seconds
+        return int(max(1, min(job.planned - job.epoch, round(wanted))))
 
     def _apply(self, job: Job, state: dict, records: list[EpochRecord], seconds: float, epochs: int) -> None:
         trained = slices.epoch_of(state) - job.epoch if job.state is not None else 0
@@ -588,7 +598,7 @@ class TrainingService:
         if job is None:
             return None
         job.queued, job.in_flight = False, True
-        return _Request(job, job.version, self._slice_epochs(job), with_data=self.executor.sends_data)
+        return _Request(job, self._slice_epochs(job), with_data=self.executor.sends_data)
 
     def _until_a_lease_ends(self) -> float | None:
         """How long the scheduler may sleep: until the first lease in line runs out (to drop that run), or until
@@ -605,8 +615,8 @@ class TrainingService:
             self._finished(request, result, None)
 
     def _finished(self, request: _Request, result: dict | None, error: BaseException | None) -> None:
-        """A slice came back (from the executor's thread): apply it if its run has not moved on, and put the run
-        back in line."""
+        """A slice came back (in the executor's thread): keep its epochs, and put its run back in line if it
+        still plays."""
         if error is not None:
             self.executor.recover(error)
         records = slices.epoch_records(result["records"]) if result and "records" in result else []
@@ -626,20 +636,20 @@ class TrainingService:
                 return
             wall = self._clock() - request.started
             self._slice_wall = 0.8 * self._slice_wall + 0.2 * wall
-            if request.version == job.version:
+            if request.waiter is None:
                 job.in_flight = False
-                if error is not None and request.waiter is None:
-                    job.error = f"{type(error).__name__}: {error}"
-                    self._stop(job)
-                elif error is None:
-                    self._apply(job, result["state"], records, result["seconds"], request.epochs)
-                    if job.active and not job.queued:
-                        if self._playing(job):
-                            job.queued = True
-                            self._line.add(job)
-                        else:
-                            self._stop(job)  # done, or its viewer left
-                self._changed.notify_all()
+            if error is not None and request.waiter is None:
+                job.error = f"{type(error).__name__}: {error}"
+                self._stop(job)
+            elif error is None:
+                self._apply(job, result["state"], records, result["seconds"], request.epochs)
+                if job.active and not job.queued:
+                    if self._playing(job):
+                        job.queued = True
+                        self._line.add(job)
+                    else:
+                        self._stop(job)  # done, or its viewer left
+            self._changed.notify_all()
             request.error = error
         if request.waiter is not None:
             request.waiter.set()

@@ -11,6 +11,7 @@ import os
 import signal
 import threading
 import time
+import types
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -19,7 +20,7 @@ import pytest
 
 from core.engine import slices
 from core.engine.live import LiveRun
-from core.engine.service import InProcessSlices, ProcessSlices, RoundRobin, TrainingService
+from core.engine.service import INLINE_SECONDS, InProcessSlices, ProcessSlices, RoundRobin, TrainingService
 from core.engine.training import train_many
 from core.io.history import records_to_frame
 from core.settings import Experiment
@@ -114,19 +115,21 @@ def release(service: TrainingService, slices_: int = 1) -> None:
 
 
 def test_round_robin_serves_urgent_requests_first_then_each_ready_run_in_turn():
+    jobs = {name: types.SimpleNamespace(name=name) for name in "ABC"}
     line = RoundRobin()
-    for job in "ABC":
+    for job in jobs.values():
         line.add(job)
-    line.add_urgent("step")
-    assert line.ahead_of("A") == 1 and line.ahead_of("C") == 3 and line.ahead_of("Z") is None
+    step = types.SimpleNamespace(name="step")
+    line.add_urgent(step)
+    assert (line.ahead_of(jobs["A"]), line.ahead_of(jobs["C"]), line.ahead_of(step)) == (1, 3, None)
     served = []
     for _ in range(7):
-        urgent, job, left = line.next(lambda j: j != "B" or len(served) < 3)  # B stops playing after a while
-        served.append(urgent or job)
+        urgent, job, left = line.next(lambda j: j.name != "B" or len(served) < 3)  # B stops playing after a while
+        served.append((urgent or job).name)
         if job is not None:
             line.add(job)  # its slice came back: the back of the line
     assert served == ["step", "A", "B", "C", "A", "C", "A"]  # B left the line when it was no longer eligible
-    assert "B" not in line.ready
+    assert line.ahead_of(jobs["B"]) is None
 
 
 def test_playing_runs_take_turns_slice_by_slice(gated, dataset):
@@ -165,20 +168,25 @@ def test_a_run_whose_viewer_left_is_dropped(gated, dataset):
     assert dispatch_order(left, stays) == "ABABBBBB" + "AB"
 
 
-def test_pause_drops_the_slice_in_flight_and_the_run_stays_where_it_shows(gated, dataset):
+def test_pause_waits_for_the_slice_in_flight_and_keeps_it(gated, dataset):
     service, _ = gated
     run = LiveRun(LONG, dataset=dataset, service=service)
     run.play()
     until(lambda: service.counts()["running"] == 1)
-    run.pause()
-    history = run.history()
+    pausing = threading.Thread(target=run.pause)
+    pausing.start()
+    until(lambda: not run._job.active)  # out of turn at once ...
+    assert pausing.is_alive() and run.epoch == 0  # ... but Pause returns once the slice at the gate is back
     service.executor.gate.release()
-    until(lambda: service.counts()["running"] == 0)
-    assert run.epoch == 0 and not run.playing
-    pd.testing.assert_frame_equal(run.history(), history)
-    run.play()  # resumes from epoch 0: the dropped slice is trained again
+    pausing.join()
+    paused = run.epoch
+    assert paused > 0 and not run.playing
+    assert service.counts() | {"slice_seconds": 0} == {"workers": 1, "running": 0, "waiting": 0, "urgent": 0,
+                                                        "dispatched": 1, "slice_seconds": 0}
+    assert sorted(run.history()["epoch"].unique()) == list(range(paused + 1))
+    run.play()  # resumes where it stopped
     release(service)
-    assert run.epoch > 0
+    assert run.epoch > paused
 
 
 def test_one_live_run_per_owner(gated, dataset):
@@ -198,7 +206,7 @@ def test_one_live_run_per_owner(gated, dataset):
 
 
 def test_a_step_goes_before_the_playing_runs(dataset):
-    service = TrainingService(GatedSlices())
+    service = TrainingService(GatedSlices(), inline_seconds=0)  # however small, a Step goes to a worker
     try:
         playing = [LiveRun(LONG, dataset=dataset, service=service) for _ in range(2)]
         stepped = LiveRun(LONG, dataset=dataset, service=service)
@@ -302,6 +310,21 @@ def test_step_advance_pause_and_extend_through_the_pool(pool, dataset):
     assert run.epoch == 37
     pd.testing.assert_frame_equal(without_seconds(run.history()), reference(dataset, EXPERIMENT, epochs=37),
                                   check_exact=True)
+
+
+def test_small_synchronous_work_runs_here_the_rest_in_a_worker(pool, dataset):
+    run = LiveRun(EXPERIMENT, dataset=dataset, service=pool)
+    dispatched = pool.counts()["dispatched"]
+    assert pool.inline_seconds > 0
+    try:
+        pool.inline_seconds = float("inf")  # every Step is "small": computed in the caller's thread
+        assert run.step() == 1 and pool.counts()["dispatched"] == dispatched
+        pool.inline_seconds = 0.0  # none is: a worker trains it
+        assert run.advance(max_epochs=3) == 3 and pool.counts()["dispatched"] == dispatched + 1
+    finally:
+        pool.inline_seconds = INLINE_SECONDS
+    pd.testing.assert_frame_equal(without_seconds(run.history()), reference(dataset, EXPERIMENT, epochs=30)
+                                  .query("epoch <= 4").reset_index(drop=True), check_exact=True)
 
 
 def test_workers_that_die_are_replaced_and_no_record_is_lost(pool, dataset):
