@@ -11,8 +11,10 @@ Arena's live fragment does and does the fragment's own server-side work: Play (`
 runs of 1 s, each redrawing every 0.25 s (``pages.ui.session.redraws``, a redraw skipped when no new epoch came),
 a redraw being the counter (with the queue place), the history's incidents, the thinned bands and the loss and
 accuracy charts built from them and serialised for the browser (Arrow, as Streamlit sends chart data); and every 2 s
-the details (per-layer charts and the three decision surfaces). What it leaves out is Streamlit's own work per
-fragment run (the script runner, the protocol, the websocket), which the rerun probe below pays in full.
+the details (per-layer charts and the three decision surfaces), the first 2 s after Play as on the page. What it
+leaves out is Streamlit's own work per fragment run (the script runner, the protocol, the websocket) and the
+whole page's rerun that pressing Play causes, which the rerun probe below pays in full; the real-browser mode
+(``--browsers``) has everything.
 
 **Rerun probe.** Meanwhile, one more session (Streamlit's AppTest, in this process) presses Step on its own Arena
 once a second: each press reruns the whole page (its Step through the service, before the playing runs). Its
@@ -131,10 +133,9 @@ def play(session: Session, go: threading.Barrier, started: list[float], engine_o
         with run.frozen():
             work.redraw(run)  # the page as it stood before Play: its charts' specs built, as on a loaded page
         work.details(run, time.monotonic())
-        work.last_details = 0.0
         go.wait()
         cpu = time.thread_time()
-        start = started[0]
+        start = work.last_details = started[0]  # the page keeps the details on screen for 2 s after Play
         run.play()
         shown = run.epoch
         while session.finished is None:
@@ -216,17 +217,20 @@ def one_round(n: int, experiment, dataset, service, probe: RerunProbe | None, en
         return LiveRun(experiment, dataset=dataset, service=service, owner=(f"session-{i}", "arena.run"))
 
     sessions = [Session(page_load(i)) for i in range(n)]
-    started = [0.0]
-    go = threading.Barrier(n + 1, action=lambda: started.__setitem__(0, time.monotonic()))
+    started, pids, cpu_before = [0.0], worker_pids(service), []
+
+    def everyone_ready():  # the moment Play is pressed: CPU and reruns count from here, not from the pages' setup
+        cpu_before.extend((time.process_time(), sum(cpu_seconds(pid) for pid in pids)))
+        if probe is not None:
+            probe.start()
+        started[0] = time.monotonic()
+
+    go = threading.Barrier(n + 1, action=everyone_ready)
     threads = [threading.Thread(target=play, args=(s, go, started, engine_only), name=f"session-{i}")
                for i, s in enumerate(sessions)]
     for thread in threads:
         thread.start()
-    pids = worker_pids(service)
-    cpu_before = (time.process_time(), sum(cpu_seconds(pid) for pid in pids))
     load = os.getloadavg()[0]
-    if probe is not None:
-        probe.start()
     go.wait()
     for thread in threads:
         thread.join()

@@ -13,9 +13,10 @@ Scripts, tests and the CLI get ``local_service``: the engine in their own interp
 hundred epochs, sized from the run's own measured epochs). Runs take turns, round-robin by slice: a run whose slice
 is done goes to the back of the queue, so every playing run moves, and at most one slice per worker is in
 flight, so the queue, not the pool, decides the order. Synchronous requests (a Step, the networks at init, or a
-script's ``advance``) go first: a person waits for them. A run stops getting slices when it is paused, done, failed,
-replaced by its page's next run (one live run per ``owner``: a session and a page), or when its lease runs out
-(its viewer left: nobody asked it to go on for ``lease`` seconds).
+script's ``advance``) go first: a person waits for them; one under ``INLINE_SECONDS`` of engine time runs in the
+server itself, where it costs less than its trip to a worker. A run stops getting slices when it is paused, done,
+failed, replaced by its page's next run (one live run per ``owner``: a session and a page), or when its lease runs
+out (its viewer left: nobody asked it to go on for ``lease`` seconds).
 
 **What streams back.** Each slice returns its epochs' records, and the run's state at its end: the weights the
 decision surfaces and the Neurons page read arrive with it, once a slice rather than every epoch.
