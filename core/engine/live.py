@@ -1,27 +1,36 @@
 """A live run: an experiment being trained epoch by epoch, with its history so far.
 
-The Arena keeps one ``LiveRun`` per browser session (in ``st.session_state``). Two ways to train it:
+The Arena keeps one ``LiveRun`` per browser session and page (in ``st.session_state``). It is a client of a
+training service (``core.engine.service``), which does the engine work: the server's pool of worker processes,
+or, when none is given, the in-process service of scripts and tests. Two ways to train it:
 
-- ``advance``/``step`` train in the caller's thread, for a time budget or a number of epochs;
-- ``play`` trains in a background thread, so the engine never waits for the browser to redraw.
-  The thread holds a *lease*: it stops by itself ``lease`` seconds after the last ``play`` call,
-  so a run whose viewer closed the tab stops within seconds. ``pause`` stops it at once.
+- ``advance``/``step`` train now and wait for the epochs, for a time budget or a number of epochs;
+- ``play`` lets the service train it in slices, in turn with every other playing run, so the engine never waits for
+  the browser. It holds a *lease*: it stops by itself ``lease`` seconds after the last ``play`` call, so a run whose
+  viewer closed the tab stops within seconds. ``pause`` stops it at once.
 
-Readers (``history``, ``model``, or a whole redraw inside ``frozen()``) get a consistent state between two
-epochs: the trainer only changes under a lock, and a waiting reader gets that lock at the next epoch boundary.
+``extend`` plans more epochs for a run ("train more"); ``place`` says where a playing run waits for a worker.
+
+A subclass measures more of the networks at every epoch boundary by returning an observer from ``observer()``
+(``core.engine.slices``): it runs where the epochs are trained, and its rows (``observed()``) arrive with the
+records of the same epochs. ``core.lab.linear_regions.RegionRun`` counts regions this way.
+
+Readers (``history``, ``model``, or a whole redraw inside ``frozen()``) see one consistent state between two
+slices, and never hold the training up: a slice that returns meanwhile is seen by the next reader.
 Plain Python: it never touches Streamlit, and tests drive it directly.
 """
 
 from __future__ import annotations
 
-import copy
 import threading
 import time
+from collections.abc import Hashable
 from contextlib import contextmanager
 
 import pandas as pd
 
-from core.engine.training import EpochRecord, MultiTrainer
+from core.engine import slices
+from core.engine.service import FIRST_SLICE_MARGIN, QueuePlace, TrainingService, local_service
 from core.io.history import bands, records_to_frame
 from core.settings import Experiment
 
@@ -29,170 +38,161 @@ LEASE_SECONDS = 2.0  # a playing run stops this long after its viewer last asked
 
 
 class LiveRun:
-    def __init__(self, experiment: Experiment, dataset=None):
+    def __init__(self, experiment: Experiment, dataset=None, service: TrainingService | None = None,
+                 owner: Hashable | None = None):
+        """``owner`` (e.g. a session's token and a page) holds one live run at a time: when this run plays, the
+        owner's previous one stops."""
         self.experiment = experiment
+        self.owner = owner
         self.dataset = dataset if dataset is not None else experiment.load_data()
         self.configs = experiment.configs()
-        self.trainer = MultiTrainer(self.dataset, self.configs)
-        self.epochs = experiment.epochs
-        self.compute_seconds = 0.0  # time spent in the engine, for the UI-overhead figure
-        self.played_epochs = 0  # epochs trained by the background thread...
-        self.played_seconds = 0.0  # ...and the wall time they took, redraws that held it still included (``pace``)
-        self.error: str | None = None  # set if the background thread failed (the page says so)
-        self._records: list[EpochRecord] = []  # appended under the lock, one epoch at a time
+        self.service = service if service is not None else local_service()
         self._frames: list[pd.DataFrame] = []  # the records converted so far (reader side only)
         self._bands: list[pd.DataFrame] = []  # core.io.history.bands of those records, every metric
         self._converted = 0
-        self._epoch = 0
-        self._done = False
-        self._lock = threading.RLock()  # re-entrant: a reader inside frozen() may call history() and model()
-        self._reader_waiting = threading.Event()
-        self._stop = threading.Event()
-        self._idle = threading.Event()  # set while no background thread trains (see wait)
-        self._idle.set()
-        self._worker: threading.Thread | None = None
-        self._lease_until = 0.0
-        self.step()  # epoch 0: the networks at init
+        self._reading = threading.RLock()  # re-entrant: a reader inside frozen() may call history() and model()
+        self._depth = 0
+        self._job = self.service.open(self.dataset, self.configs, owner, self.observer())  # epoch 0: at init
+        self._view = self.service.view(self._job)
+
+    # -- what the run is now (inside frozen(): as it was when the block began) -------------------------------
 
     @property
     def epoch(self) -> int:
         """The last epoch whose records are in the history."""
-        return self._epoch
+        state = self._current().state
+        return 0 if state is None else slices.epoch_of(state)
+
+    @property
+    def epochs(self) -> int:
+        """The epochs planned: the experiment's, plus every ``extend``."""
+        state = self._current().state
+        return self.experiment.epochs if state is None else slices.planned_epochs(state)
 
     @property
     def done(self) -> bool:
-        return self._done
+        state = self._current().state
+        return state is not None and slices.is_done(state)
+
+    @property
+    def error(self) -> str | None:
+        """Why the service stopped training it, if it failed while playing (the page says so)."""
+        return self._current().error
+
+    @property
+    def compute_seconds(self) -> float:
+        """Engine time spent on this run so far, wherever it ran."""
+        return self._current().compute_seconds
 
     @property
     def playing(self) -> bool:
-        """Whether the background thread is training right now."""
-        return self._worker is not None and self._worker.is_alive()
+        """Whether the service is training it in turn now (playing, within its lease, not done)."""
+        return self.service.playing(self._job)
 
-    # -- training in the caller's thread ------------------------------------------------------------------
+    def observer(self):
+        """A picklable ``observe(trainer, records) -> list`` called after every epoch where it is trained, or None
+        (``core.engine.slices``). Called once, before epoch 0: a subclass sets what it needs first."""
+        return None
+
+    def observed(self) -> list:
+        """The observer's rows so far, in order, as far as the records go (inside ``frozen()``: as the block began)."""
+        with self.frozen():
+            return self._job.observed[:self._view.observed]
+
+    def pace(self) -> tuple[int, float]:
+        """Epochs trained while playing and the wall time they took, waits for a worker included: the pace a viewer
+        sees (``core.engine.pace.remaining_seconds`` turns it into the time left)."""
+        return self.service.pace(self._job)
+
+    def _current(self):
+        if not self._depth:
+            self._view = self.service.view(self._job)
+        return self._view
+
+    # -- training now ----------------------------------------------------------------------------------------
 
     def step(self) -> int:
-        """Train one epoch (the first call records epoch 0); returns how many epochs it recorded."""
+        """Train one epoch; returns how many epochs it recorded."""
         return self.advance(max_epochs=1)
 
     def advance(self, seconds: float = 0.0, max_epochs: int | None = None) -> int:
-        """Train until ``seconds`` have passed (at least one epoch) or ``max_epochs`` epochs are done.
-
-        Pauses the background thread first, so only one thread ever trains.
-        """
-        self.pause()
+        """Train until ``seconds`` have passed (at least one epoch) or ``max_epochs`` epochs are done, and wait for
+        them. Pauses the run first."""
+        if max_epochs is not None:
+            return self.service.run(self._job, max_epochs) if max_epochs > 0 else 0
         start, epochs = time.perf_counter(), 0
-        while self._train_epoch():
-            epochs += 1
-            if max_epochs is not None and epochs >= max_epochs:
-                break
-            if max_epochs is None and time.perf_counter() - start >= seconds:
-                break
-        return epochs
+        while True:
+            per_epoch = self._job.epoch_seconds or FIRST_SLICE_MARGIN * self._job.first_epoch_seconds
+            left = seconds - (time.perf_counter() - start)
+            batch = max(1, int(left / per_epoch)) if per_epoch > 0 and left > 0 else 1
+            gained = self.service.run(self._job, batch)
+            epochs += gained
+            if not gained or time.perf_counter() - start >= seconds:
+                return epochs
 
-    def _train_epoch(self) -> bool:
-        """One epoch (or epoch 0's measurement) under the lock; False when there was nothing left to train."""
-        with self._lock:
-            if self._done:
-                return False
-            start = time.perf_counter()
-            try:
-                records = next(self.trainer)
-            except StopIteration:
-                records = []
-            self.compute_seconds += time.perf_counter() - start
-            if records:
-                self._records.extend(records)
-                self._epoch = records[-1].epoch
-                self.after_epoch(records)
-            self._done = self.trainer.done or not records
-            return bool(records)
+    def extend(self, epochs: int) -> None:
+        """Plan ``epochs`` more epochs ("train more"), continuing the same weights, optimiser state and shuffling
+        streams; pauses the run (``play`` goes on). Training E epochs and then N more gives exactly the records of
+        E + N epochs under a constant or step schedule; a cosine schedule starts a new cycle over the N epochs
+        (``core.engine.optim.phased_learning_rate``). ValueError beyond MAX_EPOCHS in all."""
+        self.service.extend(self._job, epochs)
 
-    def after_epoch(self, records: list[EpochRecord]) -> None:
-        """Called with each epoch's records (epoch 0's included) while the trainer holds still, under the lock: a
-        subclass measures more of the networks here (``core.lab.linear_regions.RegionRun`` counts regions).
-        Readers see what it stores at the same epoch boundary as the records."""
-
-    # -- training in the background -----------------------------------------------------------------------
+    # -- training in turn ------------------------------------------------------------------------------------
 
     def play(self, lease: float = LEASE_SECONDS) -> None:
-        """Train in a background thread until done, paused, or ``lease`` seconds after the last ``play`` call.
+        """Let the service train it until done, paused, or ``lease`` seconds after the last ``play`` call.
 
-        Call it again on every redraw to keep the run going; it starts the thread only when none runs.
-        """
-        self._lease_until = time.monotonic() + lease
-        if self._done or self.playing:
-            return
-        self._stop.clear()
-        self._idle.clear()
-        self._worker = threading.Thread(target=self._work, name="relu-lab-live-run", daemon=True)
-        self._worker.start()
+        Call it again on every redraw to keep the run going."""
+        self.service.play(self._job, lease)
 
     def pause(self) -> None:
-        """Stop the background thread after the epoch it is training (and wait for it)."""
-        self._stop.set()
-        worker = self._worker
-        if worker is not None and worker is not threading.current_thread():
-            worker.join()
-        self._worker = None
-
-    def _work(self) -> None:
-        try:
-            last = time.perf_counter()
-            while not self._stop.is_set() and time.monotonic() < self._lease_until and self._train_epoch():
-                while self._reader_waiting.is_set() and not self._stop.is_set():
-                    time.sleep(0.0005)  # let the waiting reader take the lock before the next epoch
-                now = time.perf_counter()
-                self.played_epochs += 1
-                self.played_seconds += now - last
-                last = now
-        except Exception as error:  # noqa: BLE001 - reported on the page instead of dying silently
-            self.error = f"{type(error).__name__}: {error}"
-        finally:
-            self._idle.set()
-
-    def pace(self) -> tuple[int, float]:
-        """Epochs the background thread has trained and the wall time they took: the pace a viewer sees while it
-        plays (``core.engine.pace.remaining_seconds`` turns it into the time left)."""
-        return self.played_epochs, self.played_seconds
+        """Stop after the slice it is training (and wait for it): from then on the run stays where it is."""
+        self.service.pause(self._job)
 
     def wait(self, seconds: float) -> None:
-        """Sleep ``seconds``, or less if the background training stops meanwhile (done, paused or failed): a live
-        page that waits here between redraws shows the end of a run as soon as it comes, not up to one wait later."""
-        self._idle.wait(seconds)
+        """Sleep ``seconds``, or less if the training stops meanwhile (done, paused, failed or out of lease): a
+        live page that waits here between redraws shows the end of a run as soon as it comes."""
+        self.service.wait(self._job, seconds)
+
+    def place(self) -> QueuePlace | None:
+        """Where this run waits for a worker while it plays (runs ahead of it, estimated seconds), or None."""
+        return self.service.place(self._job)
 
     @contextmanager
     def frozen(self):
-        """Hold the trainer still between two epochs for the duration of the block (a page's redraw): the
-        redraw sees one consistent state, and it does not fight the training thread for the interpreter."""
-        self._reader_waiting.set()
-        try:
-            with self._lock:
-                self._reader_waiting.clear()
+        """One consistent state for the duration of the block (a page's redraw): every reader inside it sees the
+        run as it was when the block began, while the service trains on."""
+        with self._reading:
+            if not self._depth:
+                self._view = self.service.view(self._job)
+            self._depth += 1
+            try:
                 yield
-        finally:
-            self._reader_waiting.clear()
+            finally:
+                self._depth -= 1
 
-    # -- reading ------------------------------------------------------------------------------------------
+    # -- reading ---------------------------------------------------------------------------------------------
 
     def history(self) -> pd.DataFrame:
         """Every record so far as one tidy long DataFrame (see core.io.history)."""
-        self._convert()
-        return self._frames[0]
+        with self.frozen():
+            self._convert()
+            return self._frames[0]
 
     def bands(self) -> pd.DataFrame:
         """``core.io.history.bands`` of the history, every metric: mean, min and max over seeds per epoch.
 
-        Kept up to date epoch by epoch, so a live page's redraw aggregates only the epochs that are new."""
-        self._convert()
-        return self._bands[0]
+        Kept up to date slice by slice, so a live page's redraw aggregates only the epochs that are new."""
+        with self.frozen():
+            self._convert()
+            return self._bands[0]
 
     def _convert(self) -> None:
-        """Convert the records that arrived since the last call. They always hold whole epochs (the trainer
-        adds an epoch's records at once, under the lock), so their bands are final."""
-        with self.frozen():
-            new = self._records[self._converted:]
-            self._converted += len(new)
+        """Convert the records that arrived since the last call. They always hold whole epochs (a slice returns
+        whole epochs), so their bands are final."""
+        new = self._job.records[self._converted:self._view.records]
         if new:
+            self._converted += len(new)
             frame = records_to_frame(new)
             self._frames = [pd.concat([*self._frames, frame], ignore_index=True)]
             self._bands = [pd.concat([*self._bands, bands(frame)], ignore_index=True)]
@@ -200,7 +200,7 @@ class LiveRun:
     def model(self, run: int):
         """A copy of one run's network as it is now (it does not change as training goes on)."""
         with self.frozen():
-            return copy.deepcopy(self.trainer.model(run))
+            return slices.model(self._view.state, self.configs, self.dataset.task, run)
 
     def runs(self) -> pd.DataFrame:
         """run, activation key (a per-layer network's "tanh>relu" too), label and seed of every run, in config order."""

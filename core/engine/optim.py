@@ -44,6 +44,14 @@ class SGD:
         for v in self.velocity:
             v[model] = 0
 
+    def state(self) -> dict:
+        """Plain data: copies of the velocities (none without momentum)."""
+        return {"velocity": [v.copy() for v in self.velocity]}
+
+    def load_state(self, state: dict) -> None:
+        for v, saved in zip(self.velocity, state["velocity"], strict=True):
+            v[...] = saved
+
 
 class Adam:
     """Adam (Kingma & Ba, 2015) with bias correction."""
@@ -70,6 +78,15 @@ class Adam:
         for state in (*self.m, *self.v):
             state[model] = 0
 
+    def state(self) -> dict:
+        """Plain data: copies of the moment estimates and the step count."""
+        return {"m": [m.copy() for m in self.m], "v": [v.copy() for v in self.v], "t": self.t}
+
+    def load_state(self, state: dict) -> None:
+        for mine, saved in zip((*self.m, *self.v), (*state["m"], *state["v"]), strict=True):
+            mine[...] = saved
+        self.t = int(state["t"])
+
 
 def make_optimizer(name: str, params, momentum: float = 0.0, nesterov: bool = False):
     if name == "sgd":
@@ -77,6 +94,29 @@ def make_optimizer(name: str, params, momentum: float = 0.0, nesterov: bool = Fa
     if name == "adam":
         return Adam(params)
     raise ValueError(f"Unknown optimizer {name!r}. Valid choices: {', '.join(OPTIMIZERS)}.")
+
+
+def phased_learning_rate(base: float, epoch: int, phases: tuple[int, ...], schedule: str = "constant",
+                         step_size: int = 50, gamma: float = 0.5) -> float:
+    """The learning rate during ``epoch`` (1-based) of a run planned in ``phases``: its epochs as first asked for,
+    then each "train N more epochs" (``MultiTrainer.extend``).
+
+    What more epochs mean for a schedule: constant and step depend on the epoch alone, so a run extended from E to
+    E + N epochs trains exactly as one planned for E + N. Cosine anneals over a planned length and has reached about
+    0 at its end, so each extension is a new cosine cycle over its own N epochs, from the base rate down (a warm
+    restart, as SGDR, Loshchilov & Hutter 2017); "as if planned for E + N from the start" cannot be had, since the
+    first E epochs were already trained on the shorter cycle. With one phase this is ``scheduled_learning_rate``.
+    """
+    if schedule != "cosine":
+        return scheduled_learning_rate(base, epoch, sum(phases), schedule, step_size, gamma)
+    start = 0
+    for length in phases[:-1]:
+        if epoch <= start + length:
+            break
+        start += length
+    else:
+        length = phases[-1]
+    return scheduled_learning_rate(base, epoch - start, length, schedule, step_size, gamma)
 
 
 def scheduled_learning_rate(

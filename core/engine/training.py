@@ -70,7 +70,7 @@ from core.engine.mlp import (
     output_gradient,
     output_loss,
 )
-from core.engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, scheduled_learning_rate
+from core.engine.optim import OPTIMIZERS, SCHEDULES, make_optimizer, phased_learning_rate
 
 # BLAS threads while an epoch trains and is measured (threadpoolctl, around each epoch; never a global setting).
 # One: the products here are small (mini-batches of 32 rows; the measurement's are the training set's rows by a
@@ -168,6 +168,14 @@ def check_epoch_work(ds, configs: Sequence[TrainConfig]) -> float:
                       f"One epoch of training {len(configs)} network{'s' if len(configs) > 1 else ''} of {depth} × "
                       f"{width} units on {len(ds.X_train):,} samples",
                       "choose fewer activations or seeds, fewer or narrower layers, a larger batch or fewer samples")
+
+
+def check_more_epochs(planned: int, epochs) -> int:
+    """``epochs`` more for a run planned for ``planned`` epochs, as an int, or a ValueError saying why not."""
+    check(is_whole(epochs) and epochs >= 1, "Give a whole number of epochs, at least 1.")
+    check(planned + epochs <= MAX_EPOCHS,
+          f"At most {MAX_EPOCHS} epochs in all: this run has {planned}, so at most {MAX_EPOCHS - planned} more.")
+    return int(epochs)
 
 
 @dataclass(frozen=True)
@@ -373,6 +381,7 @@ class _Stack:
         self.shufflers = [np.random.default_rng([c.seed, 1]) for c in self.configs]
         self.alive = np.ones(len(runs), dtype=bool)
         self.epoch = 0
+        self.phases: tuple[int, ...] = (cfg.epochs,)  # the epochs planned: the config's, then each extension
         self._layout = ((len(nets),) if self.stacked else (), [W.shape[1] for W in nets[0].weights[:-1]],
                         sizes[1:-1], sizes[-1], self.dtype)
         self.buffers = self._buffers(min(cfg.batch_size, len(self.X_train)))
@@ -397,7 +406,7 @@ class _Stack:
         works on ``step_weights``/``step_biases``/``step_gradients``: these, or for a stack of one its only
         network's 2-D arrays (a 2-D product or sum costs less than its broadcast 3-D form).
         """
-        shapes = [W.shape for W in nets[0].weights] + [(1, W.shape[1]) for W in nets[0].weights]
+        shapes = self._shapes = [W.shape for W in nets[0].weights] + [(1, W.shape[1]) for W in nets[0].weights]
         sizes = [a * b for a, b in shapes]
         self.n_weight_values = sum(sizes[:len(sizes) // 2])
         self.values = np.empty((len(nets), sum(sizes)), self.dtype)
@@ -435,8 +444,37 @@ class _Stack:
         return SegmentedLayer(segments)
 
     @property
+    def planned(self) -> int:
+        return sum(self.phases)
+
+    @property
     def done(self) -> bool:
-        return self.epoch >= self.config.epochs or not self.alive.any()
+        return self.epoch >= self.planned or not self.alive.any()
+
+    def _learning_rate(self, epoch: int) -> float:
+        cfg = self.config
+        return phased_learning_rate(cfg.learning_rate, epoch, self.phases, cfg.schedule, cfg.step_size, cfg.gamma)
+
+    def state(self) -> dict:
+        """Everything that carries this stack from one epoch to the next, as plain data (copies): the parameters,
+        the optimiser's state, each run's shuffling stream, which runs are alive, the epoch and the plan. The
+        scratch arrays (gradients, buffers, the shuffled data) are rewritten before they are read, every step."""
+        return {"runs": list(self.run_ids), "epoch": self.epoch, "phases": list(self.phases),
+                "shapes": [list(shape) for shape in self._shapes], "values": self.values.copy(),
+                "optimizer": self.optimizer.state(), "alive": self.alive.copy(),
+                "shufflers": [rng.bit_generator.state for rng in self.shufflers]}
+
+    def load_state(self, state: dict) -> None:
+        """Continue from ``state`` (of a stack of the same configs on the same data)."""
+        check(list(state["runs"]) == self.run_ids and np.shape(state["values"]) == self.values.shape,
+              "This state belongs to other runs.")
+        self.values[...] = state["values"]
+        self.optimizer.load_state(state["optimizer"])
+        self.alive[...] = state["alive"]
+        for rng, saved in zip(self.shufflers, state["shufflers"], strict=True):
+            rng.bit_generator.state = saved
+        self.epoch = int(state["epoch"])
+        self.phases = tuple(int(n) for n in state["phases"])
 
     def model(self, position: int) -> MLP:
         """A live view of one run as an MLP (its arrays are slices of the stack's)."""
@@ -450,8 +488,7 @@ class _Stack:
         """One pass over the training set in mini-batches; returns each run's attributed seconds."""
         cfg = self.config
         self.epoch += 1
-        lr = scheduled_learning_rate(cfg.learning_rate, self.epoch, cfg.epochs, cfg.schedule, cfg.step_size,
-                                     cfg.gamma)
+        lr = self._learning_rate(self.epoch)
         segmented = [layer for layer in self.layers if isinstance(layer, SegmentedLayer)]
         for layer in segmented:
             layer.seconds[:] = 0
@@ -525,8 +562,7 @@ class _Stack:
             test_acc = (test_out.argmax(axis=-1) == self.y_test).mean(axis=-1)
         finite = np.isfinite(train_loss) & np.isfinite(test_loss) & np.isfinite(self.values).all(axis=1)
         finite &= np.isfinite(grad_norms).all(axis=1) & np.isfinite(mean_act).all(axis=1)
-        lr = scheduled_learning_rate(cfg.learning_rate, max(self.epoch, 1), cfg.epochs, cfg.schedule,
-                                     cfg.step_size, cfg.gamma)
+        lr = self._learning_rate(max(self.epoch, 1))
         records = []
         for m in np.flatnonzero(self.alive):
             c = self.configs[m]
@@ -625,6 +661,36 @@ class MultiTrainer:
     def model(self, run: int) -> MLP:
         stack, position = self._where[run]
         return stack.model(position)
+
+    @property
+    def planned(self) -> int:
+        """The epochs planned: the configs' own, plus every ``extend``."""
+        return max(s.planned for s in self.stacks)
+
+    def state(self) -> dict:
+        """The trainer between two epochs as plain data (dicts, lists, numbers and numpy arrays, all copies):
+        ``from_state(ds, configs, trainer.state())`` continues exactly where this one stands, in any process."""
+        return {"started": self._started, "stacks": [s.state() for s in self.stacks]}
+
+    @classmethod
+    def from_state(cls, ds, configs: Sequence[TrainConfig], state: dict) -> MultiTrainer:
+        """A trainer of ``configs`` on ``ds`` that continues from ``state`` (``MultiTrainer.state``): its records
+        from here on are the ones the trainer that made the state would have yielded."""
+        trainer = cls(ds, configs)
+        check(len(state["stacks"]) == len(trainer.stacks), "This state belongs to other runs.")
+        for stack, saved in zip(trainer.stacks, state["stacks"], strict=True):
+            stack.load_state(saved)
+        trainer._started = bool(state["started"])
+        return trainer
+
+    def extend(self, epochs: int) -> None:
+        """Plan ``epochs`` more epochs ("train more"): the runs still alive go on with the same weights, optimiser
+        state and shuffling streams. Constant and step schedules go on as if the run had been planned this long
+        from the start; a cosine schedule starts a new cycle over the new epochs (``optim.phased_learning_rate``).
+        """
+        epochs = check_more_epochs(self.planned, epochs)
+        for stack in self.stacks:
+            stack.phases = (*stack.phases, epochs)
 
     def __iter__(self) -> Iterator[list[EpochRecord]]:
         return self

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -160,12 +161,25 @@ def plane(model: MLP, ds, resolution: int = MAP_RESOLUTION) -> Plane:
 # --- region counts while a live run trains ----------------------------------------------------------------
 
 
+def observe_regions(points: np.ndarray, counted: dict[int, str], count_every: int, trainer,
+                    records: Sequence[EpochRecord]) -> list[tuple[str, str, int, int]]:
+    """``RegionRun``'s observer: (activation, label, epoch, regions) of each counted run's network whose count is
+    due at this epoch (every ``count_every`` epochs and the last planned one), unless it diverged."""
+    rows = []
+    for record in records:
+        due = record.epoch % count_every == 0 or record.epoch == trainer.planned
+        if record.run in counted and due and not record.diverged:
+            rows.append((record.activation, record.label, record.epoch, count_regions(trainer.model(record.run),
+                                                                                         points)))
+    return rows
+
+
 class RegionRun(LiveRun):
     """A live run that also counts, on the plane grid (``plane_points``), the linear regions of each kinked
     activation's first seed: at epoch 0, every ``count_every`` epochs and at the last epoch (about
     ``COUNTS_PER_RUN`` counts). A run that diverged is no longer counted."""
 
-    def __init__(self, experiment, dataset=None, resolution: int = MAP_RESOLUTION):
+    def __init__(self, experiment, dataset=None, resolution: int = MAP_RESOLUTION, **options):
         dataset = dataset if dataset is not None else experiment.load_data()
         self.points = plane_points(dataset, resolution)[0]
         self.count_every = max(1, -(-experiment.epochs // COUNTS_PER_RUN))
@@ -174,20 +188,14 @@ class RegionRun(LiveRun):
             cfg = experiment.config(name, experiment.first_seed)
             check_work(len(self.points) * config_work(cfg, 2, output_size(dataset)),
                        f"Counting regions on {len(self.points):,} grid points", "choose fewer or narrower layers")
-        self._counts: list[tuple[str, str, int, int]] = []
-        super().__init__(experiment, dataset)
+        super().__init__(experiment, dataset, **options)  # options: LiveRun's service and owner
 
-    def after_epoch(self, records: list[EpochRecord]) -> None:
-        for record in records:
-            due = record.epoch % self.count_every == 0 or record.epoch == self.epochs
-            if record.run in self._counted and due and not record.diverged:
-                model = self.trainer.model(record.run)
-                self._counts.append((record.activation, record.label, record.epoch, count_regions(model, self.points)))
+    def observer(self):
+        return partial(observe_regions, self.points, self._counted, self.count_every)
 
     def region_counts(self) -> pd.DataFrame:
         """activation, label, epoch, regions: every count so far, in the order they were made."""
-        with self.frozen():
-            rows = list(self._counts)
+        rows = self.observed()
         return pd.DataFrame(rows, columns=COUNT_COLUMNS)
 
 

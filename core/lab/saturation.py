@@ -42,6 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -124,6 +125,11 @@ def epoch_frame(trainer: MultiTrainer, records: Sequence[EpochRecord], X: np.nda
     return pd.concat(frames, ignore_index=True)[COLUMNS]
 
 
+def observe_saturation(X: np.ndarray, trainer: MultiTrainer, records: Sequence[EpochRecord]) -> list[pd.DataFrame]:
+    """``SaturationRun``'s observer: the epoch's ``epoch_frame``, as one row of the observed list."""
+    return [epoch_frame(trainer, records, X)]
+
+
 def saturation_curves(ds, configs: Sequence[TrainConfig] | None = None, n_sample: int = 300,
                       percentiles: tuple[float, float] = PERCENTILES) -> pd.DataFrame:
     """Every frame of ``saturation_stream`` in one, after checking the whole training's work (``training_work``):
@@ -174,20 +180,18 @@ class SaturationExperiment:
 
 class SaturationRun(LiveRun):
     """A live run of a ``SaturationExperiment`` that measures each network's hidden layers on the first ``n_sample``
-    training rows after every epoch (``epoch_frame``), as ``saturation_stream`` does, while training goes on in
-    the background."""
+    training rows after every epoch (``epoch_frame``), as ``saturation_stream`` does, where the epochs are trained
+    (an observer, ``core.engine.slices``)."""
 
-    def __init__(self, experiment: SaturationExperiment, dataset=None, n_sample: int = 300):
+    def __init__(self, experiment: SaturationExperiment, dataset=None, n_sample: int = 300, **options):
         dataset = dataset if dataset is not None else experiment.load_data()
         self.sample = np.asarray(dataset.X_train[:n_sample])
-        self._frames: list[pd.DataFrame] = []
-        super().__init__(experiment, dataset)
+        super().__init__(experiment, dataset, **options)  # options: LiveRun's service and owner
 
-    def after_epoch(self, records: list[EpochRecord]) -> None:
-        self._frames.append(epoch_frame(self.trainer, records, self.sample))
+    def observer(self):
+        return partial(observe_saturation, self.sample)
 
     def statistics(self) -> pd.DataFrame:
         """Every epoch's statistics so far (columns ``COLUMNS``), epoch 0 first."""
-        with self.frozen():
-            frames = list(self._frames)
+        frames = self.observed()
         return pd.concat(frames, ignore_index=True)

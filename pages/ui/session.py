@@ -1,7 +1,13 @@
-"""Session-state helpers: each browser session owns its runs; nothing mutable is shared between users."""
+"""Session-state helpers: each browser session owns its runs; nothing mutable is shared between users.
+
+The engine work of every session's runs goes to the server's one training service (``core.engine.service``: worker
+processes, taking turns by slice). A session reaches only its own runs: the ``LiveRun`` objects in its own session
+state, which the service knows by nothing a user could name, and its owner token (one live run per page).
+"""
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Iterator
 
@@ -9,7 +15,10 @@ import streamlit as st
 
 from core.engine.data import load_dataset
 from core.engine.live import LiveRun
+from core.engine.service import TrainingService, shared_service
 from core.settings import Experiment
+
+OWNER_KEY = "session.owner"  # this session's random token: with a page's run key, the owner of its one live run
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -21,6 +30,17 @@ def cached_dataset(name: str, n_samples: int, noise: float, test_size: float, se
 def dataset_for(experiment: Experiment):
     return cached_dataset(experiment.dataset, experiment.n_samples, experiment.noise, experiment.test_size,
                           experiment.first_seed)
+
+
+def training_service() -> TrainingService:
+    """The server's training service, one per process, started (in the background) by the first page that trains."""
+    return shared_service()
+
+
+def owner(key: str) -> tuple[str, str]:
+    """Who holds the live run under ``key``: this session (its random token) and that key. The service lets an
+    owner play one run at a time."""
+    return st.session_state.setdefault(OWNER_KEY, secrets.token_hex(16)), key
 
 
 def live_run(key: str, experiment: Experiment, dataset=None, dataset_key: str | None = None,
@@ -37,10 +57,11 @@ def live_run(key: str, experiment: Experiment, dataset=None, dataset_key: str | 
             and getattr(run, "dataset_key", None) == dataset_key):
         run.experiment = experiment  # equal experiments train the same runs; view-only settings may differ
         return run, False
-    new_run = kind(experiment, dataset=dataset if dataset is not None else dataset_for(experiment))
-    new_run.dataset_key = dataset_key
     if run is not None:
-        run.pause()  # the old experiment's thread stops before the new one may start
+        run.pause()  # the old experiment stops training before the new one may start
+    new_run = kind(experiment, dataset=dataset if dataset is not None else dataset_for(experiment),
+                   service=training_service(), owner=owner(key))
+    new_run.dataset_key = dataset_key
     st.session_state[key] = new_run
     return new_run, run is not None
 
@@ -49,7 +70,7 @@ def reset_run(key: str) -> None:
     run: LiveRun | None = st.session_state.get(key)
     if run is not None:
         run.pause()
-        new_run = type(run)(run.experiment, dataset=run.dataset)
+        new_run = type(run)(run.experiment, dataset=run.dataset, service=run.service, owner=run.owner)
         new_run.dataset_key = getattr(run, "dataset_key", None)
         st.session_state[key] = new_run
 
@@ -59,9 +80,18 @@ SHORTCUTS = {"play": "Space", "step": "Right", "reset": "Home"}  # R is Streamli
 
 def epoch_counter(run: LiveRun, where=None, note: str | None = None) -> None:
     """The run's progress bar, "Epoch k / N" (and `` · note``, e.g. the time left), in ``where`` (presenter mode:
-    the transport's last column, see ``transport``), else in the page's flow."""
+    the transport's last column, see ``transport``; or a placeholder), else in the page's flow; and while it waits
+    for a worker on a busy server, its place in line (``queue_text``) under it."""
     text = f"Epoch {run.epoch} / {run.epochs}" + (f" · {note}" if note else "")
-    (where if where is not None else st).progress(run.epoch / run.epochs, text=text)
+    where = where if where is not None else st
+    waiting = queue_text(run.place())
+    if waiting is None:
+        where.progress(run.epoch / run.epochs, text=text)
+        return
+    with where.container():
+        st.progress(run.epoch / run.epochs, text=text)
+        st.caption(waiting, help="Every session's training runs in one pool of worker processes, in turns of a "
+                                 "fraction of a second each, so every counter moves.")
 
 
 def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play", title: str | None = None,
@@ -136,11 +166,16 @@ def redraws(prefix: str, run: LiveRun, every: float, span: float = 0.0) -> Itera
     The wait between two redraws ends early if the training stops (``LiveRun.wait``): once the run is done, the
     next redraw shows its last epoch at once; after ``every`` seconds, time for it to reach the browser, the
     page reruns with play stopped, to show its summary. (A rerun at once would drop the redraw's
-    messages not yet sent: a new script run clears them, and the room would wait for the whole page.)"""
-    playing_key, start = f"{prefix}.playing", time.monotonic()
+    messages not yet sent: a new script run clears them, and the room would wait for the whole page.)
+
+    A redraw that would show the epoch already on screen is skipped (the run waits its turn on a busy server), but
+    each fragment run draws at least once: what a fragment run does not draw disappears."""
+    playing_key, start, shown = f"{prefix}.playing", time.monotonic(), None
     while True:
         playing = _keep_playing(prefix, run)  # False once done: the redraw that follows shows the end
-        yield playing
+        if shown is None or not playing or run.epoch != shown:
+            shown = run.epoch
+            yield playing
         if not st.session_state.get(playing_key):  # paused, or the training thread failed
             return
         if not playing:  # done: the end is drawn
@@ -149,4 +184,15 @@ def redraws(prefix: str, run: LiveRun, every: float, span: float = 0.0) -> Itera
             st.rerun()
         if time.monotonic() - start + every > span:
             return
-        run.wait(every)  # the engine trains meanwhile (its thread needs no redraw to go on), maybe to its end
+        run.wait(every)  # the service trains meanwhile (it needs no redraw to go on), maybe to the end
+
+
+def queue_text(place) -> str | None:
+    """What a session waiting for a worker reads under its counter (``LiveRun.place``), or None when nobody is
+    ahead of it."""
+    if place is None or place.ahead < 1:
+        return None
+    runs = "run" if place.ahead == 1 else "runs"
+    workers = "worker" if place.workers == 1 else "workers"
+    return (f"Busy server: {place.ahead} {runs} ahead of yours, about {place.next_in:.1f} s. {place.playing} runs "
+            f"take turns on {place.workers} {workers}; yours is done in about {place.finish_in:.0f} s.")

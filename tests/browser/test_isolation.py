@@ -52,6 +52,56 @@ def test_two_headless_sessions_keep_their_own_experiment_and_progress():
     assert chart_text(a) == a_specs
 
 
+@pytest.mark.timeout(600)
+def test_sessions_playing_at_once_through_the_pool_each_see_only_their_own_run():
+    """Three sessions train at the same time in the server's worker processes: each sees its own experiment, its
+    own counter and exactly the records its experiment gives in one process."""
+    import pandas as pd
+
+    from core.engine.service import ProcessSlices
+    from core.engine.training import train_many
+    from core.io.history import records_to_frame
+    from pages.ui.session import training_service
+
+    service = training_service()
+    assert isinstance(service.executor, ProcessSlices)
+    assert service.executor.wait_ready(120), service.executor.start_error
+    sessions = {"a": start("arena"), "b": start("arena"), "c": start("arena")}
+    widget(sessions["a"], "arena.activations").set_value(["relu", "leaky_relu"]).run()
+    widget(sessions["b"], "arena.activations").set_value(["tanh"]).run()
+    widget(sessions["b"], "arena.dataset").set_value("xor").run()
+    widget(sessions["c"], "arena.activations").set_value(["elu"]).run()
+    widget(sessions["c"], "arena.seeds").set_value(2).run()
+    for name in "ab":  # Play: each plays in the pool while the other sessions' scripts run
+        button(sessions[name], "arena.play").click().run()
+    for _ in range(2):
+        button(sessions["c"], "arena.step").click().run()
+    runs = {name: at.session_state["arena.run"] for name, at in sessions.items()}
+    assert len({run.owner for run in runs.values()}) == 3
+    assert all(run.service is service for run in runs.values())
+    while not (runs["a"].done and runs["b"].done):  # a session's fragment timer keeps its run playing
+        for name in "ab":
+            sessions[name].run()
+            assert not sessions[name].exception, [e.message for e in sessions[name].exception]
+    for at in sessions.values():
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+    assert counter(sessions["a"]) == counter(sessions["b"]) == "Epoch 200 / 200"
+    assert counter(sessions["c"]) == "Epoch 2 / 200"
+    texts = {name: chart_text(at) for name, at in sessions.items()}
+    assert "Leaky ReLU" in texts["a"] and "Leaky ReLU" not in texts["b"] + texts["c"]
+    assert "Tanh" in texts["b"] and "Tanh" not in texts["a"] + texts["c"]
+    assert "ELU" in texts["c"].replace("Leaky ReLU", "") and "ELU" not in texts["b"]
+    for name, run in runs.items():
+        epochs = run.epoch
+        expected = records_to_frame([r for records in train_many(run.dataset, run.configs) for r in records
+                                     if r.epoch <= epochs])
+        seconds = expected["metric"] == "epoch_seconds"
+        ours = run.history()
+        pd.testing.assert_frame_equal(ours[~seconds].reset_index(drop=True), expected[~seconds].reset_index(drop=True),
+                                      check_exact=True, obj=name)
+
+
 def chart_text(at) -> str:
     return "\n".join(sorted(str(c.proto) for c in charts(at)))
 

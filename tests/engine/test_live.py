@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from functools import partial
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from core.engine import slices
 from core.engine.live import LiveRun
 from core.engine.training import train_many
 from core.io.history import bands, records_to_frame
@@ -116,8 +118,8 @@ def test_bands_kept_epoch_by_epoch_equal_the_bands_of_the_whole_history(dataset)
     live.advance(max_epochs=2)
     seen.append(live.bands())
     live.advance(max_epochs=3)
-    for partial, epochs in zip([*seen, live.bands()], (1, 3, 6), strict=True):
-        assert partial["epoch"].nunique() == epochs
+    for so_far, epochs in zip([*seen, live.bands()], (1, 3, 6), strict=True):
+        assert so_far["epoch"].nunique() == epochs
     pd.testing.assert_frame_equal(live.bands(), bands(live.history()), check_exact=True)
     assert (live.bands()["seeds"] == 2).all()  # each row aggregates both seeds of its activation
 
@@ -259,15 +261,16 @@ def test_step_while_playing_pauses_first(dataset):
     assert live.epoch == after
 
 
-def test_a_failure_in_the_thread_is_reported_not_lost(dataset, monkeypatch):
+@pytest.mark.timeout(60)
+def test_a_failure_in_the_background_is_reported_not_lost(dataset, monkeypatch):
     live = LiveRun(EXPERIMENT, dataset=dataset)
 
-    def broken():
+    def broken(*args):
         raise MemoryError("no room for the next epoch")
 
-    monkeypatch.setattr(type(live), "_train_epoch", lambda self: broken())
+    monkeypatch.setattr(slices, "advance", broken)  # what every slice runs, wherever it runs
     live.play()
-    live._worker.join(timeout=10)
+    live.wait(3600)  # returns once the training stopped
     assert not live.playing
     assert live.error == "MemoryError: no room for the next epoch"
 
@@ -282,20 +285,28 @@ def test_runs_lists_each_config(dataset):
     ]
 
 
-def test_after_epoch_sees_every_epochs_records_with_the_trainer_at_that_epoch(dataset, direct):
-    seen = []
+def watch_predictions(X, trainer, records):
+    """An observer (module level: it pickles by reference, as one sent to a worker must)."""
+    return [([r.epoch for r in records], trainer.model(0).predict(X))]
 
-    class Watching(LiveRun):
-        def after_epoch(self, records):
-            seen.append(([r.epoch for r in records], self.trainer.model(0).predict(dataset.X_test)))
 
+class Watching(LiveRun):
+    def observer(self):
+        return partial(watch_predictions, self.dataset.X_test)
+
+
+def test_an_observer_sees_every_epochs_records_with_the_trainer_at_that_epoch(dataset, direct):
     live = Watching(EXPERIMENT, dataset=dataset)
+    live.step()  # a Step and play both observe
     live.play()
     while not live.done:
         live.wait(0.05)
     live.pause()
+    seen = live.observed()
     assert [epochs for epochs, _ in seen] == [[epoch] * RUNS for epoch in range(EXPERIMENT.epochs + 1)]
     np.testing.assert_array_equal(seen[-1][1], direct[1].model(0).predict(dataset.X_test))
+    with live.frozen():  # a reader sees the rows of the epochs it sees, no more
+        assert len(live.observed()) == live.epoch + 1
 
 
 def test_a_per_layer_network_is_keyed_by_its_activation_key_everywhere(dataset):

@@ -1,5 +1,6 @@
 """The Neurons page headless (AppTest), and its pure chart builders."""
 
+import time
 from pathlib import Path
 
 import altair as alt
@@ -59,10 +60,16 @@ def test_large_negative_bias_scenario_sets_the_widgets_and_trains(page):
     assert charts(page) == CHARTS_PER_RUN
 
 
+@pytest.mark.timeout(120)
 def test_excessive_learning_rate_scenario_reports_the_divergence(page):
     page.button(key="neurons.scenario.Excessive learning rate").click().run()
     assert not page.exception
     assert page.select_slider(key="neurons.learning_rate").value == 3.0
+    # The scenario plays: the training service trains it in the background, and the page's first picture may be
+    # epoch 0. In a browser the fragment's timer redraws it; AppTest fires no timer, so rerun once epoch 1 is in.
+    while page.session_state["neurons.run"].epoch < 1:
+        time.sleep(0.01)
+    page.run()
     assert page.session_state["neurons.run"].epoch >= 1
     assert any("ELU" in w.value and "diverged at epoch 1" in w.value for w in page.warning)
     assert page.metric[2].value == "diverged"

@@ -100,3 +100,47 @@ def test_live_run_makes_the_kind_of_run_asked_for_and_reset_keeps_it():
     at = AppTest.from_function(_run_of_a_kind).run(timeout=30)
     assert not at.exception
     assert at.session_state["result"] == ("LiveRun", "Counting", True, True, False, "Counting", 0)
+
+
+def _waiting_page(epochs_per_wait: list[int]):
+    """A live fragment over a stand-in run whose epoch moves by ``epochs_per_wait[i]`` at its i-th wait: a run that
+    waits its turn on a busy server gains nothing at some waits."""
+    import types
+
+    import streamlit as st
+
+    from pages.ui.session import redraws
+
+    if "p.run" not in st.session_state:
+        moves = iter(epochs_per_wait)
+
+        def wait(seconds):
+            run.epoch += next(moves, 0)
+
+        run = types.SimpleNamespace(epoch=0, done=False, error=None, play=lambda: None, wait=wait)
+        st.session_state.update({"p.run": run, "p.playing": True, "draws": []})
+    run = st.session_state["p.run"]
+    st.session_state.setdefault("runs", 0)
+    st.session_state.runs += 1
+    for playing in redraws("p", run, every=0.001, span=0.5):
+        st.session_state.draws.append((st.session_state.runs, run.epoch, playing))
+
+
+def test_redraws_skip_a_redraw_that_would_show_the_same_epoch_but_draw_once_per_run():
+    at = AppTest.from_function(_waiting_page, kwargs={"epochs_per_wait": [0, 3, 0, 0, 2, 0, 1]}).run(timeout=30)
+    assert not at.exception
+    assert at.session_state["draws"] == [(1, 0, True), (1, 3, True), (1, 5, True), (1, 6, True)]
+    at.run(timeout=30)  # the fragment's next run: nothing new, still one redraw (what a run does not draw is gone)
+    assert at.session_state["draws"][4:] == [(2, 6, True)]
+
+
+def test_queue_text_says_the_place_and_the_time():
+    from core.engine.service import QueuePlace
+    from pages.ui.session import queue_text
+
+    assert queue_text(None) is None
+    assert queue_text(QueuePlace(ahead=0, next_in=0.05, finish_in=2.0, workers=2, playing=3)) is None
+    assert queue_text(QueuePlace(ahead=3, next_in=0.4, finish_in=6.2, workers=2, playing=8)) == (
+        "Busy server: 3 runs ahead of yours, about 0.4 s. 8 runs take turns on 2 workers; yours is done in about 6 s.")
+    assert queue_text(QueuePlace(ahead=1, next_in=0.1, finish_in=1.0, workers=1, playing=3)).startswith(
+        "Busy server: 1 run ahead of yours, about 0.1 s. 3 runs take turns on 1 worker;")
