@@ -132,7 +132,7 @@ def model(state: dict, configs: list[TrainConfig], task: str, run: int) -> MLP:
     n = len(arrays) // 2
     weights, biases = arrays[:n], [b[0] for b in arrays[n:]]
     cfg = configs[run]
-    return MLP.from_parameters(weights, biases, list(cfg.hidden_activations), task, cfg.maxout_pieces,
+    return MLP.from_parameters(weights, biases, list(cfg.hidden_activations), task, cfg.maxout_pieces, cfg.features,
                                **cfg.activation_params())
 
 

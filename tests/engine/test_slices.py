@@ -44,6 +44,10 @@ CASES = {
     "step schedule, float32": [config(activation="leaky_relu", schedule="step", step_size=2, dtype="float32",
                                       seed=s) for s in (0, 1)],
     "maxout and two stacks": [config(activation="maxout", maxout_pieces=3), config(activation="relu", batch_size=7)],
+    # the Playground's settings: input features, L1, one activation per layer, a Leaky ReLU's own alpha
+    "features, l1, per layer": [config(activation=("tanh", "relu"), features=("x1", "x2", "x1_squared", "sin_x1"),
+                                       l1=0.001),
+                                config(activation="leaky_relu", alpha=0.2, seed=4)],
     # linear diverges at epochs 1 and 2 (seeds 0 and 1), while the others train on
     "diverging": [config(activation=a, learning_rate=1.0, hidden_layers=(8,) * 4, seed=s)
                   for a in ("relu", "linear", "tanh") for s in (0, 1)],
@@ -116,7 +120,7 @@ def test_state_is_plain_data_a_process_without_core_can_unpickle(moons, tmp_path
 
 
 def test_model_from_a_state_is_the_trainers_model(moons):
-    cfgs = CASES["maxout and two stacks"] + CASES["sgd"]
+    cfgs = CASES["maxout and two stacks"] + CASES["sgd"] + CASES["features, l1, per layer"]
     trainer = train_many(moons, cfgs)
     for _ in range(4):
         next(trainer)
@@ -124,6 +128,7 @@ def test_model_from_a_state_is_the_trainers_model(moons):
     for run in range(len(cfgs)):
         ours, theirs = slices.model(state, cfgs, moons.task, run), trainer.model(run)
         assert ours.activations == theirs.activations and ours.dtype == theirs.dtype
+        assert ours.features == theirs.features
         np.testing.assert_array_equal(ours.forward(moons.X_test), theirs.forward(moons.X_test))
         ours.weights[0][...] = 0  # a copy: the state is untouched
         np.testing.assert_array_equal(slices.model(state, cfgs, moons.task, run).forward(moons.X_test),
