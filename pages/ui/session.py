@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import streamlit as st
 
 from core.engine.data import load_dataset
+from core.engine.limits import MAX_EPOCHS
 from core.engine.live import LiveRun
 from core.engine.service import TrainingService, shared_service
 from core.settings import Experiment
@@ -94,6 +95,14 @@ def epoch_counter(run: LiveRun, where=None, note: str | None = None) -> None:
                                  "fraction of a second each, so every counter moves.")
 
 
+def more_epochs(run: LiveRun) -> int:
+    """How many more epochs a finished run is offered: its experiment's own epochs, within ``MAX_EPOCHS`` in all;
+    0 for a run not at the end of its plan (still training, or stopped early because every network diverged)."""
+    if run.epoch < run.epochs:
+        return 0
+    return max(0, min(run.experiment.epochs, MAX_EPOCHS - run.epochs))
+
+
 def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play", title: str | None = None,
               estimate: str | None = None):
     """Play/Pause, Step and Reset for the live run under ``<prefix>.run``, each with a keyboard shortcut (Space,
@@ -101,9 +110,13 @@ def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play
     ``estimate`` (``pages.ui.estimate.run_estimate``), a caption under Play. Returns the row's last column, for the
     run's status (presenter mode puts the epoch counter there).
 
-    ``<prefix>.playing`` is the flag a page's fragment reads to keep the run playing (see ``redraws``).
+    A run that finished its epochs offers more instead of Play: "+N epochs" continues it (``LiveRun.extend``: the
+    same weights, optimiser state and shuffling; a cosine schedule starts a new cycle), N the experiment's own epochs
+    up to ``MAX_EPOCHS`` in all. ``<prefix>.playing`` is the flag a page's fragment reads to keep the run playing
+    (see ``redraws``).
     """
     run_key, playing_key = f"{prefix}.run", f"{prefix}.playing"
+    more = more_epochs(run)
 
     def toggle_play():
         playing_now = st.session_state[playing_key] = not st.session_state.get(playing_key, False)
@@ -116,6 +129,11 @@ def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play
         st.session_state[playing_key] = False
         st.session_state[run_key].step()
 
+    def train_more():
+        st.session_state[run_key].extend(more)
+        st.session_state[playing_key] = True
+        st.session_state[run_key].play()
+
     def reset():
         st.session_state[playing_key] = False
         reset_run(run_key)
@@ -125,10 +143,16 @@ def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play
     if title is not None:
         columns[0].markdown(f"### {title}")
     play_col, step_col, reset_col = columns[-4:-1] if title is not None else columns[:3]
-    label = "Finished" if run.done else "Pause" if playing else start_label if run.epoch == 0 else "Resume"
-    play_col.button(label, on_click=toggle_play, type="primary", disabled=run.done, width="stretch",
-                    icon=":material/pause:" if playing else ":material/play_arrow:", key=f"{prefix}.play",
-                    shortcut=SHORTCUTS["play"], help=f"{'Pause' if playing else 'Train, live'}. Key: Space.")
+    if run.done and more:
+        play_col.button(f"+{more:,} epochs", on_click=train_more, type="primary", width="stretch",
+                        icon=":material/add:", key=f"{prefix}.play", shortcut=SHORTCUTS["play"],
+                        help=f"Train {more:,} more epochs from where the networks are now (same weights, optimiser "
+                             "state and shuffling; a cosine schedule starts a new cycle). Key: Space.")
+    else:
+        label = "Finished" if run.done else "Pause" if playing else start_label if run.epoch == 0 else "Resume"
+        play_col.button(label, on_click=toggle_play, type="primary", disabled=run.done, width="stretch",
+                        icon=":material/pause:" if playing else ":material/play_arrow:", key=f"{prefix}.play",
+                        shortcut=SHORTCUTS["play"], help=f"{'Pause' if playing else 'Train, live'}. Key: Space.")
     if estimate:
         play_col.caption(f":material/schedule: {estimate}")
     step_col.button("Step", on_click=step, icon=":material/skip_next:", disabled=run.done, width="stretch",

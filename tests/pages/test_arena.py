@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
+import json
 import re
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pytest
 
+from core.engine.training import train_many
 from pages.ui import arena_views
 from pages.ui.palette import ACTIVATION_COLORS
 from tests.support.apptest import button, charts, start
@@ -320,3 +324,37 @@ def test_the_default_experiments_summary_does_not_rank_sigmoid_the_fastest_learn
     sigmoid = shown.loc["Sigmoid", epochs]
     faster = [shown.loc[name, epochs] for name in ("ReLU", "Tanh")]
     assert sigmoid == "not reached" or all(float(sigmoid) > float(value) for value in faster)
+
+
+def test_a_finished_run_offers_more_epochs_and_trains_them_from_where_it_stopped():
+    at = start("arena", {"arena.epochs": "3", "arena.activations": ["relu", "tanh"]})
+    for _ in range(3):
+        button(at, "arena.step").click().run()
+    assert counter(at) == "Epoch 3 / 3"
+    run = at.session_state["arena.run"]
+    before = run.model(0).forward(run.dataset.X_test)
+    more = button(at, "arena.play")
+    assert more.label == "+3 epochs" and not more.disabled
+    more.click().run()
+    assert not at.exception
+    run = at.session_state["arena.run"]
+    assert run.epochs == 6
+    run.wait(60)  # the service trains the three more while the page waits
+    assert run.done and run.epoch == 6
+    at.run()
+    assert counter(at) == "Epoch 6 / 6"
+    history = run.history()
+    assert sorted(history["epoch"].unique()) == list(range(7))
+    # the same run went on: its first 3 epochs are the ones that were on screen, and the 6 are those of one run
+    # planned for 6 from the start (constant learning rate)
+    direct = train_many(run.dataset, [dataclasses.replace(c, epochs=6) for c in run.configs])
+    expected = [(r.epoch, r.run, r.train_loss) for records in direct for r in records]
+    losses = history[history["metric"] == "train_loss"].sort_values(["epoch", "run"])
+    assert list(zip(losses["epoch"], losses["run"], losses["value"], strict=True)) == expected
+    np.testing.assert_array_equal(direct.model(0).forward(run.dataset.X_test), run.model(0).forward(
+        run.dataset.X_test))
+    assert not np.array_equal(before, run.model(0).forward(run.dataset.X_test))
+    # the curves' x axis follows the longer run
+    spec = json.loads(charts(at)[0].proto.spec)
+    domains = re.findall(r'"field": "epoch", "scale": \{"domain": \[(\d+), (\d+)\]', json.dumps(spec))
+    assert domains and set(domains) == {("0", "6")}
