@@ -110,8 +110,8 @@ class PageWork:
             band = views.thin(run.bands(), views.PLAYING_EPOCHS)
             marks = views.incidents(run.history())
             frames = views.boundary_frames(run, views.BOUNDARY_RESOLUTION)
-        return self.send(views.layer_panels(run, band, marks) + views.boundary_panels(run, frames,
-                                                                                      views.BOUNDARY_SIZE))
+        size = views.boundary_size(len(run.experiment.activations), False)
+        return self.send(views.layer_panels(run, band, marks) + views.boundary_panels(run, frames, size))
 
 
 REDRAW_EVERY, FRAGMENT_SECONDS = 0.25, 1.0  # pages/arena.py
@@ -130,9 +130,13 @@ def play(session: Session, go: threading.Barrier, started: list[float], engine_o
         session.updates.append((session.finished, run.epoch))
         return
     try:
-        with run.frozen():
-            work.redraw(run)  # the page as it stood before Play: its charts' specs built, as on a loaded page
-        work.details(run, time.monotonic())
+        try:
+            with run.frozen():
+                work.redraw(run)  # the page as it stood before Play: its charts' specs built, as on a loaded page
+            work.details(run, time.monotonic())
+        except BaseException:
+            go.abort()  # nobody waits for a session that cannot start: every round reports it, none hangs
+            raise
         go.wait()
         cpu = time.thread_time()
         start = work.last_details = started[0]  # the page keeps the details on screen for 2 s after Play
@@ -231,7 +235,12 @@ def one_round(n: int, experiment, dataset, service, probe: RerunProbe | None, en
     for thread in threads:
         thread.start()
     load = os.getloadavg()[0]
-    go.wait()
+    try:
+        go.wait()
+    except threading.BrokenBarrierError:
+        for thread in threads:
+            thread.join()
+        raise RuntimeError(f"A session failed before Play: {[s.error for s in sessions if s.error]}") from None
     for thread in threads:
         thread.join()
     reruns = probe.stop() if probe is not None else []
