@@ -8,7 +8,7 @@ import streamlit as st
 from core.engine.live import LiveRun
 from core.engine.training import network_for
 from core.io.history import divergences, thin
-from core.lab.neurons import SCENARIOS, check_experiment, dying_at_init, snapshot
+from core.lab.neurons import SCENARIOS, check_experiment, dead_units_verdict, dying_at_init, snapshot
 from core.settings import NEURONS, Experiment
 from pages.ui import neuron_charts, training_charts
 from pages.ui.estimate import progress_bar, run_estimate
@@ -86,10 +86,13 @@ def verdicts(run: LiveRun, shown: list[str], frames: dict[str, pd.DataFrame] | N
     latest = history[history["epoch"] == history.groupby("run")["epoch"].transform("max")]
     names = run.experiment.activations
     columns = st.columns(len(names))
+    accuracies, losses = {}, []
     for column, name in zip(columns, names, strict=True):
         r = run.experiment.first_run(name)
         accuracy = latest[(latest["run"] == r) & (latest["metric"] == "test_accuracy")]["value"]
         note = f"test accuracy {accuracy.iloc[0]:.1%}" if len(accuracy) and pd.notna(accuracy.iloc[0]) else ""
+        if note:
+            accuracies[name] = float(accuracy.iloc[0])
         if name not in shown:
             epoch = diverged.loc[diverged["run"] == r, "epoch"].iloc[0]
             column.metric(label(name), "diverged", f"at epoch {epoch}", delta_color="off", delta_arrow="off")
@@ -99,11 +102,18 @@ def verdicts(run: LiveRun, shown: list[str], frames: dict[str, pd.DataFrame] | N
         dead, dead_before = int(units["dead"].sum()), int(before["dead"].sum())
         column.metric(label(name), f"{dead} of {len(units)} units dead", f"{dead - dead_before:+d} since init",
                       delta_color="inverse" if dead != dead_before else "off", delta_arrow="off")
+        losses.append((name, dead, dead_before))
         stuck = int((units["no_gradient"] & ~units["dead"]).sum())
         if stuck:
             note += f"{'; ' if note else ''}{stuck} more units with f′ = 0 for every input"
         if note:
             column.caption(note)
+    if run.done and accuracies:  # at the end, say plainly whether the units lost cost accuracy in this run
+        best = max(accuracies, key=accuracies.get)
+        sentences = [dead_units_verdict(label(name), dead, dead_before, accuracies.get(name, float("nan")),
+                                        label(best), accuracies[best]) for name, dead, dead_before in losses]
+        for sentence in filter(None, sentences):
+            st.caption(sentence)
 
 
 def current_frames(run: LiveRun, shown: list[str], layer: int) -> tuple[dict[str, pd.DataFrame] | None, int]:

@@ -93,7 +93,7 @@ class ActivationLayer:
 
 
 class MaxoutLayer:
-    """Maxout: each unit is the max of ``pieces`` linear pieces; the gradient flows to the arg-max only."""
+    """Maxout: each unit is the max of ``pieces`` affine pieces; the gradient flows to the arg-max only."""
 
     name = MAXOUT
 
@@ -426,7 +426,7 @@ class MLP:
     """A multi-layer perceptron with instrumented hidden layers.
 
     ``activation`` is one name for every hidden layer or one per hidden layer; ``"maxout"`` makes
-    a layer of ``maxout_pieces`` linear pieces per unit (its weight matrix is ``pieces`` times wider).
+    a layer of ``maxout_pieces`` affine pieces per unit (its weight matrix is ``pieces`` times wider).
     ``bias_init`` is the constant every hidden bias starts at (output biases start at 0); a
     large negative value is how the dying-ReLU demonstration starts.
     """

@@ -54,6 +54,9 @@ SLICE_SECONDS = 0.1
 WORK_PER_SECOND = 1.7e10
 FIRST_SLICE_MARGIN = 4.0  # an epoch took 0.5x to 3.5x the estimate (4 experiments, tiny to digits 64-64)
 INLINE_SECONDS = 0.01  # a synchronous request estimated under this runs in the caller's thread (TrainingService.run)
+# Workers run at a lower CPU priority than the server: on a machine with as many workers as cores, the server's
+# page reruns and redraws (what every visitor waits on) take a core first, and training takes the rest.
+WORKER_NICENESS = 15
 WARM_UP_HOLD = 0.2  # seconds a warm-up task keeps its worker busy (see ProcessSlices._warm_up)
 ENV_WORKERS = "RELU_LAB_WORKERS"
 ENV_DASK_SCHEDULER = "RELU_LAB_DASK_SCHEDULER"
@@ -112,6 +115,7 @@ def _worker_started() -> None:
     """In each worker process, first: Ctrl-C in a terminal reaches the whole process group, but the server shuts
     its pool down itself; and a worker exits when the server does, even one killed without a chance to do so."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(WORKER_NICENESS)  # the server's reruns and redraws go first when the cores are shared
     parent = multiprocessing.parent_process()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), name="relu-lab-parent-watch", daemon=True).start()

@@ -201,10 +201,12 @@ def check_experiment(experiment: Experiment, ds) -> float:
 
 SCENARIO_ACTIVATIONS = NEURONS["activations"].default  # the page's own default trio: ReLU, Leaky ReLU, ELU
 
-# What these scenarios do is measured, not assumed: core.lab.lessons.dying_units runs them, the Lessons and Neurons
-# pages print its numbers, and tests/lab/test_neurons.py checks their direction (ReLU loses units and stays dead,
+# What these scenarios do is measured, not assumed: the Neurons page trains them live and states what the run shows
+# (dead_units_verdict), and tests/lab/test_neurons.py checks their direction (ReLU loses units and stays dead,
 # Leaky ReLU keeps all of its units and learns). The learning rate is 3 rather than the 20 write-ups often quote:
-# at 20 no activation learns here (the run teaches the learning rate, not the activation).
+# at 20 no activation learns here (the run teaches the learning rate, not the activation). At 3, ReLU ends with most
+# of its units dead and at chance, while Leaky ReLU learns: here dead units cost accuracy; Lessons' lesson 5 runs a
+# learning rate (2) where they do not.
 SCENARIOS: dict[str, Experiment] = {
     "Large negative bias": Experiment(
         dataset="moons", n_samples=500, noise=0.2, test_size=0.25, activations=SCENARIO_ACTIVATIONS,
@@ -215,6 +217,23 @@ SCENARIOS: dict[str, Experiment] = {
         hidden_layers=(16, 16), init="he", bias_init=0.0, optimizer="sgd", learning_rate=3.0, batch_size=32,
         epochs=100, seeds=1, first_seed=0),
 }
+
+
+def dead_units_verdict(label: str, dead: int, dead_at_init: int, accuracy: float, best_label: str,
+                       best_accuracy: float, margin: float = 0.02) -> str | None:
+    """One sentence on whether the units an activation lost in training cost it accuracy, against the best
+    activation of the same run (same data, draws and batches), or None when it lost none. Within ``margin`` of the
+    best counts as no cost: dead units do not always mean worse accuracy, on easy data the units left can do."""
+    lost = dead - dead_at_init
+    if lost <= 0 or not np.isfinite(accuracy):
+        return None
+    units = "unit" if lost == 1 else "units"
+    if best_label == label or accuracy >= best_accuracy - margin:
+        return (f"{label} lost {lost} {units} in training and still scores {accuracy:.1%}: dead units do not always "
+                "cost accuracy; on easy data the units left can be enough.")
+    return (f"{label} lost {lost} {units} in training and scores {accuracy:.1%}, against {best_label}'s "
+            f"{best_accuracy:.1%} on the same data, draws and batches: here the dead units cost it (they do not "
+            "always: on easy data the units left can be enough).")
 
 
 # --- dying at init: Monte Carlo ------------------------------------------------------------------

@@ -74,6 +74,14 @@ def test_excessive_learning_rate_scenario_reports_the_divergence(page):
     assert any("ELU" in w.value and "diverged at epoch 1" in w.value for w in page.warning)
     assert page.metric[2].value == "diverged"
     assert charts(page) == CHARTS_PER_RUN
+    # at the end the page says plainly what the dead units cost in this run (ReLU at chance, Leaky ReLU learns)
+    run = page.session_state["neurons.run"]
+    while not run.done:  # the page's timer would renew the run's lease; AppTest has none, so the test does
+        run.play()
+        run.wait(0.5)
+    page.run()
+    verdict = [c.value for c in page.caption if "lost" in c.value and "units in training" in c.value]
+    assert len(verdict) == 1 and "here the dead units cost it" in verdict[0], verdict
 
 
 def test_train_step_reset_and_layer_switch(page):
