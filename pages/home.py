@@ -71,7 +71,8 @@ CARDS = [
         "Speed",
         ":material/speed:",
         "How much cheaper ReLU is, measured on this server: each activation alone, and inside a whole "
-        "network where the matrix products weigh in.",
+        "network, where the matrix products, the loss, the optimiser's update and per-batch overhead take their "
+        "share too.",
     ),
 ]
 CARDS_PER_ROW = 3

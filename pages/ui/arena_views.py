@@ -148,21 +148,25 @@ def main_charts(run: LiveRun, band: pd.DataFrame, marks: Incidents, present: boo
 
 
 def _layer_panel(style: Style, chart_id: str, band: pd.DataFrame, metric: str, title: str, value_title: str,
-                 marks: Incidents, log: bool, deep: bool) -> Panel:
-    """A per-layer metric over training: lines per layer and activation, or (``deep``) a map per activation."""
-    if not deep:
+                 marks: Incidents, log: bool, layers: int) -> Panel:
+    """A per-layer metric over training: lines per layer and activation, or (more than ``DEEP`` hidden layers) a
+    map per activation with every one of the ``layers`` labelled."""
+    if layers <= DEEP:
         return style.lines(chart_id, charts.layer_data(band, metric, log, marks.diverged, marks.unstable), title,
                            value_title, charts.layer_groups(band, metric), log=log, domain=None if log else [0, 1],
                            dash="layer")
     data = band[band["metric"] == metric][["activation", "label", "layer", "epoch", "mean"]]
-    return Panel((chart_id, "map", style), title, data, lambda d: charts.layer_heatmap(
-        d, list(style.names), title, value_title, log, style.epochs, None if log else [0, 1]), width="content")
+    matrices = metric == "grad_norm"  # a gradient norm per weight matrix: one more than the hidden layers
+    rows, row_title = (range(1, layers + 2), "weight matrix") if matrices else (range(1, layers + 1), "hidden layer")
+    return Panel((chart_id, "map", style, layers), title, data, lambda d: charts.layer_heatmap(
+        d, list(style.names), title, value_title, log, style.epochs, None if log else [0, 1], rows, row_title),
+        width="content")
 
 
 def layer_panels(run: LiveRun, band: pd.DataFrame, marks: Incidents) -> list[Panel]:
     """Per-layer gradient norms (now, and over training), sparsity and dead units, from the run's ``bands``."""
     style = _style(run, present=False)
-    deep = len(run.experiment.hidden_layers) > DEEP
+    layers = len(run.experiment.hidden_layers)
     profile_title = "Gradient norm by layer, now"
     return [
         Panel(("grad_profile", style), profile_title, charts.profile_data(band, "grad_norm"),
@@ -170,11 +174,11 @@ def layer_panels(run: LiveRun, band: pd.DataFrame, marks: Incidents) -> list[Pan
                                              x_title="weight matrix (1 = input side)",
                                              show_bands=style.several_seeds)),
         _layer_panel(style, "grad_time", band, "grad_norm", "Gradient norm per layer over training",
-                     "‖∂L/∂W‖ (log)", marks, True, deep),
+                     "‖∂L/∂W‖ (log)", marks, True, layers),
         _layer_panel(style, "sparsity", band, "sparsity", "Sparsity: share of exact zeros", "fraction of zeros",
-                     marks, False, deep),
+                     marks, False, layers),
         _layer_panel(style, "dead", band, "dead_fraction", "Dead units: 0 for every training sample",
-                     "fraction of units", marks, False, deep)]
+                     "fraction of units", marks, False, layers)]
 
 
 def layer_charts(run: LiveRun, band: pd.DataFrame, marks: Incidents) -> None:

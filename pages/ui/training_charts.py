@@ -435,38 +435,48 @@ def confusion_chart(confusion: pd.DataFrame, title: str) -> alt.LayerChart:
 
 # --- deep networks: a layer × epoch map per activation -------------------------------------------------------
 
-HEATMAP_PANEL_WIDTH = 270
+HEATMAP_PANEL_WIDTH = 215  # two panels and their axes fit half of a 1280 px or 1600 px page
 HEATMAP_PANELS_PER_ROW = 2
 
 
 def layer_heatmap(data: pd.DataFrame, names, title: str, value_title: str, log: bool = False,
-                  epochs: int | None = None, domain=None) -> alt.ConcatChart:
-    """A per-layer metric over training as one small map per activation: hidden layer (rows, every one labelled)
-    by epoch (columns), colour = the metric (mean over seeds), on one shared colour scale. With more than three
-    layers, lines per layer and activation tangle; a map keeps every layer readable.
+                  epochs: int | None = None, domain=None, layers: Sequence[int] | None = None,
+                  layer_title: str = "hidden layer") -> alt.ConcatChart:
+    """A per-layer metric over training as one small map per activation: layer (rows, every one labelled, named
+    ``layer_title``: a hidden layer, or a weight matrix for gradient norms) by epoch (columns), colour = the metric
+    (mean over seeds), on one shared colour scale. With more than three layers, lines per layer and activation
+    tangle; a map keeps every layer readable.
 
-    ``data``: ``bands`` rows of one metric (activation, label, layer, epoch, mean)."""
-    data = data[np.isfinite(data["mean"].to_numpy(dtype=float))]
-    if log:
-        data = data[data["mean"] > 0]
-    scale = alt.Scale(scheme="viridis", type="log" if log else "linear", **({"domain": domain} if domain else {}))
-    layers = sorted(int(v) for v in data["layer"].unique()) or [1]
+    ``data``: ``bands`` rows of one metric (activation, label, layer, epoch, mean). ``layers``: the rows to draw, 1
+    to the network's depth (a live page builds the spec before the data comes: ``render.draw``); by default the
+    data's. Values a log scale cannot show (0, and non-finite ones) are left out in the chart itself, so rows sent
+    later are filtered too."""
+    keep = alt.FieldGTPredicate(field="mean", gt=0) if log else alt.FieldValidPredicate(field="mean", valid=True)
+    # A log colour scale fails in the browser while a live chart has no rows yet (its domain is empty): the colour is
+    # log10 of the value on a linear scale instead, said so in the legend; the tooltip gives the value itself.
+    shade, shade_title = ("log10", f"log₁₀ {value_title.removesuffix(' (log)')}") if log else ("mean", value_title)
+    scale = alt.Scale(scheme="viridis", **({"domain": domain} if domain else {}))
+    layers = [int(v) for v in layers] if layers is not None else sorted(int(v) for v in data["layer"].unique()) or [1]
     last = epochs if epochs else int(data["epoch"].max()) if len(data) else 1
     ticks = sorted({0, *range(0, last + 1, max(1, round(last / 4))), last})
     panels = []
-    for name in names:
-        sub = data[data["activation"] == name]
-        panels.append(alt.Chart(sub).mark_rect().encode(
+    for name in names:  # one dataset for all (a live page sends it alone: render.draw), filtered per panel
+        rows = alt.Chart().transform_filter(alt.datum.activation == name).transform_filter(keep)
+        if log:
+            rows = rows.transform_calculate(log10="log(datum.mean) / LN10")
+        panels.append(rows.mark_rect().encode(
             x=alt.X("epoch:Q", title="epoch", scale=alt.Scale(domain=[0, last], nice=False),
-                    bin=alt.Bin(maxbins=min(last + 1, 60)), axis=alt.Axis(values=ticks, format="d")),
-            y=alt.Y("layer:O", title="hidden layer", scale=alt.Scale(domain=layers), axis=alt.Axis(labelAngle=0)),
-            color=alt.Color("mean:Q", title=value_title, scale=scale,
+                    bin=alt.Bin(extent=[0, last + 1], step=-(-(last + 1) // 60)),  # whole epochs from the start
+                    axis=alt.Axis(values=ticks, format="d")),
+            y=alt.Y("layer:O", title=layer_title, scale=alt.Scale(domain=layers),
+                    axis=alt.Axis(labelAngle=0, labelOverlap=False)),  # every layer labelled, none dropped
+            color=alt.Color(f"{shade}:Q", title=shade_title, scale=scale,
                             legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=220)),
-            tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("layer:O", title="hidden layer"), "epoch:Q",
+            tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("layer:O", title=layer_title), "epoch:Q",
                      alt.Tooltip("mean:Q", format=".3g", title=value_title)],
-        ).properties(width=HEATMAP_PANEL_WIDTH, height=int(min(max(16 * len(layers), 90), 220)),
+        ).properties(width=HEATMAP_PANEL_WIDTH, height=int(min(max(18 * len(layers), 90), 240)),
                      title=alt.TitleParams(label(name), color=activation_color(name), fontSize=15, anchor="start")))
-    return alt.concat(*panels, columns=HEATMAP_PANELS_PER_ROW).resolve_scale(color="shared").properties(
+    return alt.concat(*panels, columns=HEATMAP_PANELS_PER_ROW, data=data).resolve_scale(color="shared").properties(
         title=alt.TitleParams(title, anchor="start", fontSize=15))
 
 

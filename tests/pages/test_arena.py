@@ -358,3 +358,22 @@ def test_a_finished_run_offers_more_epochs_and_trains_them_from_where_it_stopped
     spec = json.loads(charts(at)[0].proto.spec)
     domains = re.findall(r'"field": "epoch", "scale": \{"domain": \[(\d+), (\d+)\]', json.dumps(spec))
     assert domains and set(domains) == {("0", "6")}
+
+
+def test_a_deep_networks_live_maps_label_every_layer_though_their_spec_is_built_before_the_data():
+    # render.draw builds a live chart's spec from the frame's empty head: the maps' layers come from the network,
+    # not from the data (a spec built with layers [1] drew nothing for 8 layers)
+    at = start("arena", {"arena.layers": ["8"] * 8, "arena.epochs": "5",
+                         "arena.activations": ["relu", "leaky_relu", "elu", "tanh", "sigmoid"]})
+    button(at, "arena.step").click().run()
+    assert not at.exception
+    maps = {json.loads(c.proto.spec)["concat"][0]["encoding"]["y"]["title"]: json.loads(c.proto.spec)
+            for c in charts(at) if '"concat"' in c.proto.spec}
+    rows = {"weight matrix": tuple(range(1, 10)), "hidden layer": tuple(range(1, 9))}  # 9 matrices, 8 layers
+    assert set(maps) == set(rows)
+    sparsity_and_dead = [json.loads(c.proto.spec) for c in charts(at) if '"hidden layer"' in c.proto.spec]
+    assert len(sparsity_and_dead) == 2
+    for spec in [maps["weight matrix"], *sparsity_and_dead]:
+        title = spec["concat"][0]["encoding"]["y"]["title"]
+        assert {tuple(panel["encoding"]["y"]["scale"]["domain"]) for panel in spec["concat"]} == {rows[title]}
+        assert len(spec["concat"]) == 5 and "datasets" not in spec  # every panel draws the data sent

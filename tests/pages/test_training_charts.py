@@ -530,8 +530,18 @@ def test_a_deep_network_of_five_activations_gets_one_readable_map_each():
         assert panel["title"]["text"] == label(name) and panel["title"]["color"] == activation_color(name)
         assert panel["encoding"]["y"]["scale"]["domain"] == list(range(1, 9))  # every layer, labelled
         assert panel["encoding"]["color"]["scale"]["domain"] == [0, 1]
-        shown = pd.DataFrame(d["datasets"][panel["data"]["name"]])
-        assert set(shown["activation"]) == {name} and sorted(shown["layer"].unique()) == list(range(1, 9))
+        assert panel["transform"] == [{"filter": f"(datum.activation === '{name}')"},  # its rows of the one dataset
+                                      {"filter": {"field": "mean", "valid": True}}]
+    shown = pd.DataFrame(d["datasets"][d["data"]["name"]])
+    assert set(shown["activation"]) == set(names) and sorted(shown["layer"].unique()) == list(range(1, 9))
+    # A live page builds the spec from no rows and sends the data alone (render.draw): the spec then keeps no data
+    # of its own, so every panel draws from what is sent, and its layers come from the network.
+    from pages.ui.training_charts import spec_without_data
+
+    live = spec_without_data(layer_heatmap(data.head(0), names, "Sparsity", "fraction of zeros", epochs=3,
+                                           domain=[0, 1], layers=range(1, 9)))
+    assert "datasets" not in live and "data" not in live
+    assert all(panel["encoding"]["y"]["scale"]["domain"] == list(range(1, 9)) for panel in live["concat"])
 
 
 def test_a_1d_regression_fit_draws_each_activations_curve_over_the_data():
