@@ -5,6 +5,7 @@ import streamlit as st
 from core.settings import ARENA, UPLOAD, Experiment
 from pages.ui import arena_views as views
 from pages.ui.estimate import run_estimate
+from pages.ui.learning_speed_view import arena_section as learning_speed_section
 from pages.ui.notices import ignored_link_notice
 from pages.ui.open_files import open_config, open_weights
 from pages.ui.session import live_run, redraws, transport
@@ -97,6 +98,8 @@ st.fragment(details, run_every=views.DETAILS_EVERY if playing else None)()
 if not playing and run.epoch > 0 and not present:
     st.subheader("Summary" if run.done else f"Summary at epoch {run.epoch}")
     table = views.summary_table(run)
+    if run.done:
+        learning_speed_section(run, table, "arena.learning_speed")
     views.confusion(run, "arena.confusion")
     views.share_and_export(run, table, "arena.export")
 if not present:

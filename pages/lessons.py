@@ -10,10 +10,11 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.lab import lessons
-from core.lab.learning_speed import DIGITS, MOONS, ratio_text
+from core.lab.learning_speed import DIGITS, MOONS
 from core.lab.linear_regions import SWEEP_LEARNING_RATE
 from core.settings import ARENA, EXPLORER, FLOW, NEURONS, REGIONS, SATURATION, SIGNAL, SIGNAL_SCHEMES, Experiment
 from pages.ui.formats import percent, ratio, times
+from pages.ui.learning_speed_view import ratio_metrics
 from pages.ui.palette import label
 from pages.ui.shell import page_header, page_shell
 
@@ -494,25 +495,7 @@ def saturation_measured() -> None:
 
 def learning_speed_measured() -> None:
     for name, setup in (("moons", MOONS), ("digits", DIGITS)):
-        ratios = learning_speed_numbers(name).set_index("activation")
-        st.markdown(f"**{'Two moons' if name == 'moons' else 'Digits'}**, target {setup.yardstick.text}:")
-        others = [a for a in ratios.index if a != "relu"]
-        columns = st.columns(len(others) + 1)
-        relu = ratios.loc["relu"]
-        columns[0].metric("ReLU: epochs to the target", f"{relu['epochs_median']:.0f}", border=True,
-                          help=f"Median over the {int(relu['reached'])} seeds that reached it; best rate "
-                               f"{relu['best_rate']:g}")
-        for column, activation in zip(columns[1:], others, strict=True):
-            row = ratios.loc[activation]
-            with column:
-                value = f"{row['epoch_ratio_median']:.1f}× ReLU's" if row["paired"] else "not reached"
-                st.metric(f"{label(activation)}: epochs", value, border=True,
-                          help=f"Best rate {row['best_rate']:g}; {int(row['reached'])} of {int(row['seeds'])} "
-                               "seeds reached the target")
-                st.caption(f"{ratio_text(row)}; seconds {ratio_text(row, 'second')}"
-                           + (" · best rate at the edge of the sweep" if row["rate_at_edge"] else ""))
-        st.caption(setup.describe() + ". Ratios are per seed: each activation at its best rate over ReLU at its "
-                   "own; seconds are the training passes' time on this server.")
+        ratio_metrics(learning_speed_numbers(name), setup, "Two moons" if name == "moons" else "Digits")
 
 
 MEASURED = [linear_measured, derivative_measured, vanishing_measured, sparsity_measured, dying_measured,

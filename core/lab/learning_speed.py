@@ -24,6 +24,7 @@ activation at one rate, all seeds) checks its work first (``check_work``).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -37,6 +38,7 @@ from core.lab.convergence import Target, epochs_to_target, learning_curves, seco
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid")
 REFERENCE = "relu"
+MAX_SWEEP_RATE = 10.0  # the sweep's highest rate: beyond it every activation here diverges
 RUN_COLUMNS = ["activation", "learning_rate", "seed", "epochs", "seconds", "best_error", "diverged"]
 
 
@@ -63,6 +65,11 @@ class SpeedSetup:
     def load_data(self):
         return load_dataset(self.dataset, n_samples=self.n_samples, noise=self.noise, seed=0)
 
+    @property
+    def work_units(self) -> int:
+        """Networks trained in all (every activation at every rate, every seed): the measurement's size."""
+        return len(self.rates) * len(self.activations) * self.seeds
+
     def configs(self, activation: str, rate: float) -> list[TrainConfig]:
         return [TrainConfig(activation=activation, hidden_layers=self.hidden_layers, epochs=self.epochs,
                             learning_rate=rate, batch_size=self.batch_size, init="auto", seed=seed)
@@ -82,19 +89,23 @@ DIGITS = SpeedSetup("digits", (32, 32), target=0.01, epochs=15, rates=(0.1, 0.3,
 SETUPS = {"moons": MOONS, "digits": DIGITS}
 
 
-def speed_runs(setup: SpeedSetup, ds=None) -> pd.DataFrame:
+def speed_runs(setup: SpeedSetup, ds=None, progress: Callable[[int, int], object] | None = None) -> pd.DataFrame:
     """Every (activation, rate, seed) trained for ``setup.epochs`` epochs: the first epoch at which its training
     error reaches the target (NaN if never), the training seconds up to then, its lowest training error and whether
-    it diverged. Columns: ``RUN_COLUMNS``."""
+    it diverged. Columns: ``RUN_COLUMNS``. ``progress(done, total)`` is called after each learning rate.
+
+    Every rate's work is checked before any is trained (``check_work``)."""
     ds = ds if ds is not None else setup.load_data()
     if ds.task != "classification":
         raise ValueError("Speed of learning is measured against a training error: it needs a classification dataset.")
     target = setup.yardstick
-    rows = []
-    for rate in setup.rates:  # every activation at one rate in one call: their seconds share one time window
+    for rate in setup.rates:
         configs = [cfg for activation in setup.activations for cfg in setup.configs(activation, rate)]
         check_work(training_work(ds, configs), f"Training {len(configs)} networks for {setup.epochs} epochs",
                    "choose fewer epochs, seeds or activations, or a smaller network")
+    rows = []
+    for done, rate in enumerate(setup.rates, 1):  # every activation at one rate in one call: one time window
+        configs = [cfg for activation in setup.activations for cfg in setup.configs(activation, rate)]
         frame = records_to_frame(r for records in train_many(ds, configs) for r in records)
         curves = learning_curves(frame)
         for run, curve in curves.groupby("run", sort=True):
@@ -105,6 +116,8 @@ def speed_runs(setup: SpeedSetup, ds=None) -> pd.DataFrame:
             rows.append((cfg.activation, rate, cfg.seed, reached, seconds_to_epoch(own, reached),
                          float(errors.min()) if errors.notna().any() else np.nan,
                          bool(frame.loc[frame["run"] == run, "diverged"].any())))
+        if progress is not None:
+            progress(done, len(setup.rates))
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 
@@ -149,10 +162,33 @@ def speed_ratios(runs: pd.DataFrame, reference: str = REFERENCE) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def learning_speed(setup: SpeedSetup, ds=None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def learning_speed(setup: SpeedSetup, ds=None, progress: Callable[[int, int], object] | None = None
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``speed_runs`` and their ``speed_ratios``."""
-    runs = speed_runs(setup, ds)
+    runs = speed_runs(setup, ds, progress)
     return runs, speed_ratios(runs)
+
+
+RATE_FACTORS = (0.1, 0.3, 1.0, 3.0, 10.0)  # the sweep around an experiment's own learning rate
+ARENA_SEEDS = 5
+
+
+def setup_for(experiment, target: Target, dataset_name: str) -> SpeedSetup:
+    """The speed-of-learning measurement of an Arena experiment: its data, network, batch size and epochs, its
+    one-activation networks (ReLU added as the reference if it is missing), ``ARENA_SEEDS`` seeds, and the
+    learning rates ``RATE_FACTORS`` × its own (within the setting's range), against the training-error ``target``
+    its summary used. ValueError when it does not apply: no target, or a regression."""
+    if target is None or not target.lower_is_better:
+        raise ValueError("Speed of learning is measured against a training error: it needs a classification run "
+                         "with a target.")
+    single = [name for name in experiment.activations if ">" not in name]
+    activations = tuple(dict.fromkeys([REFERENCE, *single]))
+    if len(activations) < 2:
+        raise ValueError("Speed of learning compares activations with ReLU: add another activation.")
+    rates = tuple(sorted({min(max(experiment.learning_rate * f, 1e-4), MAX_SWEEP_RATE) for f in RATE_FACTORS}))
+    return SpeedSetup(dataset_name, tuple(experiment.hidden_layers), target=float(target.value),
+                      epochs=int(experiment.epochs), rates=rates, seeds=ARENA_SEEDS, batch_size=experiment.batch_size,
+                      n_samples=experiment.n_samples, noise=experiment.noise, activations=activations)
 
 
 def ratio_text(row: pd.Series, what: str = "epoch") -> str:

@@ -86,3 +86,36 @@ def test_a_regression_set_and_work_over_the_cap_are_refused_in_words():
         speed_runs(SpeedSetup("sine", (4,), 0.1, 2, (0.1,), seeds=1))
     with pytest.raises(ValueError, match="over the cap"):
         speed_runs(SpeedSetup("digits", (512, 512, 512), 0.01, 500, (0.1,), seeds=5, batch_size=1))
+
+
+def test_an_arena_experiment_is_measured_on_its_own_network_at_rates_around_its_own():
+    from core.lab.convergence import Target
+    from core.lab.learning_speed import ARENA_SEEDS, setup_for
+    from core.settings import Experiment
+
+    experiment = Experiment(activations=("tanh", "sigmoid", "tanh>relu"), hidden_layers=(8, 4), learning_rate=0.3,
+                            epochs=40, batch_size=16, n_samples=300, noise=0.1)
+    setup = setup_for(experiment, Target("train error", 0.05), "Two moons")
+    assert setup.activations == ("relu", "tanh", "sigmoid")  # ReLU added as the reference; per-layer nets left out
+    assert setup.rates == pytest.approx((0.03, 0.09, 0.3, 0.9, 3.0))
+    assert (setup.hidden_layers, setup.epochs, setup.batch_size, setup.seeds, setup.target) == (
+        (8, 4), 40, 16, ARENA_SEEDS, 0.05)
+    assert (setup.n_samples, setup.noise) == (300, 0.1) and setup.work_units == 5 * 3 * ARENA_SEEDS
+    assert setup_for(experiment.replace(learning_rate=5.0), Target("train error", 0.05), "x").rates[-1] == 10.0
+    with pytest.raises(ValueError, match="classification"):
+        setup_for(experiment, Target("train R²", 0.9), "Sine")
+    with pytest.raises(ValueError, match="classification"):
+        setup_for(experiment, None, "Two moons")
+    with pytest.raises(ValueError, match="another activation"):
+        setup_for(experiment.replace(activations=("relu",)), Target("train error", 0.05), "Two moons")
+
+
+def test_progress_is_reported_per_learning_rate_and_work_over_the_cap_is_refused_before_training():
+    calls = []
+    speed_runs(TINY, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 2), (2, 2)]
+    calls.clear()
+    heavy_last = SpeedSetup("digits", (512, 512, 512), 0.01, 500, (0.1, 0.3), seeds=5, batch_size=1)
+    with pytest.raises(ValueError, match="over the cap"):
+        speed_runs(heavy_last, progress=lambda done, total: calls.append(done))
+    assert calls == []

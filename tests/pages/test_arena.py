@@ -377,3 +377,23 @@ def test_a_deep_networks_live_maps_label_every_layer_though_their_spec_is_built_
         title = spec["concat"][0]["encoding"]["y"]["title"]
         assert {tuple(panel["encoding"]["y"]["scale"]["domain"]) for panel in spec["concat"]} == {rows[title]}
         assert len(spec["concat"]) == 5 and "datasets" not in spec  # every panel draws the data sent
+
+
+def test_a_finished_run_measures_its_speed_of_learning_at_each_activations_best_rate():
+    at = start("arena", {"arena.epochs": "15", "arena.activations": ["relu", "tanh"], "arena.samples": "120",
+                         "arena.layers": ["8"]})
+    run = at.session_state["arena.run"]
+    run.advance(max_epochs=15)
+    at.run()
+    assert run.done and not at.exception
+    expander = next(e for e in at.expander if e.label.startswith("Speed of learning"))
+    assert not [m for m in at.metric if m.label.startswith("ReLU: epochs")]
+    button(at, "arena.learning_speed.measure").click().run(timeout=120)
+    assert not at.exception
+    labels = [m.label for m in at.metric]
+    assert "ReLU: epochs to the target" in labels and "Tanh: epochs" in labels
+    tanh = next(m for m in at.metric if m.label == "Tanh: epochs")
+    assert tanh.value == "not reached" or re.fullmatch(r"\d+\.\d× ReLU's", tanh.value)
+    assert any("learning rates 0.01, 0.03, 0.1, 0.3, 1" in c.value for c in at.caption), expander
+    at.run()  # kept on the next rerun
+    assert "ReLU: epochs to the target" in [m.label for m in at.metric]
