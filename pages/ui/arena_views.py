@@ -431,6 +431,7 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
         chosen = columns[0].selectbox("Weights of", list(experiment.activations), format_func=label,
                                       key=f"{key}.weights")
         cfg = run.configs[run.experiment.first_run(chosen)]
+        stem = f"relu-lab-{chosen.replace('>', '-')}-seed{cfg.seed}"  # "tanh>relu": '>' is no file name on Windows
         try:  # said before the buttons: a refusal must never happen inside a download's callback
             check_exportable(run.model(run.experiment.first_run(chosen)), cfg, run.dataset)
             refused = None
@@ -438,13 +439,13 @@ def share_and_export(run: LiveRun, table: pd.DataFrame, key: str) -> None:
             refused = str(error)
         columns[1].download_button(f"Weights: {label(chosen)} (.npz)",
                                    lambda: weights_npz(run.model(run.experiment.first_run(chosen)), cfg, run.dataset),
-                                   f"relu-lab-{chosen}-seed{cfg.seed}.npz", "application/octet-stream",
+                                   f"{stem}.npz", "application/octet-stream",
                                    icon=":material/download:", width="stretch", on_click="ignore",
                                    disabled=refused is not None)
         columns[2].download_button(f"Weights: {label(chosen)} (JSON)",
                                    lambda: weights_json(run.model(run.experiment.first_run(chosen)), cfg,
                                                         run.dataset),
-                                   f"relu-lab-{chosen}-seed{cfg.seed}.json", "application/json",
+                                   f"{stem}.json", "application/json",
                                    icon=":material/data_object:", width="stretch", on_click="ignore",
                                    disabled=refused is not None)
         if refused is not None:

@@ -143,3 +143,24 @@ def test_input_features_are_greyed_out_for_a_table_and_l1_reaches_the_runs():
     assert widget(at, "arena.features").disabled
     assert widget(at, "arena.l1").value == 0.001
     assert {c.l1 for c in at.session_state["arena.run"].configs} == {0.001}
+
+
+def test_a_per_layer_networks_weights_download_under_a_portable_file_name(monkeypatch):
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    from tests.support.apptest import button, start
+
+    names, register = {}, MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = register(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        names[file_id] = file_name
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    at = start("arena", {"arena.activations": ["relu", "tanh>relu"], "arena.epochs": "3"})
+    button(at, "arena.step").click().run()
+    next(s for s in at.selectbox if s.key == "arena.export.weights").set_value("tanh>relu").run()
+    assert not at.exception
+    shown = [names[b.proto.deferred_file_id] for b in at.get("download_button") if b.proto.label.startswith("Weights")]
+    assert shown == ["relu-lab-tanh-relu-seed0.npz", "relu-lab-tanh-relu-seed0.json"]
