@@ -138,7 +138,7 @@ def transport(prefix: str, run: LiveRun, playing: bool, start_label: str = "Play
         st.session_state[playing_key] = False
         reset_run(run_key)
 
-    widths = [1.5, 1.2, 1.2, 4.1] if title is None else [2.0, 1.5, 1.1, 1.3, 2.1]
+    widths = [2.0, 1.4, 1.6, 3.0] if title is None else [2.0, 1.6, 1.1, 1.3, 2.0]  # room for "+200 epochs", keys
     columns = st.columns(widths, vertical_alignment="center")
     if title is not None:
         columns[0].markdown(f"### {title}")
