@@ -86,7 +86,7 @@ def verdicts(run: LiveRun, shown: list[str], frames: dict[str, pd.DataFrame] | N
     latest = history[history["epoch"] == history.groupby("run")["epoch"].transform("max")]
     names = run.experiment.activations
     columns = st.columns(len(names))
-    accuracies, losses = {}, []
+    accuracies, dead_counts = {}, []
     for column, name in zip(columns, names, strict=True):
         r = run.experiment.first_run(name)
         accuracy = latest[(latest["run"] == r) & (latest["metric"] == "test_accuracy")]["value"]
@@ -102,7 +102,7 @@ def verdicts(run: LiveRun, shown: list[str], frames: dict[str, pd.DataFrame] | N
         dead, dead_before = int(units["dead"].sum()), int(before["dead"].sum())
         column.metric(label(name), f"{dead} of {len(units)} units dead", f"{dead - dead_before:+d} since init",
                       delta_color="inverse" if dead != dead_before else "off", delta_arrow="off")
-        losses.append((name, dead, dead_before))
+        dead_counts.append((name, dead, dead_before))
         stuck = int((units["no_gradient"] & ~units["dead"]).sum())
         if stuck:
             note += f"{'; ' if note else ''}{stuck} more units with f′ = 0 for every input"
@@ -111,7 +111,7 @@ def verdicts(run: LiveRun, shown: list[str], frames: dict[str, pd.DataFrame] | N
     if run.done and accuracies:  # at the end, say plainly whether the units lost cost accuracy in this run
         best = max(accuracies, key=accuracies.get)
         sentences = [dead_units_verdict(label(name), dead, dead_before, accuracies.get(name, float("nan")),
-                                        label(best), accuracies[best]) for name, dead, dead_before in losses]
+                                        label(best), accuracies[best]) for name, dead, dead_before in dead_counts]
         for sentence in filter(None, sentences):
             st.caption(sentence)
 

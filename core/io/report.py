@@ -37,6 +37,11 @@ def _setting_text(name: str, value) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list | tuple) else str(value)
 
 
+def dataset_title(experiment: Experiment) -> str:
+    """The experiment's data as the app names it: the dataset's label, or an upload by what it is."""
+    return UPLOADED_TITLE if experiment.dataset == UPLOAD else _setting_text("dataset", experiment.dataset)
+
+
 def _cell_text(value) -> str:
     """One summary cell's text (a core.lab.summary table arrives already formatted): numbers to 4 significant
     digits, NaN and None as a dash, lists joined."""
@@ -89,7 +94,7 @@ def _report_content(experiment: Experiment, summary_frame: pd.DataFrame | None) 
     header = [] if empty else [str(c) for c in summary_frame.columns]
     rows = [] if empty else summary_frame.to_numpy(dtype=object).tolist()
     return _ReportContent(
-        title=UPLOADED_TITLE if experiment.dataset == UPLOAD else _setting_text("dataset", experiment.dataset),
+        title=dataset_title(experiment),
         labels=_setting_text("activations", experiment.activations), seeds=experiment.seeds,
         settings=[(name, _setting_text(name, value)) for name, value in experiment.to_dict().items()],
         summary_header=header,

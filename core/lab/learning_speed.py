@@ -99,13 +99,13 @@ def speed_runs(setup: SpeedSetup, ds=None, progress: Callable[[int, int], object
     if ds.task != "classification":
         raise ValueError("Speed of learning is measured against a training error: it needs a classification dataset.")
     target = setup.yardstick
-    for rate in setup.rates:
-        configs = [cfg for activation in setup.activations for cfg in setup.configs(activation, rate)]
+    plans = [(rate, [cfg for activation in setup.activations for cfg in setup.configs(activation, rate)])
+             for rate in setup.rates]
+    for _, configs in plans:
         check_work(training_work(ds, configs), f"Training {len(configs)} networks for {setup.epochs} epochs",
                    "choose fewer epochs, seeds or activations, or a smaller network")
     rows = []
-    for done, rate in enumerate(setup.rates, 1):  # every activation at one rate in one call: one time window
-        configs = [cfg for activation in setup.activations for cfg in setup.configs(activation, rate)]
+    for done, (rate, configs) in enumerate(plans, 1):  # every activation at one rate in one call: one time window
         frame = records_to_frame(r for records in train_many(ds, configs) for r in records)
         curves = learning_curves(frame)
         for run, curve in curves.groupby("run", sort=True):

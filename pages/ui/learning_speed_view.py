@@ -7,10 +7,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.engine.data import DATASETS
+from core.io.report import dataset_title
 from core.lab.learning_speed import SpeedSetup, learning_speed, ratio_text, setup_for
 from core.lab.summary import target_of
-from core.settings import UPLOAD
 from pages.ui.estimate import progress_bar
 from pages.ui.notices import within_cap
 from pages.ui.palette import label
@@ -47,7 +46,7 @@ def arena_section(run, table: pd.DataFrame, key: str) -> None:
     learning rates from a tenth to ten times its own, against the target its summary used."""
     experiment = run.experiment
     try:
-        setup = setup_for(experiment, target_of(table), label_of_dataset(experiment))
+        setup = setup_for(experiment, target_of(table), dataset_title(experiment))
     except ValueError:
         return  # a regression, or nothing to compare with ReLU: the summary says enough
     with st.expander("Speed of learning: each activation at its own best learning rate", icon=":material/speed:"):
@@ -68,9 +67,3 @@ def arena_section(run, table: pd.DataFrame, key: str) -> None:
         if measured is not None:
             ratio_metrics(measured[2], setup, "This experiment")
 
-
-def label_of_dataset(experiment) -> str:
-    """The dataset as the description names it (an upload by what it is)."""
-    if experiment.dataset == UPLOAD:
-        return "your own table"
-    return DATASETS[experiment.dataset].label
