@@ -129,6 +129,9 @@ class SettingsForm:
         table refuses (e.g. no activation chosen) come back as they are, with ``problem`` saying why, and leave
         the link alone."""
         self.problem = None
+        # This run draws the widgets (before or after this call), so the next run of this page is a rerun, whose
+        # widgets keep what the reader chose: also after refused values, which the reader is about to mend.
+        self._state[self._key(RUN_KEY)] = script_runs()
         try:
             values = self.schema.check(self.values())
         except ValueError as error:
@@ -143,7 +146,6 @@ class SettingsForm:
                 st.query_params[key] = texts
         self._state[self._key(LINK_KEY)] = query
         self._state[self._key(VALUES_KEY)] = values
-        self._state[self._key(RUN_KEY)] = script_runs()
         return values
 
 

@@ -71,6 +71,9 @@ def test_no_activation_gives_a_friendly_empty_state(arena):
     assert not arena.exception
     assert any("Choose at least one activation" in i.value for i in arena.info)
     assert not charts(arena)
+    widget(arena, "arena.activations").set_value(["tanh"]).run()  # mended: the reader's choice stands
+    assert widget(arena, "arena.activations").value == ["tanh"]
+    assert arena.session_state["arena.run"].experiment.activations == ("tanh",)
 
 
 def test_a_diverging_run_is_flagged_with_its_likely_cause_and_the_page_survives(arena):
