@@ -76,14 +76,14 @@ page_header(
 )
 
 form = SettingsForm("flow", FLOW)
-form.panels(st.sidebar, {"Data": "data", "Network": "network"})
+form.panels_later(st.sidebar, {"Data": "data", "Network": "network"})  # after the first chart
 values = form.finish()
 ignored_link_notice(form.ignored)
 depth, width, init, seeds = values["depth"], values["width"], values["init"], values["seeds"]
 
 if not values["activations"]:
     st.info("Choose at least one activation in the sidebar to measure its gradients.")
-    st.stop()
+    form.stop()
 
 data = (values["dataset"], values["n_samples"], values["noise"], values["test_size"], 0)
 names = tuple(values["activations"])
@@ -91,7 +91,7 @@ try:
     dataset = cached_dataset(*data)
 except ValueError as error:
     st.error(f"These settings cannot run: {error}")
-    st.stop()
+    form.stop()
 rows_note = f" (its first {MAX_ROWS} rows)" if len(dataset.X_train) > MAX_ROWS else ""
 
 # (1) At init
@@ -103,6 +103,7 @@ if profile is not None:
     reading = "; ".join(f"**{label(n)}** {power_of_ten(ratios.get(n, np.nan))}" for n in names)
     st.markdown(f"First matrix's gradient as a share of the last one's (geometric mean over {seeds} "
                 f"seed{'s' if seeds > 1 else ''}): {reading}.")
+form.draw_panels()
 
 # (1b) The signal at init, forward, beside the backward view above (pages/ui/init_signal_view.py)
 init_signal_section(present)

@@ -250,7 +250,7 @@ if not present:  # presenting, the title shares the transport's row
     )
 
 form = SettingsForm(PREFIX, NEURONS, validate=lambda values: Experiment(**values))
-form.panels(st.sidebar, {"Data": "data", "Network": "network", "Training": "training"})
+form.panels_later(st.sidebar, {"Data": "data", "Network": "network", "Training": "training"})  # after the first chart
 values = form.finish()
 ignored_link_notice(form.ignored)
 
@@ -271,13 +271,13 @@ if not present:
 
 if not values["activations"]:
     st.info("Choose at least one activation in the sidebar to start an experiment.")
-    st.stop()
+    form.stop()
 try:
     experiment = Experiment(**values)
     dataset = dataset_for(experiment)
 except ValueError as error:
     st.error(f"These settings cannot run: {error}")
-    st.stop()
+    form.stop()
 try:
     check_experiment(experiment, dataset)  # over the engine's work cap: say so, train nothing
 except ValueError as error:
@@ -289,7 +289,7 @@ else:
         run, changed = live_run(RUN_KEY, experiment)
     except ValueError as error:
         st.error(f"These settings cannot run: {error}")
-        st.stop()
+        form.stop()
 
 scenario = st.session_state.get(SCENARIO_KEY)
 if scenario is not None and SCENARIOS.get(scenario) != experiment:
@@ -308,6 +308,7 @@ if run is not None:
     if present:
         scenario_buttons()
     st.fragment(live_view, run_every=REDRAW_EVERY if playing else None)(run, status if present else None)
+form.draw_panels()
 
 monte_carlo()
 saturation_section(present)  # where sigmoid saturates, trained live (pages/ui/saturation_view.py)

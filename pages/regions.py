@@ -29,18 +29,18 @@ if not present:  # presenting, the title shares the transport's row
     )
 
 form = SettingsForm(PREFIX, REGIONS, validate=regions_experiment)
-form.panels(st.sidebar, {"Data": "data", "Network": "network", "Training": "training"})
+form.panels_later(st.sidebar, {"Data": "data", "Network": "network", "Training": "training"})  # after the maps
 values = form.finish()
 ignored_link_notice(form.ignored)
 
 if not values["activations"]:
     st.info("Choose at least one activation in the sidebar to draw its map.")
-    st.stop()
+    form.stop()
 try:
     run, changed = live_run(RUN_KEY, regions_experiment(values), kind=RegionRun)
 except ValueError as error:
     st.error(f"These settings cannot run: {error}")
-    st.stop()
+    form.stop()
 if changed:
     form.forget_ignored()
     st.session_state[PLAYING_KEY] = False
@@ -57,6 +57,7 @@ def live() -> None:
 
 status = transport(PREFIX, run, playing, start_label="Train", title=TITLE if present else None)
 st.fragment(live, run_every=REDRAW_EVERY if playing else None)()
+form.draw_panels()
 
 why = st.container()  # the explanation quotes the sweep's numbers: drawn here, once the sweep below has them
 data = (values["dataset"], values["n_samples"], values["noise"], values["test_size"], values["first_seed"])

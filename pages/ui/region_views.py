@@ -6,6 +6,8 @@ Each function draws one part from a ``RegionRun`` or from cached engine results;
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 import streamlit as st
 
@@ -67,19 +69,41 @@ def map_size(columns: int, present: bool) -> int:
     return int(min(MAP_SIZE_PRESENT if present else high, max(low, MAIN_WIDTH[present] / columns - 24)))
 
 
-def current_planes(run: RegionRun) -> dict[str, Plane | None]:
-    """Each activation's first seed on the plane at the run's current epoch (None once it diverged); kept in session
-    state, so a rerun at the same epoch draws without recomputing."""
+class Planes(Mapping):
+    """Each activation's first seed on the plane at one epoch (None once it diverged). The networks are taken
+    together, so every map shows the same epoch; each is mapped on first use, so the first map is on screen before
+    the next one is computed."""
+
+    def __init__(self, run: RegionRun):
+        with run.frozen():  # the models and the epoch they show, together
+            self.epoch = run.epoch
+            diverged = set(divergences(run.history())["run"])
+            runs = {name: run.experiment.first_run(name) for name in run.experiment.activations}
+            self._models = {name: None if r in diverged else run.model(r) for name, r in runs.items()}
+        self._dataset = run.dataset
+        self._mapped: dict[str, Plane | None] = {}
+
+    def __getitem__(self, name: str) -> Plane | None:
+        if name not in self._mapped:
+            model = self._models[name]
+            self._mapped[name] = None if model is None else plane(model, self._dataset)
+        return self._mapped[name]
+
+    def __iter__(self):
+        return iter(self._models)
+
+    def __len__(self) -> int:
+        return len(self._models)
+
+
+def current_planes(run: RegionRun) -> Planes:
+    """The run's ``Planes`` at its current epoch, kept in session state: a rerun at the same epoch draws without
+    recomputing."""
     cached = st.session_state.get(PLANES_KEY)
     if cached is not None and cached["run"] is run and cached["epoch"] == run.epoch:
         return cached["planes"]
-    with run.frozen():  # the models and the epoch they show, together
-        epoch = run.epoch
-        diverged = set(divergences(run.history())["run"])
-        runs = {name: run.experiment.first_run(name) for name in run.experiment.activations}
-        models = {name: None if r in diverged else run.model(r) for name, r in runs.items()}
-    planes = {name: None if model is None else plane(model, run.dataset) for name, model in models.items()}
-    st.session_state[PLANES_KEY] = {"run": run, "epoch": epoch, "planes": planes}
+    planes = Planes(run)
+    st.session_state[PLANES_KEY] = {"run": run, "epoch": planes.epoch, "planes": planes}
     return planes
 
 
@@ -142,7 +166,7 @@ def one_map(name: str, shown: Plane | None, at_init: int | None, size: int, pres
     st.caption(" · ".join(notes).capitalize())
 
 
-def with_now(counts: pd.DataFrame, planes: dict[str, Plane | None], epoch: int) -> pd.DataFrame:
+def with_now(counts: pd.DataFrame, planes: Mapping[str, Plane | None], epoch: int) -> pd.DataFrame:
     """The run's scheduled counts and, for each kinked activation not counted at ``epoch``, its map's count now."""
     counted = set(zip(counts["activation"], counts["epoch"], strict=True))
     now = [(name, label(name), epoch, shown.regions) for name, shown in planes.items()

@@ -4,6 +4,8 @@
 shared link, a lesson's preset, a config file), or restores them after a visit to another page. The page then draws
 whole groups (``panels``) or single settings (``widget``) where its layout wants them, and ``finish()`` reads every
 value and writes the ones that differ from their defaults back to the URL, so a copied link reproduces the page.
+The values live in session state, so a page may read them before it draws their widgets: ``panels_later`` draws the
+sidebar's settings after the page's first picture (``draw_panels``), or before it stops (``stop``).
 
 Widget keys are ``<prefix>.<setting>`` (the layers widget adds ``.depth``, ``.width``, ``.per_layer``, ``.unit<i>``).
 Widgets never get a ``value=``: their state is set here, in ``st.session_state``, before they are drawn.
@@ -12,6 +14,7 @@ Widgets never get a ``value=``: their state is set here, in ``st.session_state``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NoReturn
 
 import streamlit as st
 
@@ -48,6 +51,7 @@ class SettingsForm:
         Experiment over a cap); a link that fails it is ignored as a whole, with its reason."""
         self.prefix, self.schema = prefix, schema
         self._state = st.session_state
+        self._later: tuple | None = None  # panels_later's arguments, until draw_panels draws them
         query, last = own_query(prefix), self._state.get(self._key(LINK_KEY))
         stored = self._state.get(self._key(VALUES_KEY))
         if query != last and (query or stored is None):  # a link from outside: a shared URL, a preset, a first visit
@@ -123,6 +127,22 @@ class SettingsForm:
             for setting in self.schema.group(group):
                 self.widget(boxes[group], setting.name)
         return boxes
+
+    def panels_later(self, container, panels: Mapping[str, str], expanded: bool = True) -> None:
+        """``panels``, drawn only by ``draw_panels`` or ``stop``. A page calls ``draw_panels`` once its first picture
+        is out: a browser takes about half a second to lay out a sidebar of settings, and the picture need not wait
+        for them (Streamlit sends elements in the order the script makes them)."""
+        self._later = (container, panels, expanded)
+
+    def draw_panels(self) -> dict:
+        """Draw the panels ``panels_later`` holds back (once); returns them, as ``panels`` does."""
+        later, self._later = self._later, None
+        return {} if later is None else self.panels(*later)
+
+    def stop(self) -> NoReturn:
+        """End this script run (``st.stop``) with the settings drawn, so that the reader can change what stopped it."""
+        self.draw_panels()
+        st.stop()
 
     def finish(self) -> dict:
         """Every value (checked by the table), written to the URL where it differs from its default. Values the

@@ -11,7 +11,16 @@ import re
 
 import pytest
 
-from tests.support.browser import ROOT, engine_seconds, play_to_end, screenshot, streamlit_server, wait_idle
+from tests.support.browser import (
+    ROOT,
+    engine_seconds,
+    first_picture_before_settings,
+    play_to_end,
+    record_elements,
+    screenshot,
+    streamlit_server,
+    wait_idle,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -54,6 +63,18 @@ def test_page_renders_without_exception(server, page, name):
     assert page.locator("[data-testid=stException]").count() == 0
     assert page.locator("[data-testid=stVegaLiteChart]").count() >= min_charts
     screenshot(page, name)
+
+
+@pytest.mark.parametrize("path", ["regions", "gradient_flow", "neurons"])
+def test_the_first_picture_reaches_the_browser_before_the_sidebars_settings(server, page, path):
+    """A browser takes about half a second to lay out a sidebar of settings: the labs send their first chart first
+    (``SettingsForm.panels_later``), as the websocket's own frames show."""
+    elements = record_elements(page)
+    page.goto(f"{server}/{path}")
+    wait_idle(page)
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert ("sidebar", "slider") in {({0: "main", 1: "sidebar"}.get(root), kind) for root, kind in elements}
+    assert first_picture_before_settings(elements), elements[:30]
 
 
 def test_arena_plays_the_default_experiment_to_the_end(server, page):

@@ -121,6 +121,10 @@ def test_gradient_flow_empty_selection(flow):
     assert not flow.exception
     assert flow.info and "Choose at least one activation" in flow.info[0].value
     assert charts(flow) == 0
+    assert len(flow.sidebar.expander) == 2  # the settings are drawn before the page stops: one can be chosen again
+    flow.sidebar.multiselect(key="flow.activations").set_value(["relu"]).run()
+    assert not any("Choose at least one activation" in i.value for i in flow.info) and charts(flow) > 0
+    assert flow.multiselect(key="flow.activations").value == ["relu"]  # the choice kept, not the last valid one
 
 
 SPEED_LINK = {"speed.repeats": "3", "speed.width": "32"}

@@ -15,6 +15,7 @@ from core.engine.mlp import HIDDEN_CHOICES, MLP
 from core.lab.neurons import dead_map, dying_at_init, histograms_before_after, mean_activation, zero_counts
 from pages.ui import neuron_charts
 from pages.ui.palette import activation_color, label
+from tests.support.apptest import start as start_page
 
 # AppTest resolves relative paths against the calling file, so anchor them at the repo root.
 ROOT = Path(__file__).resolve().parents[2]
@@ -232,3 +233,13 @@ def test_dying_curve_uses_neutral_greys_not_activation_colours():
     assert "all ReLU" in " ".join(color["legend"]["title"])
     assert chart["encoding"]["y"]["scale"]["domain"] == [0, 1]
     assert chart["encoding"]["x"]["title"].startswith("depth")
+
+
+def test_no_activation_asks_for_one_and_the_settings_stay_to_choose_one():
+    at = start_page("neurons")
+    at.multiselect(key="neurons.activations").set_value([]).run()
+    assert not at.exception and "neurons.play" not in [b.key for b in at.button]
+    assert any("Choose at least one activation" in i.value for i in at.info)
+    assert len(at.sidebar.expander) == 3  # drawn before the page stopped
+    at.sidebar.multiselect(key="neurons.activations").set_value(["relu"]).run()
+    assert not at.exception and at.session_state["neurons.run"].experiment.activations == ("relu",)

@@ -91,12 +91,16 @@ def test_a_link_sets_the_experiment_and_a_bad_value_is_ignored_with_a_notice():
     assert any("epochs=banana" in w.value for w in at.warning)
 
 
-def test_no_activation_asks_for_one_and_trains_nothing():
+def test_no_activation_asks_for_one_and_trains_nothing_and_the_settings_stay_to_choose_one():
     at = start("regions")
     at.multiselect(key="regions.activations").set_value([]).run()
     assert not at.exception
     assert any("Choose at least one activation" in i.value for i in at.info)
     assert not at.metric
+    # the sidebar's settings are drawn after the maps, or before the page stops: here, so one can be chosen again
+    assert len(at.sidebar.multiselect) == 1 and len(at.sidebar.expander) == 3
+    at.sidebar.multiselect(key="regions.activations").set_value(["relu"]).run()
+    assert list(metrics(at)) == ["ReLU: regions"]
 
 
 def test_only_smooth_activations_show_no_regions_and_no_count_chart():

@@ -133,3 +133,35 @@ def engine_seconds() -> float:
     run = LiveRun(Experiment())
     run.advance(seconds=1e9)
     return run.compute_seconds
+
+
+MAIN, SIDEBAR = 0, 1  # the first index of a delta's path: the root container it goes to
+
+
+def record_elements(page) -> list[tuple[int, str]]:
+    """Starts recording, on ``page``'s next websocket, every element Streamlit sends, in the order it arrives: (root
+    container, element type), e.g. (0, "vega_lite_chart") in the main area, (1, "slider") in the sidebar. The list
+    fills as the frames arrive."""
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    elements: list[tuple[int, str]] = []
+
+    def received(payload) -> None:
+        if isinstance(payload, str):
+            return
+        message = ForwardMsg()
+        message.ParseFromString(payload)
+        if message.WhichOneof("type") == "delta" and message.delta.WhichOneof("type") == "new_element":
+            elements.append((message.metadata.delta_path[0], message.delta.new_element.WhichOneof("type")))
+
+    page.on("websocket", lambda socket: socket.on("framereceived", received))
+    return elements
+
+
+def first_picture_before_settings(elements: list[tuple[int, str]], picture: str = "vega_lite_chart") -> bool:
+    """Whether the main area's first ``picture`` arrived before the sidebar's first settings widget."""
+    widgets = {"selectbox", "slider", "multiselect", "checkbox", "text_input", "number_input", "radio", "toggle"}
+    first_picture = next(i for i, (root, kind) in enumerate(elements) if root == MAIN and kind == picture)
+    first_widget = next((i for i, (root, kind) in enumerate(elements) if root == SIDEBAR and kind in widgets),
+                        len(elements))
+    return first_picture < first_widget
