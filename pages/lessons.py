@@ -10,9 +10,10 @@ import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
 from core.lab import lessons
-from core.lab.learning_speed import DIGITS, MOONS
+from core.lab.learning_speed import SETUPS
 from core.lab.linear_regions import SWEEP_LEARNING_RATE
 from core.settings import ARENA, EXPLORER, FLOW, NEURONS, REGIONS, SATURATION, SIGNAL, SIGNAL_SCHEMES, Experiment
+from pages.ui.background import background, learning_speed_task
 from pages.ui.formats import percent, ratio, times
 from pages.ui.learning_speed_view import ratio_metrics
 from pages.ui.palette import label
@@ -126,10 +127,15 @@ def saturation_numbers() -> dict:
     return lessons.saturation_numbers()
 
 
-@st.cache_data(show_spinner="Training every activation at every learning rate over 5 seeds (about half a minute the "
-                            "first time)…")
 def learning_speed_numbers(setup: str):
-    return lessons.learning_speed_numbers({"moons": MOONS, "digits": DIGITS}[setup])
+    """Lesson 12's ratios on ``setup``: seconds of training, begun in the background by the server's first page
+    (``pages.ui.background``); a visitor who gets here sooner waits for that same work."""
+    work, task = background(), learning_speed_task(setup)
+    if work.done(task):
+        return work.result(task)
+    with st.spinner("Training every activation at every learning rate over 5 seeds (begun in the background when "
+                    "this server started)…"):
+        return work.result(task)
 
 
 @st.cache_data(show_spinner="Timing the activations on this server…", ttl=dt.timedelta(hours=1))
@@ -494,7 +500,7 @@ def saturation_measured() -> None:
 
 
 def learning_speed_measured() -> None:
-    for name, setup in (("moons", MOONS), ("digits", DIGITS)):
+    for name, setup in SETUPS.items():
         ratio_metrics(learning_speed_numbers(name), setup, "Two moons" if name == "moons" else "Digits")
 
 

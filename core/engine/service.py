@@ -111,7 +111,7 @@ class InProcessSlices:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _worker_started() -> None:
+def worker_started() -> None:
     """In each worker process, first: Ctrl-C in a terminal reaches the whole process group, but the server shuts
     its pool down itself; and a worker exits when the server does, even one killed without a chance to do so."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -131,7 +131,7 @@ def _warm(hold: float = 0.0) -> int:
     return os.getpid()
 
 
-def _context():
+def worker_context():
     """A fork server whose workers start with the engine imported, or ``spawn`` where there is none. Never plain
     ``fork``: the server runs threads, and a child forked from a threaded process can inherit a held lock."""
     if "forkserver" in multiprocessing.get_all_start_methods():
@@ -168,8 +168,8 @@ class ProcessSlices:
     def _start(self) -> None:
         with self._lock:
             self._ready.clear()
-            pool = self._pool = ProcessPoolExecutor(self.workers, mp_context=_context(),
-                                                    initializer=_worker_started)
+            pool = self._pool = ProcessPoolExecutor(self.workers, mp_context=worker_context(),
+                                                    initializer=worker_started)
         threading.Thread(target=self._warm_up, args=(pool,), name="relu-lab-pool-start", daemon=True).start()
 
     def _warm_up(self, pool: ProcessPoolExecutor) -> None:
