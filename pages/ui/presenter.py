@@ -32,6 +32,9 @@ PRESENTER_CSS = """
   [data-testid="stCaptionContainer"] p { font-size: 1.05rem; }
   [data-testid="stMetricValue"], [data-testid="stMetricValue"] [data-testid="stMarkdownContainer"] p {
     font-size: 2.1rem; font-weight: 600; }
+  /* Every tab in view (the 12 lessons fit one row at 1280 px): a hidden tab may be the one that is open. */
+  [data-testid="stTabs"] [role="tablist"] { flex-wrap: wrap; column-gap: 12px; }
+  [data-testid="stTab"] [data-testid="stMarkdownContainer"] p { font-size: 16px !important; }
 </style>
 """
 

@@ -31,7 +31,8 @@ def button(name: str) -> str:
 # charts must sit inside it whole)
 PAGES = {
     "home": ("", [f"{MAIN} h1"], 1),
-    "lessons": ("lessons", [f"{MAIN} [data-testid=stMetric]", button("Open in")], 0),
+    "lessons": ("lessons", [f"{MAIN} [data-testid=stMetric]", button("Open in"),
+                            f"{MAIN} [data-testid=stTab]:has-text('12 ·')"], 0),  # every lesson's tab in view
     "arena": ("arena", [button("Play"), button("Step"), button("Reset"), f"{MAIN} [data-testid=stProgress]"], 6),
     "gradient_flow": ("gradient_flow", [f"{MAIN} p:has-text('share of the last one')"], 1),
     "neurons": ("neurons", [button("Train"), f"{MAIN} [data-testid=stProgress]", f"{MAIN} [data-testid=stMetric]"], 0),
