@@ -13,10 +13,10 @@ from core.lab import lessons
 from core.lab.learning_speed import SETUPS
 from core.lab.linear_regions import SWEEP_LEARNING_RATE
 from core.settings import ARENA, EXPLORER, FLOW, NEURONS, REGIONS, SATURATION, SIGNAL, SIGNAL_SCHEMES, Experiment
-from pages.ui.background import background, learning_speed_task
 from pages.ui.formats import percent, ratio, times
 from pages.ui.learning_speed_view import ratio_metrics
 from pages.ui.palette import label
+from pages.ui.shared import background, learning_speed_task
 from pages.ui.shell import page_header, page_shell
 
 present = page_shell()
@@ -129,7 +129,7 @@ def saturation_numbers() -> dict:
 
 def learning_speed_numbers(setup: str):
     """Lesson 12's ratios on ``setup``: seconds of training, begun in the background by the server's first page
-    (``pages.ui.background``); a visitor who gets here sooner waits for that same work."""
+    (``pages.ui.shared.background``); a visitor who gets here sooner waits for that same work."""
     work, task = background(), learning_speed_task(setup)
     if work.done(task):
         return work.result(task)

@@ -23,16 +23,18 @@ def _sources(*folders: str) -> list[Path]:
 
 def test_no_cache_resource_holds_training_state():
     # st.cache_resource is shared by every session of the server: a mutable run there would be visible
-    # (and steerable) from other visitors' sessions. Per-session state lives in st.session_state. The one
-    # process-wide object is pages/ui/shared.py's SharedResults: finished measurements keyed by plain settings,
-    # the same for every visitor (tests/pages/test_shared.py), and nothing of a session.
+    # (and steerable) from other visitors' sessions. Per-session state lives in st.session_state. The
+    # process-wide objects are pages/ui/shared.py's: SharedResults, finished measurements keyed by plain settings,
+    # the same for every visitor (tests/pages/test_shared.py), and the Background of fixed measurements, which takes
+    # no argument at all; nothing of a session.
     code = re.compile(r"cache_resource\s*[(\n]|@\S*cache_resource|import.*cache_resource")  # not prose about it
     users = [f"{p.relative_to(ROOT)}:{line.strip()}" for p in [ROOT / "app.py", *_sources("pages", "core")]
              for line in p.read_text().splitlines() if code.search(line + "\n")]
     in_shared = [u for u in users if u.startswith("pages/ui/shared.py:")]
     assert [u for u in users if u not in in_shared] == []
-    assert in_shared == ["pages/ui/shared.py:@st.cache_resource(show_spinner=False)"]
+    assert in_shared == ["pages/ui/shared.py:@st.cache_resource(show_spinner=False)"] * 2
     text = (ROOT / "pages/ui/shared.py").read_text()
+    assert "def shared_results(name: str) -> SharedResults:" in text and "def background() -> Background:" in text
     assert "session_state" not in text.split('"""', 2)[2]  # the module's code never touches a session's state
 
 

@@ -1,6 +1,6 @@
 """Results computed once for the whole server and shared by every visitor: measurements of the machine (the Speed
-page) and deterministic computations that report their progress while they run (which ``st.cache_data`` cannot
-replay).
+page), deterministic computations that report their progress while they run (which ``st.cache_data`` cannot
+replay), and the slow measurements a server starts in the background when its first visitor arrives (``background``).
 
 ``SharedResults`` is plain Python (threads and a lock per key; tests drive it directly). A page gets one per
 purpose from ``shared_results(name)``, which ``st.cache_resource`` keeps for the life of the process. It holds no
@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
+
+from core.engine.background import Background
+from core.lab.learning_speed import SETUPS
 
 WAIT_POLL_SECONDS = 0.25  # how often a waiting visitor's progress bar is updated from the computing one's
 
@@ -102,3 +105,18 @@ class SharedResults:
 def shared_results(name: str) -> SharedResults:
     """The process's one ``SharedResults`` for ``name`` (e.g. "speed"), shared by every session."""
     return SharedResults()
+
+
+def learning_speed_task(setup: str) -> str:
+    return f"learning_speed.{setup}"
+
+
+@st.cache_resource(show_spinner=False)
+def background() -> Background:
+    """The process's one ``Background`` (``core.engine.background``), started by the first page anyone opens
+    (``page_shell``): lesson 12's speed of learning on two moons, then on digits (135 networks, seconds of work), so
+    that it is ready when the lesson is shown. Fixed setups: nothing of any session goes in."""
+    from core.lab.lessons import learning_speed_numbers  # the lessons' module is large: imported once, here
+
+    return Background({learning_speed_task(name): (learning_speed_numbers, (setup,))
+                       for name, setup in SETUPS.items()})

@@ -1,5 +1,5 @@
 """What every page does first: the page config, presenter mode, counting this session's script runs, and (once per
-server) starting the background measurements (``pages.ui.background``).
+server) starting the background measurements (``pages.ui.shared.background``).
 
 Each page file calls ``page_shell()`` as its first line rather than app.py doing it around ``page.run()``: a page
 then looks and behaves the same however it was started (through app.py's ``st.navigation``, or on its own, as
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.ui.background import background
 from pages.ui.presenter import apply_presenter_mode
 from pages.ui.settings_form import count_script_run
+from pages.ui.shared import background
 
 TITLE, ICON = "ReLU Lab", "🧪"
 
