@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+from urllib.parse import quote
 
 import pytest
 
@@ -27,6 +29,20 @@ pytestmark = pytest.mark.browser
 # page name -> (URL path, how many charts it shows at least on arrival)
 PAGES = {"home": ("", 1), "lessons": ("lessons", 0), "arena": ("arena", 10), "gradient_flow": ("gradient_flow", 2),
          "neurons": ("neurons", 2), "explorer": ("explorer", 3), "speed": ("speed", 2), "regions": ("regions", 5)}
+
+
+DRAWN_CHART = "[data-testid=stMain] [data-testid=stVegaLiteChart] :is(canvas, svg)"
+FIRST_PICTURES = ROOT / "artifacts" / "first-pictures.json"
+LESSON_12 = "12 · 6× faster?"  # its tab, bound to the URL (tests/pages/test_lessons.py checks the tabs)
+
+
+def record_first_picture(name: str, seconds: float) -> None:
+    """Seconds from navigation to a page's first picture, on a server already serving (no assertion: the machine is
+    shared); the closing notes quote them."""
+    times = json.loads(FIRST_PICTURES.read_text()) if FIRST_PICTURES.exists() else {}
+    times[name] = round(seconds, 2)
+    FIRST_PICTURES.write_text(json.dumps(times, indent=2))
+    print(f"\n{name}: first picture {seconds:.2f} s after navigation")
 
 
 @pytest.fixture(scope="module")
@@ -70,11 +86,29 @@ def test_the_first_picture_reaches_the_browser_before_the_sidebars_settings(serv
     """A browser takes about half a second to lay out a sidebar of settings: the labs send their first chart first
     (``SettingsForm.panels_later``), as the websocket's own frames show."""
     elements = record_elements(page)
+    start = time.monotonic()
     page.goto(f"{server}/{path}")
+    page.locator(DRAWN_CHART).first.wait_for(timeout=60_000)
+    record_first_picture(path, time.monotonic() - start)
     wait_idle(page)
     assert page.locator("[data-testid=stException]").count() == 0
     assert ("sidebar", "slider") in {({0: "main", 1: "sidebar"}.get(root), kind) for root, kind in elements}
     assert first_picture_before_settings(elements), elements[:30]
+
+
+def test_lesson_12_shows_the_speed_of_learning_the_server_measured_in_the_background(server, page):
+    """The server's first page started lesson 12's 135 networks in a worker process of their own
+    (``pages.ui.shared.background``): the lesson shows their ratios, and the time to its first number is recorded."""
+    start = time.monotonic()
+    page.goto(f"{server}/lessons?lesson={quote(LESSON_12)}")
+    relu = page.locator("[data-testid=stMain] [data-testid=stMetric]:has-text('ReLU: epochs to the target')").first
+    relu.wait_for(timeout=120_000)
+    record_first_picture("lesson 12", time.monotonic() - start)
+    wait_idle(page)
+    assert page.locator("[data-testid=stException]").count() == 0
+    values = page.locator("[data-testid=stMain] [data-testid=stMetricValue]").all_inner_texts()
+    assert len(values) == 6 and values[0].isdigit() and values[3].isdigit()  # moons, then digits: ReLU's epochs
+    assert all("ReLU's" in v or v == "not reached" for i, v in enumerate(values) if i % 3)
 
 
 def test_arena_plays_the_default_experiment_to_the_end(server, page):
