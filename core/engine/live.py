@@ -30,7 +30,7 @@ from contextlib import contextmanager
 import pandas as pd
 
 from core.engine import slices
-from core.engine.service import FIRST_SLICE_MARGIN, QueuePlace, TrainingService, local_service
+from core.engine.service import QueuePlace, TrainingService, local_service
 from core.io.history import bands, records_to_frame
 from core.settings import Experiment
 
@@ -122,7 +122,7 @@ class LiveRun:
             return self.service.run(self._job, max_epochs) if max_epochs > 0 else 0
         start, epochs = time.perf_counter(), 0
         while True:
-            per_epoch = self._job.epoch_seconds or FIRST_SLICE_MARGIN * self._job.first_epoch_seconds
+            per_epoch = self.service.epoch_seconds(self._job)
             left = seconds - (time.perf_counter() - start)
             batch = max(1, int(left / per_epoch)) if per_epoch > 0 and left > 0 else 1
             gained = self.service.run(self._job, batch)

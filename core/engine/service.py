@@ -428,7 +428,7 @@ class TrainingService:
             if job.done:
                 return 0
             state, before = job.state, len(job.records)
-            estimate = max(epochs, 1) * (job.epoch_seconds or FIRST_SLICE_MARGIN * job.first_epoch_seconds)
+            estimate = max(epochs, 1) * self._per_epoch(job)
         if self.executor.inline or not self.executor.ready or estimate <= self.inline_seconds:
             new_state, rows, seconds, observed = slices.advance(job.data, job.configs, state, epochs, job.observe)
             with self._lock:
@@ -484,6 +484,16 @@ class TrainingService:
     def playing(self, job: Job) -> bool:
         with self._lock:
             return self._playing(job)
+
+    def epoch_seconds(self, job: Job) -> float:
+        """``job``'s engine time per epoch: measured by its slices, or until then the engine's estimate (with a
+        margin)."""
+        with self._lock:
+            return self._per_epoch(job)
+
+    @staticmethod
+    def _per_epoch(job: Job) -> float:
+        return job.epoch_seconds or FIRST_SLICE_MARGIN * job.first_epoch_seconds
 
     def view(self, job: Job) -> View:
         with self._lock:

@@ -20,7 +20,14 @@ import pytest
 
 from core.engine import slices
 from core.engine.live import LiveRun
-from core.engine.service import INLINE_SECONDS, InProcessSlices, ProcessSlices, RoundRobin, TrainingService
+from core.engine.service import (
+    FIRST_SLICE_MARGIN,
+    INLINE_SECONDS,
+    InProcessSlices,
+    ProcessSlices,
+    RoundRobin,
+    TrainingService,
+)
 from core.engine.training import train_many
 from core.io.history import records_to_frame
 from core.settings import Experiment
@@ -413,3 +420,15 @@ def test_the_default_worker_count_follows_the_setting_the_cores_and_the_cpu_quot
     assert module.default_workers() == 1
     monkeypatch.setattr(module, "cpu_quota", lambda: None)
     assert module.default_workers() == len(os.sched_getaffinity(0))
+
+
+def test_a_runs_time_per_epoch_is_the_estimate_with_its_margin_until_a_slice_measures_it(dataset):
+    service = TrainingService(InProcessSlices())
+    try:
+        job = service.open(dataset, EXPERIMENT.configs())  # epoch 0 only: nothing trained, nothing measured
+        assert job.epoch_seconds is None
+        assert service.epoch_seconds(job) == FIRST_SLICE_MARGIN * job.first_epoch_seconds > 0
+        service.run(job, 2)
+        assert job.epoch_seconds is not None and service.epoch_seconds(job) == job.epoch_seconds > 0
+    finally:
+        service.close()
