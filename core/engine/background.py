@@ -16,7 +16,7 @@ from __future__ import annotations
 import atexit
 import threading
 from collections.abc import Callable, Mapping
-from concurrent.futures import BrokenExecutor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, CancelledError, Future, ProcessPoolExecutor
 
 from core.engine.service import worker_context, worker_started
 
@@ -45,9 +45,9 @@ class Background:
         atexit.register(self.close)
 
     def done(self, name: str) -> bool:
-        """Whether ``result(name)`` would return without waiting for the worker."""
+        """Whether ``result(name)`` would return at once: the worker has finished it (or it was computed here)."""
         future = self._futures.get(name)
-        return name in self._here or (future is not None and future.done())
+        return name in self._here or (future is not None and future.done() and not _lost(future))
 
     def result(self, name: str):
         """The task's result: the worker's (waiting for it), else computed here. A task's own error is raised."""
@@ -55,7 +55,7 @@ class Background:
         if future is not None:
             try:
                 return future.result()
-            except BrokenExecutor:  # the worker died: compute it here, below
+            except (BrokenExecutor, CancelledError):  # the worker died, or the pool closed first: compute it here
                 pass
         with self._lock:  # one computation per task, however many sessions ask at once
             if name not in self._here:
@@ -66,3 +66,8 @@ class Background:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _lost(future: Future) -> bool:
+    """A finished future whose task never ran to its end in the worker (the worker died, or the pool was closed)."""
+    return future.cancelled() or isinstance(future.exception(), BrokenExecutor)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import wait
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,8 @@ def test_a_tasks_own_error_reaches_the_caller():
 def test_a_worker_that_dies_leaves_the_result_to_the_caller_once():
     work = Background({"dies": (die_unless_in, (os.getpid(),))})
     try:
+        wait(list(work._futures.values()))  # the worker has died
+        assert not work.done("dies")  # not ready: it is still to be computed, here
         assert work.result("dies") == "computed by the caller"
         assert work.done("dies") and work.result("dies") == "computed by the caller"
     finally:
