@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.browser import ROOT, screenshot, streamlit_server, wait_idle
+from tests.support.browser import screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -19,13 +19,6 @@ VIEWS = {
     "regression-fit": ("arena.dataset=sine&arena.epochs=20", 2, "The fit"),
     "deep-layers": (DEEP + "&arena.epochs=10", 2, "The network, unit by unit"),  # the maps are drawn on canvas
 }
-
-
-@pytest.fixture(scope="module")
-def server(chromium):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    with streamlit_server() as url:
-        yield url
 
 
 @pytest.mark.parametrize("name", list(VIEWS))

@@ -20,7 +20,6 @@ from tests.support.browser import (
     play_to_end,
     record_elements,
     screenshot,
-    streamlit_server,
     wait_idle,
 )
 
@@ -43,13 +42,6 @@ def record_first_picture(name: str, seconds: float) -> None:
     times[name] = round(seconds, 2)
     FIRST_PICTURES.write_text(json.dumps(times, indent=2))
     print(f"\n{name}: first picture {seconds:.2f} s after navigation")
-
-
-@pytest.fixture(scope="module")
-def server(chromium):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    with streamlit_server() as url:
-        yield url
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from tests.support.browser import ROOT, SCREENS, streamlit_server, wait_idle
+from tests.support.browser import SCREENS, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -46,13 +46,6 @@ PAGES = {
 }
 # The charts every page must at least start on the first screen (top edge above the fold).
 FIRST_CHART_STARTS = {"gradient_flow", "neurons", "explorer", "speed", "arena", "arena-six", "regions", "home"}
-
-
-@pytest.fixture(scope="module")
-def server(chromium):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    with streamlit_server() as url:
-        yield url
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from tests.support.browser import ROOT, SCREENS, screenshot, streamlit_server, wait_idle
+from tests.support.browser import ROOT, SCREENS, screenshot, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -21,13 +21,6 @@ VIEWS = {"presenter-1280x720": ({"width": 1280, "height": 720}, "?mode=present")
          "laptop-1600x1000": ({"width": 1600, "height": 1000}, "")}
 MAP = "[data-testid=stMain] [data-testid=stVegaLiteChart]"
 COUNT = "[data-testid=stMain] [data-testid=stMetric]"
-
-
-@pytest.fixture(scope="module")
-def server(chromium):
-    (ROOT / "artifacts").mkdir(exist_ok=True)
-    with streamlit_server() as url:
-        yield url
 
 
 def inside(box: dict, viewport: dict) -> bool:
