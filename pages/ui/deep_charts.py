@@ -153,7 +153,7 @@ def heatmap_chart(heatmap: pd.DataFrame, names, epochs: int) -> alt.ConcatChart:
             tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("epoch:O"), alt.Tooltip("layer:O", title="weight matrix"),
                      alt.Tooltip("grad_norm:Q", format=".3g", title="‖∂L/∂W‖")],
         ).properties(width=PANEL_WIDTH, height=height,
-                     title=alt.TitleParams(label(name), color=activation_color(name), fontSize=16, anchor="start")))
+                     title=alt.TitleParams(label(name), color=activation_color(name), anchor="start")))
     return alt.concat(*panels, columns=PANELS_PER_ROW).resolve_scale(color="shared")
 
 

@@ -67,7 +67,7 @@ def std_chart(data: pd.DataFrame, names, schemes: dict[str, str]) -> alt.ConcatC
                   x=alt.value(0), y=alt.value(0), text="text:N", color=color)
               for row in range(len(names)))]  # one line of text per activation: a yOffset channel breaks the view
         panels.append(alt.layer(*layers).properties(
-            width=PANEL_WIDTH, height=PANEL_HEIGHT, title=alt.TitleParams(scheme_label, fontSize=15, anchor="start")))
+            width=PANEL_WIDTH, height=PANEL_HEIGHT, title=alt.TitleParams(scheme_label, anchor="start")))
     return alt.concat(*panels, data=data, columns=len(panels)).resolve_scale(y="shared", color="shared")
 
 
@@ -87,7 +87,7 @@ def histogram_chart(histograms: pd.DataFrame, stds: pd.DataFrame, name: str, col
             tooltip=[alt.Tooltip("bin_start:Q", format=".3g", title="from"),
                      alt.Tooltip("bin_end:Q", format=".3g", title="to"), alt.Tooltip("share:Q", format=".1%")],
         ).properties(width=HISTOGRAM_WIDTH, height=HISTOGRAM_HEIGHT, title=alt.TitleParams(
-            f"layer {layer}", subtitle=subtitle, fontSize=13, anchor="start", subtitleFontSize=12)))
+            f"layer {layer}", subtitle=subtitle, anchor="start")))
     return alt.concat(*panels, columns=columns)
 
 

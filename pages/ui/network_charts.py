@@ -144,5 +144,5 @@ def network_chart(data: pd.DataFrame, title: str, activation: str, columns: int,
     width = int(columns * step + 2 * SIDE)
     return alt.layer(edges, pictures, frames, more, titles, *names).properties(
         width=width, height=height, autosize=alt.AutoSizeParams(type="pad"),
-        title=alt.TitleParams(title, color=activation_color(activation), fontSize=16, anchor="start")
+        title=alt.TitleParams(title, color=activation_color(activation), anchor="start")
     ).configure_view(stroke=None)

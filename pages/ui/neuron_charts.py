@@ -26,8 +26,8 @@ LEGEND_STYLE = {"symbolStrokeWidth": 4}
 
 def _title(text: str, name: str, subtitle: str | None = None) -> alt.TitleParams:
     """A panel title in the activation's own colour."""
-    return alt.TitleParams(text, color=activation_color(name), fontSize=15, anchor="start",
-                           subtitle=subtitle or "", subtitleColor="#444444", subtitleFontSize=12)
+    return alt.TitleParams(text, color=activation_color(name), anchor="start", subtitle=subtitle or "",
+                           subtitleColor="#444444")
 
 
 def _percent(part: float, whole: float) -> str:
@@ -144,7 +144,7 @@ def mean_activation_chart(means: pd.DataFrame, names, symlog: bool = False, heig
                  alt.Tooltip("mean:Q", format=".4g")])
     zero = alt.Chart(pd.DataFrame({"zero": [0.0]})).mark_rule(color=NEUTRAL, strokeDash=[2, 2]).encode(y="zero:Q")
     title = alt.TitleParams("Mean output per hidden layer", subtitle="dashed: at init · solid: now · dotted grey: 0",
-                            subtitleFontSize=12, subtitleColor="#444444", anchor="start")
+                            subtitleColor="#444444", anchor="start")
     return alt.layer(zero, lines).properties(title=title, height=height)
 
 

@@ -38,8 +38,10 @@ PRESENTER_CSS = """
 </style>
 """
 
-# Every chart's text sizes off the projector (charts leave them to the config, so one place sets them).
-BASE_CHART_CONFIG = {"legend": {"labelFontSize": 13, "titleFontSize": 13}}
+# Every chart's text sizes off the projector. Charts leave them to the config, so one place sets them and the
+# presenter's sizes below replace them (a size set in a chart itself would stay small on the projector).
+BASE_CHART_CONFIG = {"legend": {"labelFontSize": 13, "titleFontSize": 13},
+                     "title": {"fontSize": 15, "subtitleFontSize": 12}}
 
 # Vega-Lite text sizes for the back row, merged into every chart's config while presenting.
 CHART_CONFIG = {

@@ -109,11 +109,10 @@ def map_data(frame: pd.DataFrame, kinked: bool) -> pd.DataFrame:
                          "y2": [frame["y2"].max()], "url": [png_data_uri(image)], "kind": ["surface"]})
 
 
-def plane_map(frame: pd.DataFrame, name: str, kinked: bool, title: str, size: int,
-              title_size: int = 16) -> alt.LayerChart:
+def plane_map(frame: pd.DataFrame, name: str, kinked: bool, title: str, size: int) -> alt.LayerChart:
     """A region map (``kinked``) or gradient-change map of one activation's network, titled in its colour."""
     return boundary_view(map_data(frame, kinked), [], name, title, size, legend=False).properties(
-        title=alt.TitleParams(title, color=activation_color(name), fontSize=title_size, anchor="middle", offset=4))
+        title=alt.TitleParams(title, color=activation_color(name), anchor="middle", offset=4))
 
 
 # --- counts over training ---------------------------------------------------------------------------------

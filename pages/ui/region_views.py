@@ -38,7 +38,6 @@ RANDOM_BIAS_STD = 1.0  # Hanin & Rolnick's random networks have random biases: t
 MAIN_WIDTH = {False: 1000, True: 1180}  # px a row of maps may fill: beside the sidebar, and presenting at 1280 px
 MAP_SIZE = (150, 300)  # smallest and largest side of one map, px
 MAP_SIZE_PRESENT = 190  # at most, presenting: the maps and their counts fit a 1280 × 720 projector
-MAP_TITLE_SIZE = {False: 16, True: 20}
 
 
 # --- cached engine work: pure, keyed on the settings ---------------------------------------------------------
@@ -161,7 +160,7 @@ def one_map(name: str, shown: Plane | None, at_init: int | None, size: int, pres
         st.metric(f"{label(name)}: regions", "none", help=None if present else
                   "A smooth activation has no kinks, so no input has a neighbourhood where the network is linear.")
     title = label(name) if kinked else f"{label(name)}: smooth"
-    show(st, region_charts.plane_map(shown.frame, name, kinked, title, size, MAP_TITLE_SIZE[present]),
+    show(st, region_charts.plane_map(shown.frame, name, kinked, title, size),
          width="content")
     st.caption(" · ".join(notes).capitalize())
 

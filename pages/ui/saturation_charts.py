@@ -66,6 +66,6 @@ def saturation_chart(frame: pd.DataFrame, init_labels: dict[str, str], epochs: i
                      alt.Tooltip("test_accuracy:Q", format=".0%", title="test accuracy")])
         panels.append(alt.layer(band, lines).properties(
             width=PANEL_WIDTH, height=PANEL_HEIGHT, title=alt.TitleParams(
-                panel_title(activation, init, init_labels), color=activation_color(activation), fontSize=15,
+                panel_title(activation, init, init_labels), color=activation_color(activation),
                 anchor="start")))
     return alt.hconcat(*panels).resolve_scale(color="independent", y="independent")

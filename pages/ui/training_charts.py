@@ -387,7 +387,7 @@ def boundary_view(data: pd.DataFrame, class_names, activation: str, title: str, 
     # "pad" keeps the plot square: Streamlit's default autosize would squeeze it to make room for the legend.
     return alt.layer(surface, hover, dots).properties(
         width=size, height=size, autosize=alt.AutoSizeParams(type="pad"),
-        title=alt.TitleParams(title, color=activation_color(activation), fontSize=16, anchor="middle"))
+        title=alt.TitleParams(title, color=activation_color(activation), anchor="middle"))
 
 
 LEGEND_ITEM_WIDTH = 120  # px per entry of ``boundary_legend``
@@ -475,9 +475,9 @@ def layer_heatmap(data: pd.DataFrame, names, title: str, value_title: str, log: 
             tooltip=[ACTIVATION_TOOLTIP, alt.Tooltip("layer:O", title=layer_title), "epoch:Q",
                      alt.Tooltip("mean:Q", format=".3g", title=value_title)],
         ).properties(width=HEATMAP_PANEL_WIDTH, height=int(min(max(18 * len(layers), 90), 240)),
-                     title=alt.TitleParams(label(name), color=activation_color(name), fontSize=15, anchor="start")))
+                     title=alt.TitleParams(label(name), color=activation_color(name), anchor="start")))
     return alt.concat(*panels, columns=HEATMAP_PANELS_PER_ROW, data=data).resolve_scale(color="shared").properties(
-        title=alt.TitleParams(title, anchor="start", fontSize=15))
+        title=alt.TitleParams(title, anchor="start"))
 
 
 # --- regression: what the network predicts --------------------------------------------------------------------

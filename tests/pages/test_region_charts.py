@@ -10,7 +10,7 @@ import pytest
 
 from pages.ui import region_charts as charts
 from pages.ui.palette import NEUTRAL, activation_color
-from pages.ui.presenter import for_projector
+from pages.ui.presenter import chart_config, for_projector
 
 
 def grid_frame(region: np.ndarray, predicted: np.ndarray, change: np.ndarray | None = None) -> pd.DataFrame:
@@ -60,9 +60,11 @@ def test_map_data_is_one_png_over_the_grid_extent():
     assert len(data) == 1 and data["kind"].item() == "surface"
     assert (data["x"].item(), data["x2"].item(), data["y"].item(), data["y2"].item()) == (0, 4, 0, 4)
     assert base64.b64decode(data["url"].item().split(",")[1])[:8] == b"\x89PNG\r\n\x1a\n"
-    spec = charts.plane_map(frame, "relu", True, "ReLU", 200, title_size=20).to_dict()
+    spec = charts.plane_map(frame, "relu", True, "ReLU", 200).to_dict()
     assert spec["title"]["text"] == "ReLU" and spec["title"]["color"] == activation_color("relu")
-    assert spec["title"]["fontSize"] == 20 and spec["width"] == spec["height"] == 200
+    assert "fontSize" not in spec["title"] and spec["width"] == spec["height"] == 200  # sized by the config
+    projected = for_projector(charts.plane_map(frame, "relu", True, "ReLU", 200)).to_dict()
+    assert projected["config"]["title"]["fontSize"] > chart_config(False)["title"]["fontSize"]  # the projector's
 
 
 def test_count_chart_colours_each_activation_by_the_palette():
