@@ -56,7 +56,8 @@ def arena_section(run, table: pd.DataFrame, key: str) -> None:
             f"that trained it fastest. This trains {setup.work_units} networks on this run's data, every activation "
             f"at {len(setup.rates)} learning rates over {setup.seeds} seeds, and counts the epochs each needs to "
             f"reach {setup.yardstick.text}.")
-        done_key, measured = f"{key}.result", st.session_state.get(f"{key}.result")
+        done_key = f"{key}.result"
+        measured = st.session_state.get(done_key)
         if measured is not None and (measured[0] != setup or measured[1] is not run):
             measured = None  # another experiment (or another upload) since
         if st.button("Measure", icon=":material/timer:", key=f"{key}.measure"):

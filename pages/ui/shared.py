@@ -20,6 +20,7 @@ import streamlit as st
 
 from core.engine.background import Background
 from core.lab.learning_speed import SETUPS
+from core.lab.lessons import learning_speed_numbers
 
 WAIT_POLL_SECONDS = 0.25  # how often a waiting visitor's progress bar is updated from the computing one's
 
@@ -116,7 +117,5 @@ def background() -> Background:
     """The process's one ``Background`` (``core.engine.background``), started by the first page anyone opens
     (``page_shell``): lesson 12's speed of learning on two moons, then on digits (135 networks, seconds of work), so
     that it is ready when the lesson is shown. Fixed setups: nothing of any session goes in."""
-    from core.lab.lessons import learning_speed_numbers  # the lessons' module is large: imported once, here
-
     return Background({learning_speed_task(name): (learning_speed_numbers, (setup,))
                        for name, setup in SETUPS.items()})
