@@ -134,7 +134,7 @@ def learning_speed_numbers(setup: str):
     if work.done(task):
         return work.result(task)
     with st.spinner("Training every activation at every learning rate over 5 seeds (begun in the background when "
-                    "this server started)…"):
+                    "this server's first page was opened)…"):
         return work.result(task)
 
 
